@@ -1,0 +1,3 @@
+from repcount.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,15 @@
+"""Both-leg glute bridge (hip thrusts and frog pumps included): hips rise and drop."""
+
+from repcount.detectors.base import ExerciseDef, SignalDef
+from repcount.detectors.core import PeakParams
+
+GLUTE_BRIDGE = ExerciseDef(
+    name="glute_bridge",
+    description="on the back, both feet planted, hips rise to a straight line and drop",
+    posture="lying",
+    # Shoulder-hip-knee opening; the rep's turning point is the hips' highest (most open) point.
+    signal=SignalDef(joint="hip", mode="image"),
+    legs="both",
+    peaks=PeakParams(polarity=1, min_rom=8.0, full_frac=0.5, partial_frac=0.25),
+    target=10,
+)

@@ -1,0 +1,120 @@
+"""Sinks for analysis results: the stable JSON schema, a CSV row per rep, and a plot.
+
+Every file is written atomically, so an interrupted run never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from repcount.io_utils import atomic_path, write_text_atomic
+from repcount.records import SIDES, Analysis, FloatArray, Rep
+
+CSV_FIELDS = ("video", "exercise", "index", "side", "start_s", "peak_s", "end_s", "rom_deg")
+
+
+def _r(x: float, nd: int = 3) -> float:
+    return round(float(x), nd)
+
+
+def rep_dict(rep: Rep) -> dict[str, Any]:
+    """JSON form of a rep (the schema's fields plus ``partial``/``reason``/``cues``)."""
+    d: dict[str, Any] = {
+        "index": rep.index,
+        "side": rep.side,
+        "start_s": _r(rep.start_s),
+        "peak_s": _r(rep.peak_s),
+        "end_s": _r(rep.end_s),
+        "rom_deg": _r(rep.rom_deg, 1),
+    }
+    if rep.partial:
+        d["partial"] = True
+        d["reason"] = rep.reason
+    return d
+
+
+def to_json_dict(a: Analysis) -> dict[str, Any]:
+    """The stable JSON document of an analysis.
+
+    The fields of the published schema come first; later additions (``partial_reps``,
+    ``events``, ``extra``) are extra keys that older readers can ignore.
+    """
+    return {
+        "video": a.video,
+        "exercise": a.exercise,
+        "model": a.model,
+        "fps": _r(a.fps),
+        "frames": a.frames,
+        "pose_frames": a.pose_frames,
+        "total_reps": a.total_reps,
+        "per_side": {s: {"reps": a.reps_on(s), "hold_s": _r(a.hold_on(s), 2)} for s in SIDES},
+        "reps": [rep_dict(r) for r in a.reps],
+        "holds": [
+            {"side": h.side, "start_s": _r(h.start_s), "end_s": _r(h.end_s),
+             "duration_s": _r(h.duration_s)}
+            for h in a.holds
+        ],
+        "warnings": list(a.warnings),
+        "partial_reps": [rep_dict(r) for r in a.partials],
+        "events": [
+            {"t": _r(e.t), "side": e.side, "code": e.code, "message": e.message} for e in a.events
+        ],
+        "extra": a.extra,
+    }
+
+
+def write_json(a: Analysis, path: str | os.PathLike[str]) -> None:
+    """Write the analysis as JSON (atomically)."""
+    write_text_atomic(path, json.dumps(to_json_dict(a), indent=2) + "\n")
+
+
+def csv_rows(a: Analysis) -> list[dict[str, Any]]:
+    """One row per counted rep."""
+    return [{"video": a.video, "exercise": a.exercise, **rep_dict(r)} for r in a.reps]
+
+
+def write_csv(analyses: Iterable[Analysis], path: str | os.PathLike[str]) -> None:
+    """Write a CSV with a row per rep of every analysis (atomically)."""
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    w.writeheader()
+    for a in analyses:
+        w.writerows(csv_rows(a))
+    write_text_atomic(path, buf.getvalue())
+
+
+def write_plot(a: Analysis, t: FloatArray, signal: FloatArray, path: str | os.PathLike[str],
+               ylabel: str = "angle (deg)") -> None:
+    """Plot the followed signal with counted reps (and partial reps) marked."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(10, 3.6), dpi=100)
+    ax.plot(t, signal, color="#1f77b4", lw=1.2, label="signal")
+    for r in a.reps:
+        ax.axvspan(r.start_s, r.end_s, color="#2ca02c", alpha=0.12)
+        y = float(np.interp(r.peak_s, t, np.nan_to_num(signal, nan=np.nanmean(signal))))
+        ax.plot([r.peak_s], [y], "v", color="#2ca02c")
+        ax.annotate(f"{r.side[0].upper()}{r.index}", (r.peak_s, y), textcoords="offset points",
+                    xytext=(0, 6), ha="center", fontsize=8)
+    for r in a.partials:
+        ax.axvspan(r.start_s, r.end_s, color="#7f7f7f", alpha=0.15)
+    for h in a.holds:
+        ax.axvspan(h.start_s, h.end_s, color="#ff7f0e", alpha=0.15)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(f"{a.video} — {a.exercise}: {a.total_reps} reps"
+                 + (f", {len(a.partials)} partial" if a.partials else ""))
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)

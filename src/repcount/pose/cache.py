@@ -1,0 +1,43 @@
+"""Landmark tracks cached by the video's content hash and the model's hash.
+
+A second analysis or benchmark of the same video with the same model skips the model entirely.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from repcount.io_utils import user_cache_dir
+from repcount.pose.track import Track, file_sha256
+
+
+def cache_dir() -> Path:
+    """Folder of cached tracks (``REPCOUNT_CACHE_DIR``/tracks or the user cache)."""
+    return user_cache_dir() / "tracks"
+
+
+def track_key(video_sha256: str, model_sha256: str) -> str:
+    """File name of the cached track for a (video, model) pair."""
+    return f"{video_sha256[:20]}-{model_sha256[:12]}.npz"
+
+
+def cached_track_path(video: str | os.PathLike[str], model_sha256: str) -> Path:
+    """Where the track of ``video`` made with the model of that hash is (or would be) cached."""
+    return cache_dir() / track_key(file_sha256(video), model_sha256)
+
+
+def load_cached(video: str | os.PathLike[str], model_sha256: str) -> Track | None:
+    """Return the cached track, or None when there is none (or it is unreadable)."""
+    path = cached_track_path(video, model_sha256)
+    if not path.is_file():
+        return None
+    try:
+        return Track.load(path)
+    except Exception:  # a corrupt cache entry is just a miss
+        return None
+
+
+def store(video: str | os.PathLike[str], model_sha256: str, track: Track) -> Path:
+    """Write ``track`` to the cache (atomically) and return its path."""
+    return track.save(cached_track_path(video, model_sha256))

@@ -1,0 +1,91 @@
+"""Frame sinks: an MP4 writer (atomic, closed properly on interrupt) and an OpenCV window."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from repcount.errors import OutputError
+from repcount.io_utils import check_writable
+
+
+class VideoSink:
+    """Writes frames to an MP4 through ``cv2.VideoWriter``.
+
+    Frames go to a temporary file beside the destination, renamed into place by :meth:`close`,
+    so a reader never sees a half-written video; an interrupted run still closes and keeps what
+    was written.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], fps: float, size: tuple[int, int]) -> None:
+        self.path = Path(path)
+        check_writable(self.path)
+        self.size = size
+        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=".mp4",
+                                   dir=self.path.parent if str(self.path.parent) else ".")
+        os.close(fd)
+        self._tmp = Path(tmp)
+        fourcc = cv2.VideoWriter.fourcc(*"mp4v")
+        self._writer = cv2.VideoWriter(str(self._tmp), fourcc, float(fps), size)
+        if not self._writer.isOpened():
+            self._tmp.unlink(missing_ok=True)
+            raise OutputError(f"cannot write video {self.path}: OpenCV could not open an MP4 writer")
+        self.frames = 0
+
+    def write(self, image: npt.NDArray[np.uint8]) -> None:
+        """Append one BGR frame (resized if its size differs)."""
+        if (image.shape[1], image.shape[0]) != self.size:
+            image = cv2.resize(image, self.size)
+        self._writer.write(image)
+        self.frames += 1
+
+    def close(self) -> None:
+        """Finish the file and move it into place."""
+        if self._writer is None:
+            return
+        self._writer.release()
+        self._writer = None
+        if self.frames:
+            os.replace(self._tmp, self.path)
+        else:
+            self._tmp.unlink(missing_ok=True)
+
+    def __enter__(self) -> VideoSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class WindowSink:
+    """Shows frames in an OpenCV window; :meth:`show` returns the key pressed (or -1)."""
+
+    def __init__(self, title: str = "repcount") -> None:
+        self.title = title
+        try:
+            cv2.namedWindow(self.title, cv2.WINDOW_NORMAL)
+        except cv2.error as exc:
+            raise OutputError(f"cannot open a window ({exc.msg.strip()}); use --no-window") from None
+
+    def show(self, image: npt.NDArray[np.uint8], wait_ms: int = 1) -> int:
+        """Display a frame and poll the keyboard."""
+        cv2.imshow(self.title, image)
+        return int(cv2.waitKey(wait_ms))
+
+    def closed(self) -> bool:
+        """Whether the user closed the window."""
+        try:
+            return cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1
+        except cv2.error:
+            return True
+
+    def close(self) -> None:
+        """Destroy the window."""
+        with contextlib.suppress(cv2.error):
+            cv2.destroyWindow(self.title)

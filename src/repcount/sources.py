@@ -1,0 +1,250 @@
+"""Frame sources: video files, webcams and image folders behind one iterator interface.
+
+This is the only module that touches ``cv2.VideoCapture``. Every source yields :class:`Frame`
+records whose timestamps strictly increase, taken from the container where it has them (so
+variable-frame-rate files keep their real timing).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from repcount.errors import InputError
+from repcount.records import Frame
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+#: Smallest step forced between two timestamps (MediaPipe needs strictly increasing ms).
+MIN_STEP_S = 0.001
+
+
+class FrameSource:
+    """Base class: an iterable of frames with a nominal rate and size.
+
+    Attributes:
+        name: human-readable name (file name, ``camera 0``, folder name).
+        fps: nominal frames per second (container rate, or measured for cameras).
+        width: frame width after any downscaling.
+        height: frame height after any downscaling.
+        frame_count: number of frames if known up front, else None.
+    """
+
+    name: str = ""
+    fps: float = 30.0
+    width: int = 0
+    height: int = 0
+    frame_count: int | None = None
+
+    def __init__(self, max_side: int | None = None) -> None:
+        self.max_side = max_side
+        self._last_t = -float("inf")
+        self._index = 0
+
+    def _scaled_size(self, w: int, h: int) -> tuple[int, int]:
+        if self.max_side and max(w, h) > self.max_side:
+            s = self.max_side / max(w, h)
+            return max(1, round(w * s)), max(1, round(h * s))
+        return w, h
+
+    def _emit(self, image: np.ndarray, t: float) -> Frame:
+        """Wrap an image as the next frame, forcing the timestamp to increase."""
+        if not np.isfinite(t) or t <= self._last_t:
+            t = self._last_t + MIN_STEP_S if np.isfinite(self._last_t) else 0.0
+        self._last_t = t
+        if image.ndim == 2:
+            image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        elif image.shape[2] == 4:
+            image = cv2.cvtColor(image, cv2.COLOR_BGRA2BGR)
+        h, w = image.shape[:2]
+        tw, th = self._scaled_size(w, h)
+        if (tw, th) != (w, h):
+            image = cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA)
+        frame = Frame(index=self._index, t=t, image=image)
+        self._index += 1
+        return frame
+
+    def __iter__(self) -> Iterator[Frame]:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Release the underlying device or file."""
+
+    def __enter__(self) -> FrameSource:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check_file(path: Path) -> None:
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, not a video (pass the folder as an image source?)")
+    if not os.access(path, os.R_OK):
+        raise InputError(f"{path}: permission denied")
+    if path.stat().st_size == 0:
+        raise InputError(f"{path}: empty file (0 bytes)")
+
+
+class VideoFileSource(FrameSource):
+    """Frames of a video file, timestamped from the container."""
+
+    def __init__(self, path: str | os.PathLike[str], max_side: int | None = None) -> None:
+        super().__init__(max_side)
+        self.path = Path(path)
+        _check_file(self.path)
+        self.name = self.path.name
+        self._cap = cv2.VideoCapture(str(self.path))
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise InputError(f"{self.path}: not a readable video (unknown format or corrupt)")
+        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = fps if 0.5 < fps < 1000 else 30.0
+        w = int(self._cap.get(cv2.CAP_PROP_FRAME_WIDTH))
+        h = int(self._cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+        self.width, self.height = self._scaled_size(w, h)
+        n = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+        self.frame_count = n if n > 0 else None
+        # Read one frame now so a file whose header parses but holds no decodable picture is
+        # rejected up front; it is handed out again as the first frame.
+        ok, first = self._cap.read()
+        if not ok or first is None:
+            self._cap.release()
+            raise InputError(f"{self.path}: no decodable video frames (corrupt or truncated)")
+        self._first: np.ndarray | None = first
+        self._first_ms = float(self._cap.get(cv2.CAP_PROP_POS_MSEC))
+        # Phone videos store rotation as metadata; OpenCV applies it, so report the real size.
+        if (first.shape[1], first.shape[0]) != (w, h):
+            self.width, self.height = self._scaled_size(first.shape[1], first.shape[0])
+        self.frames_read = 0
+
+    def _time_of(self, pos_ms: float, index: int) -> float:
+        # POS_MSEC is the presentation time of the frame just read; some containers report 0
+        # for every frame, which _emit then repairs from the nominal rate.
+        if pos_ms > 0 or index == 0:
+            return pos_ms / 1000.0
+        return index / self.fps
+
+    def __iter__(self) -> Iterator[Frame]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            self.frames_read = 1
+            yield self._emit(first, self._time_of(self._first_ms, 0))
+        while True:
+            ok, image = self._cap.read()
+            if not ok or image is None:
+                return
+            t = self._time_of(float(self._cap.get(cv2.CAP_PROP_POS_MSEC)), self.frames_read)
+            if self.frames_read > 0 and t <= self._last_t:
+                t = self.frames_read / self.fps
+            self.frames_read += 1
+            yield self._emit(image, t)
+
+    def close(self) -> None:
+        """Release the capture."""
+        self._cap.release()
+
+
+class CameraSource(FrameSource):
+    """Frames from a webcam, timestamped with the monotonic clock from the first frame."""
+
+    def __init__(
+        self,
+        index: int,
+        width: int | None = 640,
+        height: int | None = 480,
+        max_side: int | None = None,
+    ) -> None:
+        super().__init__(max_side)
+        self.name = f"camera {index}"
+        self._cap = cv2.VideoCapture(index)
+        if not self._cap.isOpened():
+            self._cap.release()
+            raise InputError(f"camera {index} could not be opened (is it connected and free?)")
+        if width and height:
+            self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+            self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        ok, first = self._cap.read()
+        if not ok or first is None:
+            self._cap.release()
+            raise InputError(f"camera {index} opened but delivers no frames")
+        self._first: np.ndarray | None = first
+        self.width, self.height = self._scaled_size(first.shape[1], first.shape[0])
+        fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 0.0)
+        self.fps = fps if 0.5 < fps < 1000 else 30.0
+        self._t0 = time.monotonic()
+
+    def read(self) -> Frame | None:
+        """Grab the next frame, or None when the camera stops delivering."""
+        if self._first is not None:
+            image, self._first = self._first, None
+            return self._emit(image, 0.0)
+        ok, image = self._cap.read()
+        if not ok or image is None:
+            return None
+        return self._emit(image, time.monotonic() - self._t0)
+
+    def __iter__(self) -> Iterator[Frame]:
+        while (frame := self.read()) is not None:
+            yield frame
+
+    def close(self) -> None:
+        """Release the camera."""
+        self._cap.release()
+
+
+class ImageFolderSource(FrameSource):
+    """Frames from the images of a folder, in name order, at a nominal rate."""
+
+    def __init__(
+        self, folder: str | os.PathLike[str], fps: float = 30.0, max_side: int | None = None
+    ) -> None:
+        super().__init__(max_side)
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise InputError(f"{self.folder}: not a folder")
+        self.files = sorted(
+            p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()
+        )
+        if not self.files:
+            raise InputError(f"{self.folder}: no images ({', '.join(IMAGE_SUFFIXES)}) in folder")
+        first = cv2.imread(str(self.files[0]), cv2.IMREAD_COLOR)
+        if first is None:
+            raise InputError(f"{self.files[0]}: not a readable image")
+        self.name = self.folder.name
+        self.fps = fps
+        self.width, self.height = self._scaled_size(first.shape[1], first.shape[0])
+        self.frame_count = len(self.files)
+
+    def __iter__(self) -> Iterator[Frame]:
+        for i, path in enumerate(self.files):
+            image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+            if image is None:
+                raise InputError(f"{path}: not a readable image")
+            yield self._emit(image, i / self.fps)
+
+
+def open_source(spec: str | os.PathLike[str], *, fps: float = 30.0, max_side: int | None = None) -> FrameSource:
+    """Open a source from a CLI argument: a video path, an image folder or a camera index.
+
+    Args:
+        spec: ``"0"`` (camera index), a folder of images, or a video file.
+        fps: nominal rate for image folders.
+        max_side: downscale frames whose longer side exceeds this many pixels.
+
+    Raises:
+        InputError: when the source cannot be opened.
+    """
+    text = os.fspath(spec)
+    if isinstance(text, str) and text.isdigit() and not Path(text).exists():
+        return CameraSource(int(text), max_side=max_side)
+    path = Path(text)
+    if path.is_dir():
+        return ImageFolderSource(path, fps=fps, max_side=max_side)
+    return VideoFileSource(path, max_side=max_side)
