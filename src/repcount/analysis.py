@@ -134,6 +134,7 @@ def analyze_video(
 
     Returns:
         The analysis, the offline detector result (signal for plots) and run statistics.
+
     """
     stats = RunStats()
     t0 = time.perf_counter()

@@ -8,6 +8,7 @@ class RepcountError(Exception):
 
     Attributes:
         exit_code: process exit status the CLI uses for this error.
+
     """
 
     exit_code = 2

@@ -19,6 +19,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     Raises:
         OutputError: when the destination folder does not exist or is not writable.
+
     """
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
@@ -49,6 +50,7 @@ def check_writable(path: str | os.PathLike[str]) -> None:
 
     Raises:
         OutputError: when the folder is missing/unwritable or the path is a directory.
+
     """
     path = Path(path)
     if path.is_dir():

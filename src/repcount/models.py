@@ -78,6 +78,7 @@ class ModelInfo:
             ``download``).
         sha256: its digest.
         verified: True when the digest is an accepted official one; None for custom models.
+
     """
 
     name: str
@@ -92,6 +93,7 @@ def verify(path: Path, name: str | None) -> ModelInfo:
 
     Raises:
         ModelError: when the file is an official model whose checksum does not match.
+
     """
     digest = sha256_of(path)
     if name is None:
@@ -151,6 +153,7 @@ def resolve(model: str, *, download: bool = True, progress: ProgressFactory | No
 
     Raises:
         ModelError: when the model is missing, unreadable or fails its checksum.
+
     """
     if model not in MODEL_NAMES:
         path = Path(model).expanduser()

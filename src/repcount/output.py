@@ -101,7 +101,7 @@ def write_plot(a: Analysis, t: FloatArray, signal: FloatArray, path: str | os.Pa
     ax.plot(t, signal, color="#1f77b4", lw=1.2, label="signal")
     for r in a.reps:
         ax.axvspan(r.start_s, r.end_s, color="#2ca02c", alpha=0.12)
-        y = float(np.interp(r.peak_s, t, np.nan_to_num(signal, nan=np.nanmean(signal))))
+        y = float(np.interp(r.peak_s, t, np.nan_to_num(signal, nan=float(np.nanmean(signal)))))
         ax.plot([r.peak_s], [y], "v", color="#2ca02c")
         ax.annotate(f"{r.side[0].upper()}{r.index}", (r.peak_s, y), textcoords="offset points",
                     xytext=(0, 6), ha="center", fontsize=8)

@@ -89,6 +89,7 @@ class Frame:
         index: 0-based position in the source.
         t: presentation time in seconds, strictly increasing within a source.
         image: BGR uint8 array of shape (H, W, 3).
+
     """
 
     index: int
@@ -112,6 +113,7 @@ class Pose:
         world: (33, 3) array of metric x, y, z coordinates centred on the hips (y down).
         width: frame width in pixels, so image coordinates can be made isotropic.
         height: frame height in pixels.
+
     """
 
     t: float
@@ -158,6 +160,7 @@ class Rep:
         rom_deg: range of motion of this rep in degrees (or signal units).
         partial: True when the rep did not reach the full-rep threshold.
         reason: why a rep is partial, empty otherwise.
+
     """
 
     index: int

@@ -32,7 +32,7 @@ class VideoSink:
         os.close(fd)
         self._tmp = Path(tmp)
         fourcc = cv2.VideoWriter.fourcc(*"mp4v")
-        self._writer = cv2.VideoWriter(str(self._tmp), fourcc, float(fps), size)
+        self._writer: cv2.VideoWriter | None = cv2.VideoWriter(str(self._tmp), fourcc, float(fps), size)
         if not self._writer.isOpened():
             self._tmp.unlink(missing_ok=True)
             raise OutputError(f"cannot write video {self.path}: OpenCV could not open an MP4 writer")
@@ -41,7 +41,9 @@ class VideoSink:
     def write(self, image: npt.NDArray[np.uint8]) -> None:
         """Append one BGR frame (resized if its size differs)."""
         if (image.shape[1], image.shape[0]) != self.size:
-            image = cv2.resize(image, self.size)
+            image = np.asarray(cv2.resize(image, self.size), dtype=np.uint8)
+        if self._writer is None:
+            raise OutputError(f"{self.path}: video already closed")
         self._writer.write(image)
         self.frames += 1
 

@@ -32,6 +32,7 @@ class FrameSource:
         width: frame width after any downscaling.
         height: frame height after any downscaling.
         frame_count: number of frames if known up front, else None.
+
     """
 
     name: str = ""
@@ -230,7 +231,9 @@ class ImageFolderSource(FrameSource):
             yield self._emit(image, i / self.fps)
 
 
-def open_source(spec: str | os.PathLike[str], *, fps: float = 30.0, max_side: int | None = None) -> FrameSource:
+def open_source(
+    spec: str | os.PathLike[str], *, fps: float = 30.0, max_side: int | None = None
+) -> FrameSource:
     """Open a source from a CLI argument: a video path, an image folder or a camera index.
 
     Args:
@@ -240,6 +243,7 @@ def open_source(spec: str | os.PathLike[str], *, fps: float = 30.0, max_side: in
 
     Raises:
         InputError: when the source cannot be opened.
+
     """
     text = os.fspath(spec)
     if isinstance(text, str) and text.isdigit() and not Path(text).exists():

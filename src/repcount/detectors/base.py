@@ -51,6 +51,7 @@ class SignalDef:
             past 180 degrees with the sign of the 3D opening), ``world``
             for the opening seen along the pelvis axis in MediaPipe's 3D landmarks (holds up in
             oblique views and does not fold at 180 degrees).
+
     """
 
     joint: str = "hip"
@@ -74,6 +75,7 @@ class ExerciseDef:
         max_gap_s: gaps up to this long are bridged by holding the last value.
         median_k: samples in the de-spiking median.
         target: default reps (or hold seconds) in the circuit.
+
     """
 
     name: str
@@ -175,6 +177,7 @@ class Detector:
         exdef: the exercise definition.
         fps: nominal sample rate.
         side: the leg(s) followed; ``both`` for both-leg exercises.
+
     """
 
     def __init__(self, exdef: ExerciseDef, fps: float = 30.0, side: Side = "both") -> None:

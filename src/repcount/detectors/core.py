@@ -37,6 +37,7 @@ class PeakParams:
         max_width_s: longest rep; slower drifts (re-positioning) are not reps.
         edge_height: relative height (from the peak) at which a rep starts and ends.
         window_s: how much history the streaming counter keeps.
+
     """
 
     polarity: int = 1
@@ -77,6 +78,7 @@ def find_candidates(t: FloatArray, x: FloatArray, params: PeakParams) -> list[Ca
         t: sample times (s), increasing.
         x: signal samples without NaN, same length as ``t``.
         params: peak parameters (``polarity`` is applied here).
+
     """
     if len(x) < 3:
         return []
@@ -149,6 +151,7 @@ class RepCounter:
         params: peak parameters.
         side: side reported on the reps.
         fps_hint: expected sample rate, to size the history buffer.
+
     """
 
     def __init__(self, params: PeakParams, side: Side, fps_hint: float = 30.0) -> None:
@@ -213,6 +216,7 @@ class HoldParams:
         min_hold_s: shortest interval reported as a hold.
         grace_s: a lapse shorter than this does not break the hold (landmark jitter); longer
             lapses pause the timer.
+
     """
 
     min_hold_s: float = 1.0
@@ -246,9 +250,8 @@ class HoldTimer:
                 self._start = t
             self._last_true = t
             return None
-        if self._start is not None and self._last_true is not None:
-            if t - self._last_true > self.params.grace_s:
-                return self._close()
+        if self._last_true is not None and t - self._last_true > self.params.grace_s:
+            return self._close()
         return None
 
     def _close(self) -> Hold | None:

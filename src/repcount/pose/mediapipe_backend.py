@@ -48,6 +48,7 @@ class MediaPipePose:
             followed one (or the largest, at first) is returned, so a second person in the
             frame does not steal the track.
         min_confidence: detection/presence/tracking confidence thresholds.
+
     """
 
     def __init__(self, model: ModelInfo, num_poses: int = 1, min_confidence: float = 0.5) -> None:
@@ -104,7 +105,8 @@ class MediaPipePose:
 
     def _choose(self, people: list[Any]) -> int:
         if len(people) == 1:
-            self._prev_center = np.array([people[0][23].x + people[0][24].x, people[0][23].y + people[0][24].y]) / 2
+            lms = people[0]
+            self._prev_center = np.array([lms[23].x + lms[24].x, lms[23].y + lms[24].y]) / 2
             return 0
         centers = []
         sizes = []

@@ -34,6 +34,7 @@ class Track:
         height: frame height in pixels.
         fps: nominal frame rate of the source.
         meta: free-form provenance (video name and hash, model name and hash, ...).
+
     """
 
     t: FloatArray
@@ -134,6 +135,7 @@ class Track:
 
         Raises:
             InputError: when the file is missing or not a repcount track.
+
         """
         path = Path(path)
         try:

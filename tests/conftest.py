@@ -1,0 +1,32 @@
+"""Shared fixtures: where the shared clips/models are, and an isolated cache per test session."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("REPCOUNT_SHARED_DIR", ROOT.parent / "shared"))
+CLIPS = SHARED / "clips"
+
+
+def shared_labels() -> list[dict]:
+    """Entries of ../shared/clips/labels.json (empty when the folder is absent)."""
+    path = CLIPS / "labels.json"
+    return json.loads(path.read_text()) if path.exists() else []
+
+
+needs_clips = pytest.mark.skipif(not CLIPS.is_dir(), reason=f"shared clips not found at {CLIPS}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep tests out of the user's cache and history; find the models CI provides."""
+    base = tmp_path_factory.mktemp("repcount-home")
+    os.environ["REPCOUNT_CACHE_DIR"] = str(base / "cache")
+    os.environ["REPCOUNT_DATA_DIR"] = str(base / "data")
+    if "REPCOUNT_MODEL_DIR" not in os.environ and (SHARED / "models").is_dir():
+        os.environ["REPCOUNT_MODEL_DIR"] = str(SHARED / "models")
