@@ -227,11 +227,7 @@ def _forward(ch: Channels) -> FloatArray:
         off = 0 if s == "l" else 1
         # Leg: flexion about the lateral axis, then abduction, then rotation about the femur.
         hip = np.array([sign * HIP_HALF, 0.0, 0.0])
-        r_leg = (
-            _rot(0, -ch[f"{s}_flex"])
-            @ _rot(2, sign * ch[f"{s}_abd"])
-            @ _rot(1, sign * ch[f"{s}_rot"])
-        )
+        r_leg = _rot(0, -ch[f"{s}_flex"]) @ _rot(2, sign * ch[f"{s}_abd"]) @ _rot(1, sign * ch[f"{s}_rot"])
         r_shin = r_leg @ _rot(0, ch[f"{s}_knee"])  # knee flexion swings the shin backwards
         knee = hip + _apply(r_leg, (0.0, -THIGH, 0.0))
         ankle = knee + _apply(r_shin, (0.0, -SHIN, 0.0))
@@ -259,9 +255,7 @@ def _blank(n: int) -> Channels:
     return {k: np.zeros(n) for k in CHANNELS}
 
 
-def _set_legs(
-    ch: Channels, left: BoolArray, work: Mapping[str, object], free: Mapping[str, object]
-) -> None:
+def _set_legs(ch: Channels, left: BoolArray, work: Mapping[str, object], free: Mapping[str, object]) -> None:
     """Give the working leg ``work`` and the other leg ``free`` (per frame by ``left``)."""
     for k in set(work) | set(free):
         w = np.broadcast_to(np.asarray(work.get(k, 0.0), dtype=np.float64), left.shape)
@@ -277,9 +271,7 @@ def _set_both(ch: Channels, **vals: object) -> None:
             ch[f"{s}_{k}"] = np.broadcast_to(arr, ch["yaw"].shape).copy()
 
 
-def _bisect(
-    fn: Callable[[FloatArray], FloatArray], target: FloatArray, lo: float, hi: float
-) -> FloatArray:
+def _bisect(fn: Callable[[FloatArray], FloatArray], target: FloatArray, lo: float, hi: float) -> FloatArray:
     """Solve increasing ``fn(x) = target`` element-wise on [lo, hi]."""
     a = np.full(target.shape, lo)
     b = np.full(target.shape, hi)
@@ -339,8 +331,12 @@ def _dip(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     lean = 12.0 * p
     # The thigh drops to ~0.55 of the knee bend so the knee travels forward over the foot.
     f = 0.55 * q + lean
-    _set_legs(ch, left, {"flex": f, "knee": q, "abd": 2.0},
-              {"flex": 20.0 + 0.3 * f, "knee": 15.0 + 0.3 * q, "abd": 6.0})
+    _set_legs(
+        ch,
+        left,
+        {"flex": f, "knee": q, "abd": 2.0},
+        {"flex": 20.0 + 0.3 * f, "knee": 15.0 + 0.3 * q, "abd": 6.0},
+    )
     ch["pitch"] = lean
     _set_both(ch, sflex=20.0 + 40.0 * p, sabd=10.0, elbow=30.0)
     return ch
@@ -370,8 +366,7 @@ def _glute_bridge(p: FloatArray, left: BoolArray, both: bool) -> Channels:
 def _prone_leg_lift(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     ch = _supine(len(p))
     ch["twist"][:] = 180.0
-    _set_legs(ch, left, {"flex": -20.0 * p, "knee": 3.0, "abd": 3.0},
-              {"flex": 0.0, "knee": 3.0, "abd": 3.0})
+    _set_legs(ch, left, {"flex": -20.0 * p, "knee": 3.0, "abd": 3.0}, {"flex": 0.0, "knee": 3.0, "abd": 3.0})
     return ch
 
 
@@ -385,9 +380,7 @@ def _ball_leg_curl(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     fr, qr = np.radians(f), np.radians(q)
 
     def ankle_h(b: FloatArray) -> FloatArray:
-        return np.asarray(
-            TRUNK * np.sin(b) + THIGH * np.sin(b + fr) + SHIN * np.sin(b + fr - qr)
-        )
+        return np.asarray(TRUNK * np.sin(b) + THIGH * np.sin(b + fr) + SHIN * np.sin(b + fr - qr))
 
     # The heels ride on the ball: the trunk lift keeps the ankles at ball height.
     beta = np.degrees(_bisect(ankle_h, np.full(len(p), _BALL_ANKLE_H), -0.3, 1.4))
@@ -446,8 +439,12 @@ def _squat(p: FloatArray, left: BoolArray, both: bool) -> Channels:
 
 def _lunge(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     ch = _standing(len(p))
-    _set_legs(ch, left, {"flex": 30.0 + 50.0 * p, "knee": 5.0 + 85.0 * p, "abd": 3.0},
-              {"flex": -25.0 + 25.0 * p, "knee": 5.0 + 90.0 * p, "abd": 3.0})
+    _set_legs(
+        ch,
+        left,
+        {"flex": 30.0 + 50.0 * p, "knee": 5.0 + 85.0 * p, "abd": 3.0},
+        {"flex": -25.0 + 25.0 * p, "knee": 5.0 + 90.0 * p, "abd": 3.0},
+    )
     ch["pitch"] = 5.0 * p
     return ch
 
@@ -572,9 +569,7 @@ def _plan(spec: SimSpec, ex: _Exercise, rng: np.random.Generator) -> _Plan:
     t = 0.0
     if spec.lead_in_s > 0:
         start, via = _lead_in_states(ex.floor)
-        plan.transitions.append(
-            (0.0, 0.7 * spec.lead_in_s, [start, via, _rest_state(ex, is_left[0], both)])
-        )
+        plan.transitions.append((0.0, 0.7 * spec.lead_in_s, [start, via, _rest_state(ex, is_left[0], both)]))
         t = spec.lead_in_s
     hold_ex = spec.exercise == "single_leg_bridge_hold"
     # Partials go after random full reps (a rep index may take several).
@@ -669,8 +664,12 @@ def _anchor_weights(anchor: str, w_left: FloatArray) -> FloatArray:
         wts[:, LM.LEFT_ANKLE] = w_left
         wts[:, LM.RIGHT_ANKLE] = 1.0 - w_left
         return wts
-    pair = {"shoulders": LM.LEFT_SHOULDER, "hips": LM.LEFT_HIP, "ankles": LM.LEFT_ANKLE,
-            "wrists": LM.LEFT_WRIST}[anchor]
+    pair = {
+        "shoulders": LM.LEFT_SHOULDER,
+        "hips": LM.LEFT_HIP,
+        "ankles": LM.LEFT_ANKLE,
+        "wrists": LM.LEFT_WRIST,
+    }[anchor]
     wts[:, pair] = 0.5
     wts[:, pair + 1] = 0.5
     return wts
@@ -800,8 +799,11 @@ def simulate(spec: SimSpec) -> tuple[Track, SimTruth]:
     focal = 0.9 * max(spec.width, spec.height)
     pts = room.reshape(-1, 3) @ r_cam.T
     lo, hi = pts.min(axis=0), pts.max(axis=0)
-    dist = max(focal * (hi[0] - lo[0]) / (0.8 * spec.width),
-               focal * (hi[1] - lo[1]) / (0.8 * spec.height)) + 0.5 * (hi[2] - lo[2]) + 0.5
+    dist = (
+        max(focal * (hi[0] - lo[0]) / (0.8 * spec.width), focal * (hi[1] - lo[1]) / (0.8 * spec.height))
+        + 0.5 * (hi[2] - lo[2])
+        + 0.5
+    )
     target = r_cam.T @ (0.5 * (lo + hi))
     cam_pos = target + dist * back
     cam = (room - cam_pos) @ r_cam.T  # (N, 33, 3): x right, y down, z forward
@@ -855,8 +857,9 @@ def simulate(spec: SimSpec) -> tuple[Track, SimTruth]:
         "camera_room": cam_pos.tolist(),
         "up_world": up_world.tolist(),
     }
-    track = Track(t=t, image=image, world=world, width=spec.width, height=spec.height,
-                  fps=spec.fps, meta=meta)
+    track = Track(
+        t=t, image=image, world=world, width=spec.width, height=spec.height, fps=spec.fps, meta=meta
+    )
     truth = SimTruth(
         reps=tuple(plan.reps),
         partials=tuple(plan.partials),
