@@ -280,3 +280,53 @@ def test_bad_spec_raises() -> None:
         simulate(SimSpec(exercise="burpee"))
     with pytest.raises(ValueError):
         simulate(SimSpec(exercise="squat", view="top"))
+
+
+@pytest.mark.parametrize("view", ["side", "side_flipped", "oblique", "front"])
+def test_angles_do_not_depend_on_view(view: str) -> None:
+    spec = SimSpec(exercise="clamshell", reps=1, view=view, elevation_deg=20.0, side="left")
+    track, truth = simulate(spec)
+    got = recompute_angles(track)
+    for key in ("left_hip_abduction", "left_knee", "thigh_spread", "trunk_incline"):
+        assert np.abs(got[key] - truth.angles[key]).max() < 1.0, key
+    az = {"side": -90.0, "side_flipped": 90.0, "oblique": -35.0, "front": 0.0}[view]
+    assert track.meta["azimuth_deg"] == pytest.approx(az)
+
+
+@pytest.mark.parametrize(
+    ("exercise", "points"),
+    [
+        ("single_leg_bridge", (LM.RIGHT_ANKLE, LM.RIGHT_SHOULDER, LM.LEFT_SHOULDER)),
+        ("glute_bridge", (LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_SHOULDER)),
+        ("single_leg_dip", (LM.RIGHT_ANKLE,)),
+        ("squat", (LM.LEFT_HEEL, LM.RIGHT_FOOT_INDEX)),
+        ("clamshell", (LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HIP)),
+        ("pushup", (LM.LEFT_WRIST, LM.RIGHT_WRIST)),
+    ],
+)
+def test_contacts_stay_put_during_reps(exercise: str, points: tuple[int, ...]) -> None:
+    spec = SimSpec(exercise=exercise, reps=2)
+    track, truth = simulate(spec)
+    i0 = int(truth.reps[0][1] * spec.fps)
+    px = track.image[i0:, list(points), :2] * np.array([spec.width, spec.height])
+    assert np.ptp(px, axis=0).max() < 4.0
+
+
+def test_lead_in_moves_a_lot_but_holds_no_reps() -> None:
+    spec = SimSpec(exercise="single_leg_bridge", reps=2, lead_in_s=3.0)
+    track, truth = simulate(spec)
+    assert min(r[1] for r in truth.reps) >= spec.lead_in_s
+    lead = slice(0, int(spec.lead_in_s * spec.fps))
+    assert np.ptp(truth.angles["trunk_incline"][lead]) > 80.0  # standing -> lying
+    assert np.ptp(truth.angles["left_knee"][lead]) > 60.0
+
+
+def test_both_sides_and_both_legs() -> None:
+    _, truth = simulate(SimSpec(exercise="prone_leg_lift", reps=4, side="both"))
+    assert [r[0] for r in truth.reps] == ["left", "left", "right", "right"]
+    _, truth = simulate(SimSpec(exercise="ball_leg_curl", reps=3, side="left"))
+    assert {r[0] for r in truth.reps} == {"both"}
+    _, truth = simulate(SimSpec(exercise="leg_raise", reps=2, side="both"))
+    assert {r[0] for r in truth.reps} == {"both"}
+    assert truth.angles["left_hip_flexion"].max() == pytest.approx(80.0, abs=0.5)
+    assert truth.angles["right_hip_flexion"].max() == pytest.approx(80.0, abs=0.5)

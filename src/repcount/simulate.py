@@ -55,7 +55,7 @@ SHIN = 0.43
 UPPER_ARM = 0.30
 FOREARM = 0.26
 
-_JOINT_KEYS = ("flex", "abd", "rot", "knee", "sflex", "sabd", "elbow")
+_JOINT_KEYS = ("flex", "abd", "rot", "knee", "ankle", "sflex", "sabd", "elbow")
 CHANNELS: tuple[str, ...] = (
     "yaw",
     "pitch",
@@ -234,8 +234,9 @@ def _forward(ch: Channels) -> FloatArray:
         p[:, LM.LEFT_HIP + off] = hip
         p[:, LM.LEFT_KNEE + off] = knee
         p[:, LM.LEFT_ANKLE + off] = ankle
-        p[:, LM.LEFT_HEEL + off] = ankle + _apply(r_shin, (0.0, -0.05, -0.05))
-        p[:, LM.LEFT_FOOT_INDEX + off] = ankle + _apply(r_shin, (0.0, -0.07, 0.15))
+        r_foot = r_shin @ _rot(0, -ch[f"{s}_ankle"])  # dorsiflexion lifts the toes
+        p[:, LM.LEFT_HEEL + off] = ankle + _apply(r_foot, (0.0, -0.05, -0.05))
+        p[:, LM.LEFT_FOOT_INDEX + off] = ankle + _apply(r_foot, (0.0, -0.07, 0.15))
         # Arm: flexion forwards, abduction sideways, elbow flexion forwards.
         sho = np.array([sign * SHOULDER_HALF, TRUNK, 0.0])
         r_arm = _rot(0, -ch[f"{s}_sflex"]) @ _rot(2, sign * ch[f"{s}_sabd"])
@@ -325,6 +326,16 @@ def _supine(n: int) -> Channels:
     return ch
 
 
+def _flat_foot_standing(f: FloatArray, q: FloatArray, lean: FloatArray) -> FloatArray:
+    """Ankle dorsiflexion that keeps a standing foot flat: it cancels the shin's tilt."""
+    return np.asarray(q + lean - f)
+
+
+def _flat_foot_supine(f: FloatArray, q: FloatArray, beta: FloatArray) -> FloatArray:
+    """Ankle angle that keeps a lying person's planted foot flat (``beta`` = trunk lift)."""
+    return np.asarray(q - beta - f - 90.0)
+
+
 def _dip(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     ch = _standing(len(p))
     q = 5.0 + 55.0 * p
@@ -334,8 +345,8 @@ def _dip(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     _set_legs(
         ch,
         left,
-        {"flex": f, "knee": q, "abd": 2.0},
-        {"flex": 20.0 + 0.3 * f, "knee": 15.0 + 0.3 * q, "abd": 6.0},
+        {"flex": f, "knee": q, "abd": 2.0, "ankle": _flat_foot_standing(f, q, lean)},
+        {"flex": 20.0 + 0.3 * f, "knee": 15.0 + 0.3 * q, "abd": 6.0, "ankle": -20.0},
     )
     ch["pitch"] = lean
     _set_both(ch, sflex=20.0 + 40.0 * p, sabd=10.0, elbow=30.0)
@@ -347,7 +358,7 @@ def _bridge_common(p: FloatArray, single: BoolArray | None) -> Channels:
     beta, f, q = _bridge_ik(130.0 + 51.0 * p)
     left = single if single is not None else np.ones(len(p), dtype=bool)
     free = {"flex": 85.0, "knee": 3.0, "abd": 3.0}
-    work = {"flex": f, "knee": q, "abd": 3.0}
+    work = {"flex": f, "knee": q, "abd": 3.0, "ankle": _flat_foot_supine(f, q, beta)}
     _set_legs(ch, left, work, work if single is None else free)
     ch["pitch"] = -90.0 - beta
     # Shoulder extension keeps the arms flat on the floor while the trunk tilts.
@@ -432,20 +443,37 @@ def _squat(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     ch = _standing(len(p))
     q = 5.0 + 85.0 * p
     lean = 30.0 * p
-    _set_both(ch, flex=0.75 * q + lean, knee=q, abd=8.0, sflex=10.0 + 70.0 * p, elbow=10.0)
+    f = 0.75 * q + lean
+    ankle = _flat_foot_standing(f, q, lean)
+    _set_both(ch, flex=f, knee=q, abd=8.0, ankle=ankle, sflex=10.0 + 70.0 * p, elbow=10.0)
     ch["pitch"] = lean
     return ch
 
 
+def _stride(f: FloatArray, q: FloatArray, lean: FloatArray) -> FloatArray:
+    """Forward distance of the ankle from the hip in the sagittal plane (metres)."""
+    a = np.radians(f - lean)
+    return np.asarray(THIGH * np.sin(a) + SHIN * np.sin(a - np.radians(q)))
+
+
 def _lunge(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     ch = _standing(len(p))
+    lean = 5.0 * p
+    ff, qf = 30.0 + 50.0 * p, 5.0 + 85.0 * p
+    qb = 5.0 + 90.0 * p
+    # The back hip is solved so the stance length (front to back ankle) stays constant.
+    stance = _stride(np.array([30.0]), np.array([5.0]), np.array([0.0])) - _stride(
+        np.array([-25.0]), np.array([5.0]), np.array([0.0])
+    )
+    fb = _bisect(lambda x: _stride(x, qb, lean), _stride(ff, qf, lean) - stance, -60.0, 60.0)
     _set_legs(
         ch,
         left,
-        {"flex": 30.0 + 50.0 * p, "knee": 5.0 + 85.0 * p, "abd": 3.0},
-        {"flex": -25.0 + 25.0 * p, "knee": 5.0 + 90.0 * p, "abd": 3.0},
+        {"flex": ff, "knee": qf, "abd": 3.0, "ankle": _flat_foot_standing(ff, qf, lean)},
+        # Back heel rises as the knee drops; the foot only partly follows the shin.
+        {"flex": fb, "knee": qb, "abd": 3.0, "ankle": 0.3 * _flat_foot_standing(fb, qb, lean)},
     )
-    ch["pitch"] = 5.0 * p
+    ch["pitch"] = lean
     return ch
 
 
@@ -454,7 +482,9 @@ def _situp(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     alpha = 70.0 * p
     ch["pitch"] = -90.0 + alpha
     # The thighs stay put in the room, so hip flexion grows with the trunk.
-    _set_both(ch, flex=50.0 + alpha, knee=100.0, abd=5.0, sflex=35.0, sabd=10.0, elbow=5.0)
+    f = 50.0 + alpha
+    ankle = _flat_foot_supine(f, np.full(len(p), 100.0), -alpha)
+    _set_both(ch, flex=f, knee=100.0, abd=5.0, ankle=ankle, sflex=35.0, sabd=10.0, elbow=5.0)
     return ch
 
 
@@ -675,18 +705,34 @@ def _anchor_weights(anchor: str, w_left: FloatArray) -> FloatArray:
     return wts
 
 
-def _place(body: FloatArray, r_root: FloatArray, anchor: str, w_left: FloatArray) -> FloatArray:
-    """Rotate into the room and translate: anchor fixed horizontally, lowest point on the floor."""
-    room = np.einsum("nij,nkj->nki", r_root, body)
+def _place(
+    ch: Channels, anchor: str, w_left: FloatArray, moving: BoolArray, rest_h: FloatArray
+) -> FloatArray:
+    """Pose the body in the room, (N, 33, 3), with the anchor point held in place.
+
+    While getting into position (``moving``) the lowest point stands on the floor; otherwise
+    the anchor keeps its rest height ``rest_h`` so contacts do not bob with the rep.
+    """
+    room = np.einsum("nij,nkj->nki", _root_rotation(ch), _forward(ch))
     a = np.einsum("nk,nkj->nj", _anchor_weights(anchor, w_left), room)
     room[:, :, 0] -= a[:, None, 0]
     room[:, :, 2] -= a[:, None, 2]
+    floor = room[:, :, 1].min(axis=1)
+    shift = np.where(moving, floor, a[:, 1] - rest_h)
     if anchor == "work_ankle_fixed":
         # Standing on a box: the standing ankle stays put; the other foot hangs below.
-        room[:, :, 1] -= a[:, None, 1] - 0.4
-    else:
-        room[:, :, 1] -= room[:, :, 1].min(axis=1, keepdims=True)
+        shift = a[:, 1] - 0.4
+    room[:, :, 1] -= shift[:, None]
     return np.asarray(room)
+
+
+def _rest_heights(ex: _Exercise, both: bool, w_left: FloatArray) -> FloatArray:
+    """Per-frame height of the anchor above the floor in the current side's rest pose."""
+    ch = ex.pose(np.zeros(2), np.array([True, False]), both)
+    room = np.einsum("nij,nkj->nki", _root_rotation(ch), _forward(ch))
+    a = np.einsum("nk,nkj->nj", _anchor_weights(ex.anchor, np.array([1.0, 0.0])), room)
+    h = a[:, 1] - room[:, :, 1].min(axis=1)
+    return np.asarray(np.where(w_left > 0.5, h[0], h[1]))
 
 
 def _camera_basis(az: float, el: float) -> tuple[FloatArray, FloatArray]:
@@ -789,7 +835,10 @@ def simulate(spec: SimSpec) -> tuple[Track, SimTruth]:
     _apply_transitions(ch, plan, t)
     body = _forward(ch)
     r_root = _root_rotation(ch)
-    room = _place(body, r_root, ex.anchor, w_left)
+    moving = np.zeros(n, dtype=bool)
+    for t0, t1, _ in plan.transitions:
+        moving |= (t >= t0) & (t <= t1)
+    room = _place(ch, ex.anchor, w_left, moving, _rest_heights(ex, spec.side == "both", w_left))
 
     # Camera: aim at the middle of everything the person does, back off until it all fits.
     first_rest = plan.transitions[0][1] if plan.transitions else 0.0
