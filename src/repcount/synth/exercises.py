@@ -20,7 +20,6 @@ from repcount.synth.kinematics import (
     rot_axis,
     rot_x,
     rot_y,
-    rot_z,
     skin,
 )
 
@@ -34,6 +33,7 @@ class Prop:
         center: world centre (m).
         size: box extents (m) or (radius, radius, radius) for a sphere.
         color: RGB in [0, 1].
+
     """
 
     kind: str
@@ -109,6 +109,7 @@ def _leg_ik(
 
     Returns:
         (hip_x, knee_x) local rotation angles in degrees.
+
     """
     t, c, f = body.bone(f"thigh_{side}"), body.bone(f"calf_{side}"), body.bone(f"foot_{side}")
     thigh = body.heads[c] - body.heads[t]
@@ -158,6 +159,7 @@ class Exercise:
     Attributes:
         name: CLI name.
         side_view_label: label of the straight camera view ("side" or "front").
+
     """
 
     name = "exercise"
@@ -175,7 +177,8 @@ class Exercise:
         """Random per-clip style parameters (depth, amplitudes, prop sizes)."""
         return {}
 
-    def view_dirs(self) -> list[np.ndarray]:
+    @staticmethod
+    def view_dirs() -> list[np.ndarray]:
         """Horizontal unit vectors from the subject towards a straight-on camera."""
         return [np.array([1.0, 0.0, 0.0]), np.array([-1.0, 0.0, 0.0])]
 
@@ -214,7 +217,7 @@ class SingleLegDip(Exercise):
             "free_knee": float(rng.uniform(10.0, 30.0)),
         }
 
-    def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:  # noqa: D107
+    def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:
         super().__init__(body, side, style)
         heel = body.heel[side]
         self.heel_idx = np.array([heel])
@@ -287,19 +290,19 @@ class SingleLegBridge(_Supine):
             "free_tilt": float(rng.uniform(-10.0, 5.0)),
         }
 
-    def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:  # noqa: D107
+    def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:
         super().__init__(body, side, style)
-        pose, pitch = self._trunk(2.0, 28.0)
+        pose, _ = self._trunk(2.0, 38.0)
         pose.set(f"thigh_{side}", rot_x(-style["hip0"]))
         pose.set(f"calf_{side}", rot_x(style["knee0"]))
-        rots, heads = forward_kinematics(body, pose)
+        _, heads = forward_kinematics(body, pose)
         self.ankle_target = heads[body.bone(f"foot_{side}")].copy()
 
     def frame(self, a: float) -> Frame:  # noqa: D102
         s, o = self.side, self.other
         body = self.body
-        pose, pitch = self._trunk(2.0 + a * (self.style["alpha_max"] - 2.0), 28.0)
-        rots, heads = forward_kinematics(body, pose)
+        pose, pitch = self._trunk(2.0 + a * (self.style["alpha_max"] - 2.0), 38.0)
+        _, heads = forward_kinematics(body, pose)
         hip = heads[body.bone(f"thigh_{s}")]
         hx, kx = _leg_ik(body, hip, self.ankle_target, s, pitch, knee_up=True)
         pose.set(f"thigh_{s}", rot_x(hx))
@@ -328,7 +331,7 @@ class ProneLegLift(Exercise):
     def sample_style(rng: np.random.Generator) -> dict[str, float]:  # noqa: D102
         return {"ext_max": float(rng.uniform(18.0, 30.0)), "point": float(rng.uniform(45.0, 60.0))}
 
-    def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:  # noqa: D107
+    def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:
         super().__init__(body, side, style)
         self.offset = self._base(0.0).root_offset
 
@@ -359,13 +362,14 @@ class BallLegCurl(_Supine):
     @staticmethod
     def sample_style(rng: np.random.Generator) -> dict[str, float]:  # noqa: D102
         return {
-            "radius": float(rng.uniform(0.29, 0.33)),
+            "radius": float(rng.uniform(0.26, 0.30)),
+            "contact1": float(rng.uniform(25.0, 40.0)),
             "alpha0": float(rng.uniform(8.0, 14.0)),
             "alpha1": float(rng.uniform(34.0, 42.0)),
             "knee1": float(rng.uniform(95.0, 110.0)),
         }
 
-    def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:  # noqa: D107
+    def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:
         super().__init__(body, side, style)
         self.heel_idx = np.array([body.heel["l"], body.heel["r"]])
         self.ball_color = (0.2, 0.45, 0.85)
@@ -373,28 +377,32 @@ class BallLegCurl(_Supine):
     def frame(self, a: float) -> Frame:  # noqa: D102
         body, st = self.body, self.style
         alpha = st["alpha0"] + a * (st["alpha1"] - st["alpha0"])
-        pose, pitch = self._trunk(alpha, 30.0)
+        pose, pitch = self._trunk(alpha, 36.0)
         k = 3.0 + a * (st["knee1"] - 3.0)
-        top = 2.0 * st["radius"]
+        # The heels sit on the ball's crown with straight legs and slide towards the body side
+        # of the ball as it rolls in, so the ball stays clear of the buttocks.
+        beta = math.radians(a * st["contact1"])
+        r = st["radius"]
+        top = r * (1.0 + math.cos(beta))
 
         def heel_z(hx: float) -> tuple[float, np.ndarray]:
             for s in ("l", "r"):
                 pose.local[f"thigh_{s}"] = rot_x(hx)
                 pose.local[f"calf_{s}"] = rot_x(k)
-                pose.local[f"foot_{s}"] = rot_x(8.0 * a)
+                # Heels on the crown (feet up) at the start, soles on the ball at the top.
+                flat = _wrap(-math.degrees(beta) - (pitch + hx + k))
+                pose.local[f"foot_{s}"] = rot_x(a * flat)
             rots, heads = forward_kinematics(body, pose)
             hv = skin(body, rots, heads, self.heel_idx)
             return float(hv[:, 2].mean()), hv
 
         # Hip flexion rises monotonically until the leg is vertical: scan, then bisect.
         lo, hi = 30.0, 30.0
-        z_lo, _ = heel_z(lo)
         for hx in np.arange(30.0, -130.0, -5.0):
-            z, _ = heel_z(float(hx))
-            if z >= top:
+            if heel_z(float(hx))[0] >= top:
                 hi = float(hx)
                 break
-            lo, z_lo = float(hx), z
+            lo = float(hx)
         for _ in range(25):
             mid = 0.5 * (lo + hi)
             if heel_z(mid)[0] < top:
@@ -404,8 +412,8 @@ class BallLegCurl(_Supine):
         _, hv = heel_z(hi)
         ball = Prop(
             "sphere",
-            (0.0, float(hv[:, 1].mean()), st["radius"]),
-            (st["radius"],) * 3,
+            (0.0, float(hv[:, 1].mean() - r * math.sin(beta)), r),
+            (r, r, r),
             self.ball_color,
         )
         return Frame(pose, [ball])
@@ -425,10 +433,11 @@ class Clamshell(Exercise):
             "open_max": float(rng.uniform(35.0, 50.0)),
         }
 
-    def view_dirs(self) -> list[np.ndarray]:  # noqa: D102
+    @staticmethod
+    def view_dirs() -> list[np.ndarray]:  # noqa: D102
         return [np.array([0.0, -1.0, 0.0])]
 
-    def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:  # noqa: D107
+    def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:
         super().__init__(body, side, style)
         # Opening axis: through the top hip and heel, so the feet stay together.
         pose = self._legs(Pose(), 0.0, None)

@@ -55,6 +55,7 @@ class Pose:
         local: bone name -> 3x3 rotation in its rest-aligned frame (missing = identity).
         root_rot: global rotation applied about the root bone's head.
         root_offset: world translation added after ``root_rot``.
+
     """
 
     local: dict[str, np.ndarray] = field(default_factory=dict)
@@ -75,6 +76,7 @@ def forward_kinematics(body: Body, pose: Pose) -> tuple[np.ndarray, np.ndarray]:
 
     Returns:
         (rots, heads): (B, 3, 3) global rotations and (B, 3) posed head positions.
+
     """
     n = len(body.bone_names)
     rots = np.empty((n, 3, 3))

@@ -1,0 +1,156 @@
+"""``repcount synth``: render labelled synthetic exercise clips.
+
+Run standalone with ``python -m repcount.synth.cli --help`` until the main CLI wires it in via
+:func:`configure` and :func:`run`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from repcount.errors import InputError, OutputError, RepcountError
+from repcount.synth import EXERCISES
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``repcount synth`` to ``parser``."""
+    parser.add_argument(
+        "--exercise", "-e", default="all", metavar="NAME",
+        help=f"exercise to render, or 'all' (default): {', '.join(EXERCISES)}",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="base random seed (default 0)")
+    parser.add_argument(
+        "--count", "-n", type=int, default=1, help="clips per exercise (default 1)"
+    )
+    parser.add_argument(
+        "--out", "-o", type=Path, default=Path("out/synth"), help="output folder"
+    )
+    parser.add_argument(
+        "--labels", type=Path, default=None,
+        help="labels.json to create or merge into (default OUT/labels.json)",
+    )
+    parser.add_argument("--reps", type=int, default=None, help="reps per clip (default 5-8)")
+    parser.add_argument(
+        "--side", choices=("left", "right", "random"), default="random",
+        help="working side (see the side conventions in the labels README)",
+    )
+    parser.add_argument(
+        "--view", choices=("side", "oblique", "random"), default="random",
+        help="camera view; 'side' is the clamshell's straight front view",
+    )
+    parser.add_argument(
+        "--duration", type=float, default=None,
+        help="clip length in seconds (reps are fitted; for the hold, the hold length follows)",
+    )
+    parser.add_argument(
+        "--hold", type=float, default=20.0, help="hold length for the bridge hold (default 20 s)"
+    )
+    parser.add_argument("--width", type=int, default=640, help="frame width (default 640)")
+    parser.add_argument("--height", type=int, default=480, help="frame height (default 480)")
+    parser.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
+    parser.add_argument(
+        "--preview", type=int, nargs="?", const=4, default=0, metavar="N",
+        help="also save N evenly spaced frames per clip as PNG (default 4 when given)",
+    )
+    parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+
+
+def merge_labels(path: Path, entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Merge ``entries`` into the labels list at ``path`` (same ``file`` replaces) and save it.
+
+    Raises:
+        InputError: when the existing file is not a JSON list.
+        OutputError: when it cannot be written.
+
+    """
+    existing: list[dict[str, Any]] = []
+    if path.exists():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"cannot read labels file {path}: {exc}") from exc
+        if not isinstance(data, list):
+            raise InputError(f"labels file {path} is not a JSON list")
+        existing = data
+    new_files = {e["file"] for e in entries}
+    merged = [e for e in existing if e.get("file") not in new_files] + entries
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(merged, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise OutputError(f"cannot write labels file {path}: {exc}") from exc
+    return merged
+
+
+def run(args: argparse.Namespace) -> int:
+    """Render the requested clips; returns the process exit status.
+
+    Raises:
+        RepcountError: (subclasses) with a one-line message on bad input or environment.
+
+    """
+    from repcount.synth.body import data_dir
+    from repcount.synth.clip import plan_clip, render_clip
+
+    names = list(EXERCISES) if args.exercise == "all" else [args.exercise]
+    for name in names:
+        if name not in EXERCISES:
+            raise InputError(f"unknown exercise {name!r}; choose from all, {', '.join(EXERCISES)}")
+    if args.count < 1:
+        raise InputError("--count must be at least 1")
+    data_dir()  # fail early, with the install hint, when the body data is missing
+    out: Path = args.out
+    labels_path: Path = args.labels if args.labels is not None else out / "labels.json"
+    preview_dir = out / "preview" if args.preview else None
+    entries = []
+    for e_idx, name in enumerate(names):
+        for k in range(args.count):
+            seed = args.seed + 1000 * e_idx + k
+            # --reps with "all" applies to the rep exercises only, not to the hold.
+            reps = None if name.endswith("_hold") and args.exercise == "all" else args.reps
+            plan = plan_clip(
+                name, seed, reps=reps, side=args.side, view=args.view,
+                duration_s=args.duration, hold_s=args.hold if name.endswith("_hold") else None,
+                width=args.width, height=args.height, fps=args.fps,
+            )
+            stem = f"synth_{name}_{plan.side_label}_{plan.view}_s{seed}"
+            res = render_clip(
+                plan, out, stem, labels_dir=labels_path.parent, preview_dir=preview_dir,
+                n_previews=args.preview,
+            )
+            entries.append(res.label)
+            if not args.quiet:
+                reps = res.label["reps"]
+                what = f"{reps} reps" if reps is not None else f"hold {res.label['holds']}"
+                print(
+                    f"{res.video}: {name} {what}, side {res.label['side']}, view "
+                    f"{res.label['view']}, {res.label['duration_s']:.1f}s, rendered at "
+                    f"{res.render_fps:.1f} frames/s",
+                    flush=True,
+                )
+    merge_labels(labels_path, entries)
+    if not args.quiet:
+        print(f"labels: {labels_path} ({len(entries)} new entries)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Standalone entry point: ``python -m repcount.synth.cli``."""
+    parser = argparse.ArgumentParser(
+        prog="repcount synth", description="Render labelled synthetic exercise clips."
+    )
+    configure(parser)
+    args = parser.parse_args(argv)
+    try:
+        return run(args)
+    except RepcountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

