@@ -32,6 +32,8 @@ def rep_dict(rep: Rep) -> dict[str, Any]:
         "end_s": _r(rep.end_s),
         "rom_deg": _r(rep.rom_deg, 1),
     }
+    if rep.cues:
+        d["cues"] = list(rep.cues)
     if rep.partial:
         d["partial"] = True
         d["reason"] = rep.reason

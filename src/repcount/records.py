@@ -160,6 +160,7 @@ class Rep:
         rom_deg: range of motion of this rep in degrees (or signal units).
         partial: True when the rep did not reach the full-rep threshold.
         reason: why a rep is partial, empty otherwise.
+        cues: codes of the form cues raised on this rep (e.g. ``too_fast``).
 
     """
 
@@ -171,6 +172,7 @@ class Rep:
     rom_deg: float
     partial: bool = False
     reason: str = ""
+    cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,17 @@
 """Exercise definitions as data, and the detector that runs one over a stream of poses.
 
-An :class:`ExerciseDef` says which joint angle to follow, how (image-plane or sagittal), on
-which legs, in which posture, and how peaks become reps. :class:`Detector` turns it into a
-streaming ``update()``; :func:`analyze_track` is the offline analysis over a whole track.
+An :class:`ExerciseDef` says which measure to follow (a joint angle, a leg's elevation, the
+thighs' opening), in which postures, on one signal for both legs or on each leg, how the working
+leg is recognised, and how peaks become reps (or how a hold is timed). :class:`Detector` is the
+causal streaming form; :func:`analyze_samples` the offline analysis over a whole recording.
+Both go through the same filter, counting core and side attribution.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -18,44 +21,48 @@ from repcount.detectors.core import (
     HoldTimer,
     PeakParams,
     RepCounter,
-    analyze_holds,
     analyze_reps,
 )
-from repcount.records import LM, FloatArray, FormEvent, Hold, Pose, PoseSample, Rep, Side
-from repcount.signals import (
-    LEFT_HIP,
-    LEFT_KNEE,
-    RIGHT_HIP,
-    RIGHT_KNEE,
-    Joint,
-    SignalFilter,
-    joint_angle,
-    sagittal_opening,
-)
+from repcount.detectors.features import CUES, Posture, measure, posture_of
+from repcount.records import FloatArray, FormEvent, Hold, Pose, PoseSample, Rep, Side
+from repcount.signals import SignalFilter
 
-Posture = Literal["any", "standing", "lying"]
-
-JOINTS: dict[str, tuple[Joint, Joint]] = {
-    "hip": (LEFT_HIP, RIGHT_HIP),
-    "knee": (LEFT_KNEE, RIGHT_KNEE),
-}
+LegSide = Literal["left", "right"]
+#: Seconds of side cue read before a rep's turning point to decide its side.
+CUE_WINDOW_S = 0.4
 
 
 @dataclass(frozen=True)
 class SignalDef:
-    """Which angle a detector follows.
+    """Which measure a detector follows.
 
     Attributes:
-        joint: ``hip`` (shoulder-hip-knee) or ``knee`` (hip-knee-ankle).
-        mode: ``image`` for the 2D angle in the picture (precise from a side view; unfolded
-            past 180 degrees with the sign of the 3D opening), ``world``
-            for the opening seen along the pelvis axis in MediaPipe's 3D landmarks (holds up in
-            oblique views and does not fold at 180 degrees).
-
+        measure: ``hip``, ``knee``, ``elbow`` (joint angles), ``elevation`` (leg raised above the
+            body line), ``thigh_opening`` (clamshell) or ``trunk`` (sit-up).
+        mode: ``image`` for the picture angle (precise side-on; unfolded past 180 with the sign of
+            the 3D opening) or ``world`` for the 3D sagittal opening (holds up in oblique views).
     """
 
-    joint: str = "hip"
+    measure: str = "hip"
     mode: Literal["image", "world"] = "image"
+
+
+@dataclass(frozen=True)
+class HoldDef:
+    """When a hold position is kept.
+
+    Attributes:
+        min_angle: the followed angle must be at least this (hips up).
+        other_measure: a second measure on the other leg that must stay above ``other_min``
+            (the raised leg straight in a single-leg bridge), or None.
+        other_min: threshold of ``other_measure``.
+        params: debouncing of the hold timer.
+    """
+
+    min_angle: float = 155.0
+    other_measure: str | None = None
+    other_min: float = 140.0
+    params: HoldParams = field(default_factory=HoldParams)
 
 
 @dataclass(frozen=True)
@@ -65,95 +72,167 @@ class ExerciseDef:
     Attributes:
         name: CLI name.
         description: one line for help texts.
-        posture: posture required before anything is counted.
-        signal: the angle followed.
-        legs: ``both`` follows the two legs as one signal; ``per_leg`` follows each leg.
+        postures: postures in which the movement is counted (others gate the signal off, so
+            getting into position or walking away is never counted).
+        signal: the measure followed.
+        legs: ``both`` follows one signal for both legs; ``per_leg`` follows each leg and gives
+            each rep to the working leg found by ``cue``.
+        cue: name of the side cue (see :data:`repcount.detectors.features.CUES`), per_leg only.
+        cue_margin: the cue must exceed this to name a side; below it the rep is ``both`` when
+            ``allow_both`` (e.g. both legs lifting together) and dropped otherwise.
+        allow_both: whether a per_leg exercise may report ``both``.
         peaks: how peaks become reps.
-        hold: how holds are timed, None for rep exercises.
-        hold_min_angle: the hold position is kept while the angle is at least this.
+        hold: hold timing for hold exercises (None for rep exercises).
+        min_rep_s: reps faster than this get a "too fast" cue.
         min_visibility: landmarks less visible than this are ignored.
-        max_gap_s: gaps up to this long are bridged by holding the last value.
+        max_gap_s: gaps up to this long are bridged.
         median_k: samples in the de-spiking median.
         target: default reps (or hold seconds) in the circuit.
-
+        other_check: (measure, min) on the non-working leg checked per rep, e.g. the raised leg
+            straight in a single-leg bridge; a rep below it gets the ``other_cue`` message.
+        other_cue: (code, message) of that form cue.
     """
 
     name: str
     description: str
-    posture: Posture
+    postures: tuple[Posture, ...]
     signal: SignalDef
     legs: Literal["both", "per_leg"] = "both"
+    cue: str | None = None
+    cue_margin: float = 0.1
+    allow_both: bool = False
     peaks: PeakParams = field(default_factory=PeakParams)
-    hold: HoldParams | None = None
-    hold_min_angle: float = 160.0
+    hold: HoldDef | None = None
+    min_rep_s: float = 0.6
     min_visibility: float = 0.2
     max_gap_s: float = 0.5
     median_k: int = 3
     target: int = 10
+    other_check: tuple[str, float] | None = None
+    other_cue: tuple[str, str] = ("", "")
 
 
-def torso_tilt_deg(pose: Pose) -> float:
-    """Angle of the shoulder-to-hip line from vertical in the image (0 upright, 90 lying)."""
-    p = pose.pixels()
-    sh = (p[LM.LEFT_SHOULDER] + p[LM.RIGHT_SHOULDER]) / 2
-    hp = (p[LM.LEFT_HIP] + p[LM.RIGHT_HIP]) / 2
-    d = sh - hp
-    return float(np.degrees(np.arctan2(abs(d[0]), abs(d[1]) + 1e-9)))
+def other_side(side: LegSide) -> LegSide:
+    """The other leg."""
+    return "right" if side == "left" else "left"
 
 
-def posture_ok(pose: Pose, posture: Posture) -> bool:
-    """Whether the pose is in the posture an exercise is done in."""
-    if posture == "any":
-        return True
-    tilt = torso_tilt_deg(pose)
-    if posture == "standing":
-        return tilt < 50.0
-    return tilt > 35.0
+def channel_sides(exdef: ExerciseDef, side: Side | None) -> tuple[Side, ...]:
+    """Signals followed: one for both legs, or one per leg (only ``side`` when forced)."""
+    if exdef.legs == "both":
+        return ("both",)
+    if side in ("left", "right"):
+        return (side,)
+    return ("left", "right")
 
 
-def leg_angle(pose: Pose, joint: Joint, mode: str) -> float:
-    """One leg's angle in degrees for a single pose."""
-    if mode == "world":
-        v = float(sagittal_opening(pose.world, joint))
-        # The knee bends the other way round from the hip, so measure its opening mirrored.
-        return 360.0 - v if joint in (LEFT_KNEE, RIGHT_KNEE) else v
-    p = pose.pixels()
-    a2d = float(joint_angle(p[joint.a], p[joint.b], p[joint.c]))
-    # The picture gives the precise magnitude from a side view but folds at 180 degrees; the
-    # 3D sagittal opening tells on which side of straight the joint is, so unfold with it.
-    opening = float(sagittal_opening(pose.world, joint))
-    is_knee = joint in (LEFT_KNEE, RIGHT_KNEE)
-    past_straight = opening < 180.0 if is_knee else opening > 180.0
-    return 360.0 - a2d if past_straight and a2d > 150.0 else a2d
-
-
-def joint_visibility(pose: Pose, joint: Joint) -> float:
-    """Smallest visibility among the joint's three landmarks."""
-    return float(np.min(pose.image[[joint.a, joint.b, joint.c], 3]))
-
-
-def sample_value(exdef: ExerciseDef, pose: Pose | None, side: Side) -> float:
-    """The followed angle of one pose for one channel (NaN when unusable)."""
-    if pose is None or not posture_ok(pose, exdef.posture):
+def raw_value(exdef: ExerciseDef, pose: Pose | None, side: Side) -> float:
+    """The followed measure of one pose for one signal (NaN when unusable or out of posture)."""
+    if pose is None or posture_of(pose) not in exdef.postures:
         return float("nan")
-    left, right = JOINTS[exdef.signal.joint]
-    if side == "left":
-        pairs = [(left, 1.0)]
-    elif side == "right":
-        pairs = [(right, 1.0)]
-    else:
-        pairs = [(left, joint_visibility(pose, left)), (right, joint_visibility(pose, right))]
-    values: list[float] = []
-    weights: list[float] = []
-    for joint, w in pairs:
-        if joint_visibility(pose, joint) < exdef.min_visibility:
-            continue
-        values.append(leg_angle(pose, joint, exdef.signal.mode))
-        weights.append(max(w, 1e-3))
-    if not values:
+    return measure(pose, exdef.signal.measure, side, exdef.signal.mode, exdef.min_visibility)
+
+
+def cue_value(exdef: ExerciseDef, pose: Pose | None) -> float:
+    """Working-leg cue of one pose (positive = left), NaN without a cue or a pose."""
+    if exdef.cue is None or pose is None:
         return float("nan")
-    # Visibility-weighted mean: the leg nearer the camera dominates a side view.
-    return float(np.average(values, weights=weights))
+    return float(CUES[exdef.cue](pose))
+
+
+def other_value(exdef: ExerciseDef, pose: Pose | None, side: Side) -> float:
+    """The secondary check measure on the leg opposite ``side`` (NaN when not applicable)."""
+    if exdef.other_check is None or pose is None or side == "both":
+        return float("nan")
+    return measure(pose, exdef.other_check[0], other_side(side), "image", exdef.min_visibility)
+
+
+class Attributor:
+    """Gives each candidate rep to a side, from the cue over the rep's rise, and drops duplicates.
+
+    Used identically live and offline: the cue is read from ``start_s`` to ``peak_s``, which
+    is in the past when a rep is announced.
+    """
+
+    def __init__(self, exdef: ExerciseDef, forced: Side | None) -> None:
+        self.exdef = exdef
+        self.forced = forced
+        self._t: deque[float] = deque()
+        self._cue: deque[float] = deque()
+        self._other: dict[str, deque[float]] = {"left": deque(), "right": deque()}
+        self.accepted: list[Rep] = []
+
+    def record(self, t: float, cue: float, other: dict[str, float]) -> None:
+        """Remember one frame's cue (kept for the last 120 s)."""
+        self._t.append(t)
+        self._cue.append(cue)
+        for s in ("left", "right"):
+            self._other[s].append(other.get(s, float("nan")))
+        while self._t and self._t[0] < t - 120.0:
+            self._t.popleft()
+            self._cue.popleft()
+            for s in ("left", "right"):
+                self._other[s].popleft()
+
+    def _window(self, values: deque[float], t0: float, t1: float) -> FloatArray:
+        t = np.fromiter(self._t, dtype=np.float64)
+        v = np.fromiter(values, dtype=np.float64)
+        m = (t >= t0 - 1e-9) & (t <= t1 + 1e-9)
+        return v[m]
+
+    def side_of(self, rep: Rep) -> Side | None:
+        """The side a candidate rep belongs to, or None when it is the idle leg's movement."""
+        if self.forced in ("left", "right"):
+            return rep.side
+        # The cue just before the turning point, where the working leg is most distinct. The peak
+        # time is the same live and offline (start/end estimates are not, until the rep ends).
+        cue = self._window(self._cue, rep.peak_s - CUE_WINDOW_S, rep.peak_s)
+        cue = cue[np.isfinite(cue)]
+        c = float(np.median(cue)) if len(cue) else 0.0
+        if self.exdef.legs == "both":
+            # One signal for both legs; a cue (clamshell: the top leg) only names the side.
+            if self.exdef.cue is None or abs(c) <= self.exdef.cue_margin:
+                return "both"
+            return "left" if c > 0 else "right"
+        signed = c if rep.side == "left" else -c
+        if signed > self.exdef.cue_margin:
+            return rep.side
+        if self.exdef.allow_both and abs(c) <= self.exdef.cue_margin:
+            return "both"
+        return None
+
+    def other_min(self, rep: Rep, side: Side) -> float:
+        """Median of the secondary check measure during a rep (NaN when not applicable)."""
+        if side == "both":
+            return float("nan")
+        v = self._window(self._other[side], rep.start_s, rep.end_s)
+        v = v[np.isfinite(v)]
+        return float(np.median(v)) if len(v) else float("nan")
+
+    def accept(self, rep: Rep) -> tuple[Rep | None, list[FormEvent]]:
+        """Attribute a candidate; return the rep as counted (or None) and its form cues."""
+        side = self.side_of(rep)
+        if side is None:
+            return None, []
+        # Both legs' signals see the same two-leg movement: keep it once.
+        if side == "both" and any(r.side == "both" and abs(r.peak_s - rep.peak_s) < 0.5
+                                  for r in self.accepted):
+            return None, []
+        cues: list[FormEvent] = []
+        if rep.end_s - rep.start_s < self.exdef.min_rep_s and not rep.partial:
+            cues.append(FormEvent(rep.peak_s, side, "too_fast", "slow down: control the movement"))
+        if self.exdef.other_check is not None:
+            v = self.other_min(rep, side)
+            if np.isfinite(v) and v < self.exdef.other_check[1]:
+                code, msg = self.exdef.other_cue
+                cues.append(FormEvent(rep.peak_s, side, code, msg))
+        if rep.partial:
+            cues.append(FormEvent(rep.peak_s, side, "partial", f"partial rep: {rep.reason}"))
+            return replace(rep, side=side, cues=tuple(c.code for c in cues)), cues
+        index = sum(1 for r in self.accepted if r.side == side) + 1
+        counted = replace(rep, side=side, index=index, cues=tuple(c.code for c in cues))
+        self.accepted.append(counted)
+        return counted, cues
 
 
 @dataclass(frozen=True)
@@ -168,112 +247,247 @@ class DetectorState:
     full_threshold: float
     hold_s: float
     holding: bool
+    posture: str = "unknown"
+
+
+class HoldTracker:
+    """Hold timing on the working leg (chosen by the cue with hysteresis), one timer per side."""
+
+    def __init__(self, exdef: ExerciseDef, forced: Side | None) -> None:
+        assert exdef.hold is not None
+        self.exdef = exdef
+        self.hold = exdef.hold
+        self.forced = forced
+        self.timers = {s: HoldTimer(self.hold.params, s) for s in ("left", "right", "both")}
+        self.side: Side = forced if forced in ("left", "right") else "both"
+        self._cue_ema = 0.0
+        self.holding = False
+        self.sagging_since: float | None = None
+
+    def working_side(self, cue: float) -> Side:
+        """Update the working leg from the cue (EMA + hysteresis so it does not flicker)."""
+        if self.forced in ("left", "right") or self.exdef.legs == "both":
+            return self.side
+        if np.isfinite(cue):
+            self._cue_ema = 0.9 * self._cue_ema + 0.1 * cue
+        m = self.exdef.cue_margin
+        if self.side != "left" and self._cue_ema > 1.5 * m:
+            self.side = "left"
+        elif self.side != "right" and self._cue_ema < -1.5 * m:
+            self.side = "right"
+        return self.side
+
+    def update(self, t: float, values: dict[Side, float], cue: float,
+               other: dict[str, float]) -> tuple[list[Hold], list[FormEvent]]:
+        """One frame: returns holds that closed and form cues raised."""
+        side = self.working_side(cue)
+        x = values.get(side, values.get("both", float("nan")))
+        if side == "both" and "both" not in values:
+            x = float("nan")
+        hips_up = bool(np.isfinite(x) and x >= self.hold.min_angle)
+        other_ok = True
+        if self.hold.other_measure is not None and side != "both":
+            ov = other.get(side, float("nan"))
+            other_ok = not (np.isfinite(ov) and ov < self.hold.other_min)
+        holding = hips_up and other_ok
+        events: list[FormEvent] = []
+        if self.holding and not holding and np.isfinite(x):
+            if not hips_up:
+                events.append(FormEvent(t, side, "hips_sagging", "hips sagging: push them back up"))
+            elif not other_ok:
+                events.append(FormEvent(t, side, "raised_leg_bent", "keep the raised leg straight"))
+        self.holding = holding
+        closed: list[Hold] = []
+        for s, timer in self.timers.items():
+            h = timer.update(t, holding and s == side)
+            if h is not None:
+                closed.append(h)
+        return closed, events
+
+    def finish(self) -> list[Hold]:
+        """Close open holds at the end of the stream."""
+        return [h for h in (t.finish() for t in self.timers.values()) if h is not None]
+
+    def total(self, t: float) -> float:
+        """Seconds held on the current working side."""
+        return self.timers[self.side].total(t)
+
+    @property
+    def holds(self) -> list[Hold]:
+        """Holds closed so far, in time order."""
+        return sorted((h for t in self.timers.values() for h in t.holds), key=lambda h: h.start_s)
 
 
 class Detector:
-    """Streaming detector for one exercise.
+    """Causal streaming detector for one exercise.
 
     Args:
         exdef: the exercise definition.
         fps: nominal sample rate.
-        side: the leg(s) followed; ``both`` for both-leg exercises.
-
+        side: force the working leg (``left``/``right``); None decides automatically.
     """
 
-    def __init__(self, exdef: ExerciseDef, fps: float = 30.0, side: Side = "both") -> None:
+    def __init__(self, exdef: ExerciseDef, fps: float = 30.0, side: Side | None = None) -> None:
         self.exdef = exdef
-        self.side = side
-        self._filter = SignalFilter(exdef.max_gap_s, exdef.median_k)
-        self._counter = RepCounter(exdef.peaks, side, fps_hint=fps)
-        self._timer = HoldTimer(exdef.hold, side) if exdef.hold else None
-        self._last_angle = float("nan")
-        self._last_t = 0.0
+        self.forced = side if side in ("left", "right") else None
+        self.sides = channel_sides(exdef, self.forced)
+        self._filters = {s: SignalFilter(exdef.max_gap_s, exdef.median_k) for s in self.sides}
+        self._counters = {s: RepCounter(exdef.peaks, s, fps_hint=fps) for s in self.sides}
+        self._attr = Attributor(exdef, self.forced)
+        self._holds = HoldTracker(exdef, self.forced) if exdef.hold else None
+        self._values: dict[Side, float] = {}
+        self._t = 0.0
+        self._posture = "unknown"
+        self.partials: list[Rep] = []
         self.events: list[FormEvent] = []
 
-    def update(self, sample: PoseSample) -> list[Rep | Hold]:
-        """Feed one frame's pose; return reps and holds completed by it."""
-        raw = sample_value(self.exdef, sample.pose, self.side)
-        x = self._filter.update(sample.t, raw)
-        self._last_angle = x
-        self._last_t = sample.t
-        out: list[Rep | Hold] = []
-        if self._timer is not None:
-            hold = self._timer.update(sample.t, bool(x >= self.exdef.hold_min_angle))
-            if hold is not None:
-                out.append(hold)
-        else:
-            out.extend(self._counter.update(sample.t, x))
+    def update(self, sample: PoseSample) -> list[Rep | Hold | FormEvent]:
+        """Feed one frame's pose; return reps, holds and form cues completed by it."""
+        pose = sample.pose
+        self._t = sample.t
+        self._posture = posture_of(pose)
+        values = {s: self._filters[s].update(sample.t, raw_value(self.exdef, pose, s))
+                  for s in self.sides}
+        self._values = values
+        cue = cue_value(self.exdef, pose)
+        other = {s: other_value(self.exdef, pose, s) for s in ("left", "right")}
+        self._attr.record(sample.t, cue, other)
+        out: list[Rep | Hold | FormEvent] = []
+        if self._holds is not None:
+            holds, events = self._holds.update(sample.t, values, cue, other)
+            out.extend(holds)
+            out.extend(events)
+            self.events.extend(events)
+            return out
+        for s in self.sides:
+            for cand in self._counters[s].update(sample.t, values[s]):
+                rep, cues = self._attr.accept(cand)
+                if rep is not None:
+                    out.append(rep)
+                out.extend(cues)
+                self.events.extend(cues)
         return out
 
     def finish(self) -> list[Hold]:
         """Close an open hold at the end of the stream."""
-        if self._timer is None:
-            return []
-        hold = self._timer.finish()
-        return [hold] if hold else []
+        return self._holds.finish() if self._holds else []
 
     @property
     def reps(self) -> list[Rep]:
-        """Reps announced so far."""
-        return self._counter.reps
+        """Reps counted so far."""
+        return list(self._attr.accepted)
 
     @property
     def holds(self) -> list[Hold]:
         """Holds closed so far."""
-        return list(self._timer.holds) if self._timer else []
+        return self._holds.holds if self._holds else []
+
+    @property
+    def side(self) -> Side:
+        """The side currently followed (for the overlay)."""
+        if self._holds is not None:
+            return self._holds.side
+        if self._attr.accepted:
+            return self._attr.accepted[-1].side
+        return self.forced or ("both" if self.exdef.legs == "both" else "both")
 
     def state(self) -> DetectorState:
         """Snapshot for the overlay."""
-        ref = self._counter.reference()
+        side = self.side
+        key: Side = side if side in self._counters else self.sides[0]
+        counter = self._counters[key]
+        ref = counter.reference()
         p = self.exdef.peaks
+        angle = self._values.get(key, float("nan"))
+        hold_s = self._holds.total(self._t) if self._holds else 0.0
         return DetectorState(
-            t=self._last_t,
-            side=self.side,
-            count=self._counter.count,
-            angle=self._last_angle,
+            t=self._t,
+            side=side,
+            count=sum(1 for r in self._attr.accepted if r.side == side),
+            angle=angle,
             reference_rom=ref,
             full_threshold=max(p.min_rom, p.full_frac * ref),
-            hold_s=self._timer.total(self._last_t) if self._timer else 0.0,
-            holding=bool(self._timer is not None and self._timer.current(self._last_t) > 0),
+            hold_s=hold_s,
+            holding=bool(self._holds is not None and self._holds.holding),
+            posture=self._posture,
         )
 
 
 @dataclass(frozen=True)
 class TrackResult:
-    """Offline detection over a whole track."""
+    """Offline detection over a whole recording."""
 
     reps: list[Rep]
     partials: list[Rep]
     holds: list[Hold]
+    events: list[FormEvent]
     t: FloatArray
     signal: FloatArray
+    signals: dict[str, FloatArray]
     warnings: list[str]
 
 
-def signal_of(exdef: ExerciseDef, samples: Sequence[PoseSample], side: Side) -> tuple[FloatArray, FloatArray]:
-    """Filtered signal of a whole stream: (times, values), NaN where unusable."""
+def signals_of(exdef: ExerciseDef, samples: Sequence[PoseSample],
+               sides: Sequence[Side]) -> tuple[FloatArray, dict[Side, FloatArray]]:
+    """Filtered signals of a whole stream: times and one array per side, NaN where unusable."""
     t = np.array([s.t for s in samples], dtype=np.float64)
-    raw = np.array([sample_value(exdef, s.pose, side) for s in samples], dtype=np.float64)
-    f = SignalFilter(exdef.max_gap_s, exdef.median_k)
-    x = np.array([f.update(float(ti), float(xi)) for ti, xi in zip(t, raw)], dtype=np.float64)
-    return t, x
+    out: dict[Side, FloatArray] = {}
+    for side in sides:
+        f = SignalFilter(exdef.max_gap_s, exdef.median_k)
+        out[side] = np.array([f.update(s.t, raw_value(exdef, s.pose, side)) for s in samples],
+                             dtype=np.float64)
+    return t, out
 
 
-def analyze_samples(
-    exdef: ExerciseDef, samples: Sequence[PoseSample], side: Side = "both"
-) -> TrackResult:
-    """Offline analysis of a whole stream of poses."""
-    t, x = signal_of(exdef, samples, side)
+def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
+                    side: Side | None = None) -> TrackResult:
+    """Offline analysis of a whole stream of poses (same answers as :class:`Detector`)."""
+    forced = side if side in ("left", "right") else None
+    sides = channel_sides(exdef, forced)
+    t, sig = signals_of(exdef, samples, sides)
     warnings: list[str] = []
     found = sum(1 for s in samples if s.pose is not None)
     if not samples or found == 0:
         warnings.append("nobody was found in the video")
-    elif np.all(np.isnan(x)):
-        warnings.append(f"the person was never in the {exdef.posture} posture of {exdef.name}")
+    elif all(np.all(np.isnan(x)) for x in sig.values()):
+        warnings.append(f"the person was never in the position of {exdef.name} "
+                        f"({' or '.join(exdef.postures)})")
+    attr = Attributor(exdef, forced)
+    for s in samples:
+        attr.record(s.t, cue_value(exdef, s.pose),
+                    {k: other_value(exdef, s.pose, k) for k in ("left", "right")})
+    main_signal = sig[sides[0]]
     if exdef.hold is not None:
-        holding = [bool(v >= exdef.hold_min_angle) for v in x]
-        holds = analyze_holds(t, holding, exdef.hold, side)
-        return TrackResult([], [], holds, t, x, warnings)
-    reps, partials = analyze_reps(t, x, exdef.peaks, side)
-    return TrackResult(reps, partials, [], t, x, warnings)
-
+        tracker = HoldTracker(exdef, forced)
+        events: list[FormEvent] = []
+        for i, s in enumerate(samples):
+            values = {k: float(v[i]) for k, v in sig.items()}
+            other = {k: other_value(exdef, s.pose, k) for k in ("left", "right")}
+            _, ev = tracker.update(s.t, values, cue_value(exdef, s.pose), other)
+            events.extend(ev)
+        tracker.finish()
+        return TrackResult([], [], tracker.holds, events, t, main_signal,
+                           {str(k): v for k, v in sig.items()}, warnings)
+    cands: list[Rep] = []
+    partial_cands: list[Rep] = []
+    for s_side in sides:
+        reps, partials = analyze_reps(t, sig[s_side], exdef.peaks, s_side)
+        cands.extend(reps)
+        partial_cands.extend(partials)
+    counted: list[Rep] = []
+    partials_out: list[Rep] = []
+    events = []
+    # Attribute in the order a live detector would announce them.
+    for cand in sorted(cands + partial_cands, key=lambda r: (r.peak_s, r.side)):
+        rep, cues = attr.accept(cand)
+        events.extend(cues)
+        if rep is None:
+            continue
+        (partials_out if rep.partial else counted).append(rep)
+    if counted:
+        by_side = {s: sum(1 for r in counted if r.side == s) for s in ("left", "right", "both")}
+        main = max(by_side, key=lambda k: by_side[k])
+        if main in sig:
+            main_signal = sig[main]
+    return TrackResult(counted, partials_out, [], events, t, main_signal,
+                       {str(k): v for k, v in sig.items()}, warnings)

@@ -5,11 +5,10 @@ from repcount.detectors.core import PeakParams
 
 GLUTE_BRIDGE = ExerciseDef(
     name="glute_bridge",
-    description="on the back, both feet planted, hips rise to a straight line and drop",
-    posture="lying",
-    # Shoulder-hip-knee opening; the rep's turning point is the hips' highest (most open) point.
-    signal=SignalDef(joint="hip", mode="image"),
-    legs="both",
-    peaks=PeakParams(polarity=1, min_rom=8.0, full_frac=0.5, partial_frac=0.25),
+    description="on the back, both feet planted; hips rise to a straight line and drop",
+    postures=("supine",),
+    # Shoulder-hip-knee opening: the rep's turning point is the hips' highest (most open) point.
+    signal=SignalDef(measure="hip", mode="image"),
+    peaks=PeakParams(polarity=1, min_rom=8.0),
     target=10,
 )
