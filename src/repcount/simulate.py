@@ -450,29 +450,41 @@ def _squat(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     return ch
 
 
-def _stride(f: FloatArray, q: FloatArray, lean: FloatArray) -> FloatArray:
-    """Forward distance of the ankle from the hip in the sagittal plane (metres)."""
-    a = np.radians(f - lean)
-    return np.asarray(THIGH * np.sin(a) + SHIN * np.sin(a - np.radians(q)))
+def _two_link(dx: FloatArray, dy: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Return thigh angle (from straight down, forwards +) and knee flexion in degrees.
+
+    The leg reaches an ankle at (dx forwards, dy up) from the hip, knee in front.
+    """
+    d = np.clip(np.hypot(dx, dy), abs(THIGH - SHIN) + 1e-6, THIGH + SHIN - 1e-6)
+    k = np.arccos((THIGH**2 + SHIN**2 - d**2) / (2 * THIGH * SHIN))
+    g = np.arccos((THIGH**2 + d**2 - SHIN**2) / (2 * THIGH * d))
+    return np.degrees(np.arctan2(dx, -dy) + g), np.degrees(np.pi - k)
+
+
+# Back toe of a lunge relative to the front ankle (behind, on the floor).
+_LUNGE_TOE = (-0.76, -0.07)
 
 
 def _lunge(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     ch = _standing(len(p))
     lean = 5.0 * p
     ff, qf = 30.0 + 50.0 * p, 5.0 + 85.0 * p
-    qb = 5.0 + 90.0 * p
-    # The back hip is solved so the stance length (front to back ankle) stays constant.
-    stance = _stride(np.array([30.0]), np.array([5.0]), np.array([0.0])) - _stride(
-        np.array([-25.0]), np.array([5.0]), np.array([0.0])
-    )
-    fb = _bisect(lambda x: _stride(x, qb, lean), _stride(ff, qf, lean) - stance, -60.0, 60.0)
+    # Hip relative to the (fixed) front ankle, in the sagittal plane (forwards, up).
+    a, s = np.radians(ff - lean), np.radians(ff - lean - qf)
+    hx = -(THIGH * np.sin(a) + SHIN * np.sin(s))
+    hy = THIGH * np.cos(a) + SHIN * np.cos(s)
+    # The back toe stays on the floor while the heel rises; the back leg reaches its ankle.
+    heel_up = np.radians(20.0 + 30.0 * p)
+    toe_x = 0.15 * np.cos(heel_up) - 0.07 * np.sin(heel_up)
+    toe_y = -0.15 * np.sin(heel_up) - 0.07 * np.cos(heel_up)
+    ab, qb = _two_link(_LUNGE_TOE[0] - toe_x - hx, _LUNGE_TOE[1] - toe_y - hy)
     _set_legs(
         ch,
         left,
-        {"flex": ff, "knee": qf, "abd": 3.0, "ankle": _flat_foot_standing(ff, qf, lean)},
-        # Back heel rises as the knee drops; the foot only partly follows the shin.
-        {"flex": fb, "knee": qb, "abd": 3.0, "ankle": 0.3 * _flat_foot_standing(fb, qb, lean)},
+        {"flex": ff, "knee": qf, "ankle": _flat_foot_standing(ff, qf, lean)},
+        {"flex": ab + lean, "knee": qb, "ankle": -np.degrees(heel_up) - (ab - qb)},
     )
+    _set_both(ch, abd=0.0)  # keeps both legs in their sagittal planes, so the solve is exact
     ch["pitch"] = lean
     return ch
 
@@ -488,17 +500,50 @@ def _situp(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     return ch
 
 
+# Plank geometry: the toe tip relative to the shoulder joint in the body frame (legs straight,
+# foot at 90°), as (along the trunk, anterior).
+_TOE_Y = -(TRUNK + THIGH + SHIN + 0.07)
+_TOE_Z = 0.15
+
+
+def _toe_from_shoulder(g: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Toe tip minus shoulder in the room's sagittal plane (towards the head, up)."""
+    c, s = np.cos(g), np.sin(g)
+    # Body +y (towards the head) is (c, s); body +z (anterior, floor-wards) is (s, -c).
+    return _TOE_Y * c + _TOE_Z * s, _TOE_Y * s - _TOE_Z * c
+
+
+def _arm_reach(e: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Shoulder-to-wrist distance and the shoulder's angle in that triangle, for elbow flexion."""
+    d = np.sqrt(UPPER_ARM**2 + FOREARM**2 + 2 * UPPER_ARM * FOREARM * np.cos(np.radians(e)))
+    alpha = np.arccos((UPPER_ARM**2 + d**2 - FOREARM**2) / (2 * UPPER_ARM * d))
+    return d, alpha
+
+
 def _pushup(p: FloatArray, left: BoolArray, both: bool) -> Channels:
     ch = _supine(len(p))
     e = 5.0 + 85.0 * p
-    er = np.radians(e)
-    d = np.sqrt(UPPER_ARM**2 + FOREARM**2 + 2 * UPPER_ARM * FOREARM * np.cos(er))
-    alpha = np.degrees(np.arccos((UPPER_ARM**2 + d**2 - FOREARM**2) / (2 * UPPER_ARM * d)))
-    # Hands under the shoulders, toes on the floor: the shoulder height sets the body slope.
-    gamma = np.degrees(np.arcsin(np.clip((d - 0.05) / 1.45, -1.0, 1.0)))
+    d, alpha = _arm_reach(e)
+    # Hands and toes stay on the floor: at rest the hands are under the shoulders, which fixes
+    # the hand-to-toe distance; each elbow angle then sets the body's slope.
+    d0 = _arm_reach(np.array([5.0]))[0]
+    g0 = _bisect(lambda g: -_toe_from_shoulder(g)[1], d0, 0.0, 0.8)
+    hand_to_toe = -_toe_from_shoulder(g0)[0]
+
+    def reach(g: FloatArray) -> FloatArray:
+        ts, th = _toe_from_shoulder(g)
+        return np.asarray(np.hypot(ts + hand_to_toe, th))
+
+    gamma = _bisect(reach, d, 0.0, 0.8)
+    ts, th = _toe_from_shoulder(gamma)
+    ws, wh = ts + hand_to_toe, th  # wrist minus shoulder in the room
+    c, s = np.cos(gamma), np.sin(gamma)
+    wy, wz = ws * c + wh * s, ws * s - wh * c  # ... in the body frame
+    # The elbow points back towards the feet, so the upper arm sits alpha behind the wrist line.
+    sflex = np.degrees(np.arctan2(wz, -wy) - alpha)
     ch["twist"][:] = 180.0
-    ch["pitch"] = -90.0 + gamma
-    _set_both(ch, flex=0.0, knee=2.0, abd=3.0, sflex=90.0 - gamma - alpha, sabd=0.0, elbow=e)
+    ch["pitch"] = -90.0 + np.degrees(gamma)
+    _set_both(ch, flex=0.0, knee=0.0, abd=0.0, sflex=sflex, sabd=0.0, elbow=e)
     return ch
 
 
