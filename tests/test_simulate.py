@@ -301,7 +301,9 @@ def test_angles_do_not_depend_on_view(view: str) -> None:
         ("single_leg_dip", (LM.RIGHT_ANKLE,)),
         ("squat", (LM.LEFT_HEEL, LM.RIGHT_FOOT_INDEX)),
         ("clamshell", (LM.LEFT_ANKLE, LM.RIGHT_ANKLE, LM.LEFT_HIP)),
-        ("pushup", (LM.LEFT_WRIST, LM.RIGHT_WRIST)),
+        ("pushup", (LM.LEFT_WRIST, LM.RIGHT_WRIST, LM.LEFT_FOOT_INDEX)),
+        ("lunge", (LM.RIGHT_ANKLE, LM.RIGHT_HEEL, LM.LEFT_FOOT_INDEX)),
+        ("situp", (LM.LEFT_HIP, LM.LEFT_ANKLE)),
     ],
 )
 def test_contacts_stay_put_during_reps(exercise: str, points: tuple[int, ...]) -> None:

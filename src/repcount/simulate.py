@@ -30,6 +30,34 @@ world landmarks:
 * ``thigh_spread``: angle between the two thigh vectors (the clamshell opening).
 * ``trunk_incline``: hip-to-shoulder axis from the vertical (0 upright, 90 lying); the
   world-frame up vector is in ``track.meta["up_world"]``.
+
+Exercises (rest -> turning point of a full rep at ``amplitude_scale=1``; "work" is the leg
+named by ``side``):
+
+* ``single_leg_dip``: standing on the work leg on a box; work knee 175 -> 120, hip flexion
+  3 -> 45, trunk leans 0 -> 12; the other foot hangs in front. The standing ankle is fixed.
+* ``single_leg_bridge``: supine, work foot planted (knee ~78-92), other leg straight up (hip
+  flexion 85); work ``hip`` 130 -> 181 as the pelvis rises. Shoulders and foot stay put.
+* ``single_leg_bridge_hold``: the same, rising in 1 s to ``hip`` ~181 +- 1.5 (sway) for
+  ``hold_s``; an optional ``sag_s`` drops it to ~153 mid-hold and splits the hold in two.
+* ``prone_leg_lift``: prone, straight legs; work ``hip_flexion`` 0 -> -20 (``hip`` 180 -> 200).
+* ``ball_leg_curl``: supine, heels on a ball; knees 170 -> 90, ``hip`` 160 -> 182.
+* ``clamshell``: lying on the side opposite the work (top) leg, hips flexed 45, knees 90;
+  the top knee opens 45° about the hip-ankle axis (abduction 0 -> 29, external rotation
+  0 -> 36, ``thigh_spread`` 0 -> 31); feet stay together.
+* ``glute_bridge``: both feet planted; ``hip`` 130 -> 181 on both sides.
+* ``squat``: knees 175 -> 90, hip flexion 4 -> 97, trunk leans 0 -> 30; feet flat.
+* ``lunge``: front (work) knee 175 -> 90, front hip flexion 30 -> 80; the back knee drops
+  ~160 -> ~95 towards the floor with the back toe fixed and the heel rising.
+* ``situp``: supine, knees bent (80); ``trunk_incline`` 90 -> 20 (trunk up 70°), hip flexion
+  50 -> 120 with the thighs still.
+* ``pushup``: plank on hands and toes (both fixed); elbows 175 -> 90, body slope 17 -> 10.
+* ``leg_raise``: supine, straight legs; hip flexion 0 -> 80 on the work leg (``side="both"``:
+  both legs together).
+
+Every track starts with ``lead_in_s`` of getting into position (walking in turned away, then
+a step or kneeling down to the floor), which has big joint motion and no reps; a side switch
+(``switch_side_after``) is a 2.5 s repositioning, also without reps.
 """
 
 from __future__ import annotations
@@ -172,7 +200,8 @@ class SimTruth:
         reps: (side, start_s, peak_s, end_s) of each full rep.
         partials: the same for partial reps.
         holds: (side, start_s, end_s) of each hold interval.
-        angles: true per-frame angles in degrees (see the module doc for the keys).
+        angles: true per-frame angles in degrees (see the module doc for the keys), defined
+            on every frame, dropouts included.
 
     """
 
