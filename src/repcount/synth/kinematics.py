@@ -99,9 +99,7 @@ def posed_tails(body: Body, rots: np.ndarray, heads: np.ndarray) -> np.ndarray:
     return np.einsum("bij,bj->bi", rots, body.tails - body.heads) + heads
 
 
-def skin(
-    body: Body, rots: np.ndarray, heads: np.ndarray, idx: np.ndarray | None = None
-) -> np.ndarray:
+def skin(body: Body, rots: np.ndarray, heads: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
     """Linear blend skinning of the body's vertices (or the subset ``idx``).
 
     Each bone moves a rest point x to ``R (x - rest_head) + posed_head``; a vertex takes the

@@ -166,9 +166,7 @@ class Renderer:
         self.camera = camera
         self.look = look
         self.faces = faces.astype(np.uint32)
-        self.scene = pr.Scene(
-            bg_color=[*look.background, 1.0], ambient_light=[0.28, 0.28, 0.28]
-        )
+        self.scene = pr.Scene(bg_color=[*look.background, 1.0], ambient_light=[0.28, 0.28, 0.28])
         cam = pr.PerspectiveCamera(
             yfov=math.radians(camera.yfov_deg), aspectRatio=camera.width / camera.height
         )
