@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from repcount.detectors import Detector, ExerciseDef, analyze_samples
+from repcount.detectors import EXERCISES, Detector, ExerciseDef, analyze_samples
+from repcount.detectors.auto import recognise
 from repcount.detectors.base import TrackResult
 from repcount.models import ModelInfo
 from repcount.overlay import OverlayContext, draw
 from repcount.pose import cache
 from repcount.pose.track import Track
-from repcount.records import Analysis, PoseSample
+from repcount.records import Analysis, FormEvent, PoseSample, Rep, Side
 from repcount.sinks import VideoSink
 from repcount.sources import VideoFileSource
 
@@ -75,6 +76,7 @@ class RunStats:
     pose_s: float = 0.0
     detect_s: float = 0.0
     cached: bool = False
+    cached_pose_fps: float = 0.0
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)
 
@@ -85,114 +87,157 @@ class RunStats:
 
     @property
     def pose_fps(self) -> float:
-        """Frames per second of the pose model alone."""
+        """Frames per second of the pose model alone (as measured when cached, if cached)."""
+        if self.cached:
+            return self.cached_pose_fps
         return self.frames / self.pose_s if self.pose_s > 0 else 0.0
 
+    @property
+    def detect_fps(self) -> float:
+        """Frames per second of signals + detectors alone."""
+        return self.frames / self.detect_s if self.detect_s > 0 else 0.0
 
-def build_analysis(video: str, exdef: ExerciseDef, model: str, fps: float,
-                   samples: list[PoseSample], result: TrackResult, stats: RunStats) -> Analysis:
+
+def build_analysis(video: str, exercise: str, model: str, fps: float,
+                   samples: list[PoseSample], result: TrackResult | None, stats: RunStats,
+                   extra_warnings: tuple[str, ...] = (), extra: dict[str, object] | None = None
+                   ) -> Analysis:
     """Assemble the :class:`Analysis` record from an offline result."""
-    warnings = list(result.warnings)
+    warnings = list(result.warnings) if result else []
+    warnings.extend(extra_warnings)
     if stats.interrupted:
         t_end = samples[-1].t if samples else 0.0
         warnings.append(f"interrupted at {t_end:.1f} s: partial results")
     warnings.extend(stats.notes)
     return Analysis(
         video=video,
-        exercise=exdef.name,
+        exercise=exercise,
         model=model,
         fps=fps,
         frames=len(samples),
         pose_frames=sum(1 for s in samples if s.pose is not None),
-        reps=tuple(result.reps),
-        holds=tuple(result.holds),
-        partials=tuple(result.partials),
+        reps=tuple(result.reps) if result else (),
+        holds=tuple(result.holds) if result else (),
+        partials=tuple(result.partials) if result else (),
+        events=tuple(result.events) if result else (),
         warnings=tuple(warnings),
+        extra=dict(extra or {}),
     )
 
 
 def analyze_video(
     path: str | os.PathLike[str],
-    exdef: ExerciseDef,
+    exdef: ExerciseDef | None,
     model: ModelInfo,
     *,
+    side: Side | None = None,
     annotate: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
     max_side: int | None = 1280,
-) -> tuple[Analysis, TrackResult, RunStats]:
+) -> tuple[Analysis, TrackResult | None, RunStats]:
     """Analyse a video file end to end.
 
     Args:
         path: the video.
-        exdef: the exercise to count.
+        exdef: the exercise to count; None recognises it (``--exercise auto``).
         model: the resolved pose model.
-        annotate: write an annotated copy of the video here.
+        side: force the working leg (``left``/``right``).
+        annotate: write an annotated copy of the video here (a second pass over the frames,
+            replaying the poses through the streaming detector, so the overlay shows what a
+            live user would have seen).
         use_cache: re-use (and store) landmark tracks keyed by video and model hash.
         progress: called with (frames done, total frames or None).
         max_side: frames larger than this are downscaled before pose estimation.
 
     Returns:
-        The analysis, the offline detector result (signal for plots) and run statistics.
+        The analysis, the offline detector result (None when the exercise was not recognised)
+        and run statistics.
 
     """
     stats = RunStats()
     t0 = time.perf_counter()
     source = VideoFileSource(path, max_side=max_side)
     name = Path(path).name
-    track = cache.load_cached(path, model.sha256) if use_cache and annotate is None else None
+    track = cache.load_cached(path, model.sha256) if use_cache else None
     if track is not None:
         source.close()
         samples = list(track.samples())
         stats.cached = True
         fps = track.fps
+        stats.cached_pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
     else:
-        samples, stats = _stream(source, exdef, model, annotate, progress, stats)
+        samples, stats = _stream(source, model, progress, stats)
         fps = source.fps
         if use_cache and not stats.interrupted:
             cache.store(path, model.sha256, Track.from_samples(
                 samples, width=source.width, height=source.height, fps=fps,
-                meta={"video": name, "model": model.name, "model_sha256": model.sha256}))
+                meta={"video": name, "model": model.name, "model_sha256": model.sha256,
+                      "pose_fps": round(stats.pose_fps, 2)}))
     td = time.perf_counter()
-    result = analyze_samples(exdef, samples)
+    extra: dict[str, object] = {}
+    warnings: tuple[str, ...] = ()
+    if exdef is None:
+        recognised, why = recognise(samples)
+        extra["auto"] = {"recognised": recognised, "reason": why}
+        if recognised is None:
+            warnings = (f"exercise not recognised: {why}",)
+        else:
+            exdef = EXERCISES[recognised]
+    result = analyze_samples(exdef, samples, side) if exdef is not None else None
     stats.detect_s += time.perf_counter() - td
     stats.frames = len(samples)
+    if annotate is not None and not stats.interrupted:
+        render_annotated(path, samples, exdef, annotate, side=side, max_side=max_side)
     stats.wall_s = time.perf_counter() - t0
-    return build_analysis(name, exdef, model.name, fps, samples, result, stats), result, stats
+    exercise = exdef.name if exdef is not None else "unknown"
+    analysis = build_analysis(name, exercise, model.name, fps, samples, result, stats, warnings, extra)
+    return analysis, result, stats
 
 
-def _stream(source: VideoFileSource, exdef: ExerciseDef, model: ModelInfo,
-            annotate: str | os.PathLike[str] | None, progress: Progress | None,
+def _stream(source: VideoFileSource, model: ModelInfo, progress: Progress | None,
             stats: RunStats) -> tuple[list[PoseSample], RunStats]:
+    """The pose pass: decode (on a thread) and run the model on every frame."""
     from repcount.pose.mediapipe_backend import MediaPipePose
 
     samples: list[PoseSample] = []
-    detector = Detector(exdef, source.fps)
-    sink = VideoSink(annotate, source.fps, (source.width, source.height)) if annotate else None
-    try:
-        with source, MediaPipePose(model) as estimator:
-            try:
-                for frame in prefetch(source):
-                    tp = time.perf_counter()
-                    pose = estimator.estimate(frame)
-                    stats.pose_s += time.perf_counter() - tp
-                    sample = PoseSample(frame.index, frame.t, pose)
-                    samples.append(sample)
-                    td = time.perf_counter()
-                    new = detector.update(sample)
-                    stats.detect_s += time.perf_counter() - td
-                    if sink is not None:
-                        ctx = OverlayContext(pose=pose, state=detector.state(),
-                                             exercise=exdef.name, flash=bool(new))
-                        sink.write(draw(frame.image.copy(), ctx))
-                    if progress:
-                        progress(len(samples), source.frame_count)
-            except KeyboardInterrupt:
-                stats.interrupted = True
-        if source.frame_count and len(samples) < source.frame_count - 2 and not stats.interrupted:
-            stats.notes.append(
-                f"video ended after {len(samples)} of {source.frame_count} frames (truncated file?)")
-    finally:
-        if sink is not None:
-            sink.close()
+    with source, MediaPipePose(model) as estimator:
+        try:
+            for frame in prefetch(source):
+                tp = time.perf_counter()
+                pose = estimator.estimate(frame)
+                stats.pose_s += time.perf_counter() - tp
+                samples.append(PoseSample(frame.index, frame.t, pose))
+                if progress:
+                    progress(len(samples), source.frame_count)
+        except KeyboardInterrupt:
+            stats.interrupted = True
+    if source.frame_count and len(samples) < source.frame_count - 2 and not stats.interrupted:
+        stats.notes.append(
+            f"video ended after {len(samples)} of {source.frame_count} frames (truncated file?)")
     return samples, stats
+
+
+def render_annotated(path: str | os.PathLike[str], samples: list[PoseSample],
+                     exdef: ExerciseDef | None, out: str | os.PathLike[str], *,
+                     side: Side | None = None, max_side: int | None = 1280) -> int:
+    """Write the video with the overlay, replaying recorded poses through a live detector.
+
+    Returns the number of frames written.
+    """
+    source = VideoFileSource(path, max_side=max_side)
+    detector = Detector(exdef, source.fps, side) if exdef is not None else None
+    with source, VideoSink(out, source.fps, (source.width, source.height)) as sink:
+        for frame, sample in zip(prefetch(source), samples):
+            new = detector.update(sample) if detector else []
+            ctx = OverlayContext(
+                pose=sample.pose,
+                state=detector.state() if detector else None,
+                exercise=exdef.name if exdef else "not recognised",
+                target=None,
+                hold_target_s=float(exdef.target) if exdef and exdef.hold else None,
+                flash=any(isinstance(e, Rep) for e in new),
+                cues=tuple(e.message for e in new if isinstance(e, FormEvent)),
+            )
+            sink.write(draw(frame.image.copy(), ctx))
+        return sink.frames

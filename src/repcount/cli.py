@@ -76,7 +76,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from repcount.models import resolve
     from repcount.output import write_csv, write_json, write_plot
 
-    exdef = get_exercise(args.exercise)
+    exdef = None if args.exercise == "auto" else get_exercise(args.exercise)
     for out in (args.json, args.csv, args.annotate, args.plot):
         if out:
             check_writable(out)
@@ -86,13 +86,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     model = resolve(args.model, progress=download_progress)
     with progress_bar(f"analysing {video.name}", not args.quiet) as prog:
         analysis, result, stats = analyze_video(
-            video, exdef, model, annotate=args.annotate, use_cache=not args.no_cache,
-            progress=prog)
+            video, exdef, model, side=args.side, annotate=args.annotate,
+            use_cache=not args.no_cache, progress=prog)
     if args.json:
         write_json(analysis, args.json)
     if args.csv:
         write_csv([analysis], args.csv)
-    if args.plot:
+    if args.plot and result is not None:
         write_plot(analysis, result.t, result.signal, args.plot)
     if not args.quiet:
         print_summary(analysis, stats)
@@ -107,7 +107,11 @@ def print_summary(analysis: object, stats: object) -> None:
     from repcount.records import SIDES, Analysis
 
     assert isinstance(analysis, Analysis) and isinstance(stats, RunStats)
-    table = Table(title=f"{analysis.video}: {analysis.exercise}")
+    auto = analysis.extra.get("auto")
+    title = f"{analysis.video}: {analysis.exercise}"
+    if isinstance(auto, dict):
+        title += " (recognised)" if auto.get("recognised") else " (not recognised)"
+    table = Table(title=title)
     table.add_column("side")
     table.add_column("reps", justify="right")
     table.add_column("partial", justify="right")
@@ -198,7 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     a = sub.add_parser("analyze", help="count reps and holds in a video")
     a.add_argument("video", help="video file")
     a.add_argument("--exercise", "-e", required=True, metavar="NAME",
-                   help="one of: " + ", ".join(sorted(EXERCISES)))
+                   help="auto (recognise it) or one of: " + ", ".join(EXERCISES))
+    a.add_argument("--side", choices=("left", "right"),
+                   help="force the working leg instead of recognising it")
     model_arg(a)
     a.add_argument("--json", metavar="PATH", help="write the result as JSON")
     a.add_argument("--csv", metavar="PATH", help="write a CSV row per rep")

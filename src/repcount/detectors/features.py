@@ -44,7 +44,7 @@ def torso_length_px(pose: Pose) -> float:
     """Shoulder-midpoint to hip-midpoint distance in pixels (the body's own scale)."""
     p = pose.pixels()
     d = _mid(p, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER) - _mid(p, LM.LEFT_HIP, LM.RIGHT_HIP)
-    return float(max(np.linalg.norm(d), 1e-6))
+    return max(float(np.linalg.norm(d)), 1e-6)
 
 
 def torso_tilt_deg(pose: Pose) -> float:

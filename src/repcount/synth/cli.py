@@ -60,6 +60,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--height", type=int, default=480, help="frame height (default 480)")
     parser.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
     parser.add_argument(
+        "--noise",
+        type=float,
+        default=None,
+        metavar="SIGMA",
+        help="pixel noise std in grey levels (default random 0-5; noise makes files bigger)",
+    )
+    parser.add_argument(
         "--preview",
         type=int,
         nargs="?",
@@ -135,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
                 width=args.width,
                 height=args.height,
                 fps=args.fps,
+                noise_sigma=args.noise,
             )
             stem = f"synth_{name}_{plan.side_label}_{plan.view}_s{seed}"
             res = render_clip(

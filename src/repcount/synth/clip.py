@@ -254,6 +254,7 @@ def plan_clip(
     width: int = 640,
     height: int = 480,
     fps: float = 30.0,
+    noise_sigma: float | None = None,
 ) -> ClipPlan:
     """Draw every random choice of a clip from ``seed``, honouring the overrides.
 
@@ -268,6 +269,7 @@ def plan_clip(
         width: frame width in pixels.
         height: frame height in pixels.
         fps: frame rate.
+        noise_sigma: pixel noise standard deviation (default random 0-5 grey levels).
 
     Raises:
         InputError: on an unknown exercise, side or view, or impossible numbers.
@@ -319,6 +321,7 @@ def plan_clip(
         timeline = make_timeline(rng, fps, duration_s=duration_s, hold_s=hold_s or 20.0)
     else:
         timeline = make_timeline(rng, fps, reps=reps, duration_s=duration_s)
+    noise = float(rng.uniform(0.0, 5.0))  # drawn even when overridden: same plan otherwise
     floor = [(0.55, 0.42, 0.3), (0.5, 0.5, 0.5), (0.35, 0.3, 0.28), (0.7, 0.68, 0.62)][int(rng.integers(4))]
     return ClipPlan(
         exercise=exercise,
@@ -333,7 +336,7 @@ def plan_clip(
         shape=shape,
         style=style,
         timeline=timeline,
-        noise_sigma=float(rng.uniform(0.0, 5.0)),
+        noise_sigma=noise if noise_sigma is None else float(noise_sigma),
         blur_sigma=float(rng.uniform(0.0, 1.0)),
         light_azimuth_deg=float(rng.uniform(-50.0, 50.0)),
         light_intensity=float(rng.uniform(2.2, 4.0)),

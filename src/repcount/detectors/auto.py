@@ -1,0 +1,172 @@
+"""``--exercise auto``: recognise the exercise from posture and from which joints move.
+
+First the posture the person spends most time in (standing, on the back, face down, on the
+side), then a few geometric facts of the whole recording (feet level or not, one leg pointing
+up, knees straight or bent at rest, which angle has the largest range of motion). Rules over those
+facts pick one exercise or none: a movement that fits no definition (e.g. donkey kicks on all
+fours) is reported as not recognised rather than forced into the nearest exercise.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from repcount.detectors.features import (
+    LM,
+    Posture,
+    cue_higher_ankle,
+    joint_measure,
+    leg_elevation,
+    posture_of,
+    thigh_opening,
+    torso_length_px,
+    torso_tilt_deg,
+    trunk_angle,
+)
+from repcount.records import Pose, PoseSample
+
+
+def _rom(x: np.ndarray) -> float:
+    """Robust range of motion: 95th minus 5th percentile (0 for too few samples)."""
+    x = x[np.isfinite(x)]
+    return float(np.percentile(x, 95) - np.percentile(x, 5)) if len(x) >= 5 else 0.0
+
+
+def _med(x: np.ndarray) -> float:
+    x = x[np.isfinite(x)]
+    return float(np.median(x)) if len(x) else float("nan")
+
+
+@dataclass(frozen=True)
+class ClipFacts:
+    """What the recogniser looks at, measured over the frames in the main posture."""
+
+    posture: Posture
+    posture_share: float
+    frames: int
+    rom: dict[str, float] = field(default_factory=dict)
+    median: dict[str, float] = field(default_factory=dict)
+
+
+def clip_facts(samples: Sequence[PoseSample]) -> ClipFacts | None:
+    """Measure the facts of a recording (None when nobody was found)."""
+    poses = [s.pose for s in samples if s.pose is not None]
+    if not poses:
+        return None
+    postures = [posture_of(p) for p in poses]
+    counts = Counter(p for p in postures if p != "unknown")
+    if not counts:
+        return ClipFacts("unknown", 0.0, len(poses))
+    main, n = counts.most_common(1)[0]
+    # A sit-up spends the top of each rep upright: judge it on all frames.
+    sel: list[Pose] = [p for p, q in zip(poses, postures) if q == main]
+    everything = poses
+
+    def arr(fn: object, ps: list[Pose]) -> np.ndarray:
+        return np.array([fn(p) for p in ps], dtype=np.float64)  # type: ignore[operator]
+
+    rom: dict[str, float] = {}
+    med: dict[str, float] = {}
+    for side in ("left", "right"):
+        for kind in ("hip", "knee", "elbow"):
+            v = arr(lambda p, k=kind, s=side: joint_measure(p, k, s), sel)
+            rom[f"{kind}_{side}"] = _rom(v)
+            med[f"{kind}_{side}"] = _med(v)
+        e = arr(lambda p, s=side: leg_elevation(p, s), sel)
+        rom[f"elev_{side}"] = _rom(e)
+        med[f"elev_{side}"] = _med(e)
+    rom["thighs"] = _rom(arr(thigh_opening, sel))
+    rom["trunk_all"] = _rom(arr(trunk_angle, everything))
+    rom["tilt_all"] = _rom(arr(torso_tilt_deg, everything))
+    med["ankle_dy"] = _med(arr(lambda p: abs(cue_higher_ankle(p)), sel))
+
+    def split(p: Pose) -> float:
+        px = p.pixels()
+        return float(abs(px[LM.LEFT_ANKLE][0] - px[LM.RIGHT_ANKLE][0]) / torso_length_px(p))
+
+    med["ankle_dx"] = _med(arr(split, sel))
+    med["ankle_dy_signed"] = _med(arr(cue_higher_ankle, sel))
+    med["front_back_split"] = _med(arr(front_back_split, sel))
+    return ClipFacts(main, n / len(poses), len(poses), rom, med)
+
+
+def front_back_split(p: Pose) -> float:
+    """Distance between the ankles along the walking direction, over leg length (3D).
+
+    The ankle offset is taken in the world landmarks, with its component along the pelvis axis
+    and its vertical component removed: large in a split stance whatever the camera angle, small
+    in a squat even seen from the front with the feet apart.
+    """
+    w = p.world
+    lat = w[LM.LEFT_HIP] - w[LM.RIGHT_HIP]
+    n = np.linalg.norm(lat)
+    if n == 0:
+        return float("nan")
+    lat = lat / n
+    d = w[LM.LEFT_ANKLE] - w[LM.RIGHT_ANKLE]
+    d = d - np.dot(d, lat) * lat
+    d[1] = 0.0
+    leg = np.linalg.norm(w[LM.LEFT_HIP] - w[LM.LEFT_KNEE]) + np.linalg.norm(w[LM.LEFT_KNEE] - w[LM.LEFT_ANKLE])
+    return float(np.linalg.norm(d) / max(leg, 1e-6))
+
+
+def _both(f: ClipFacts, key: str) -> tuple[float, float]:
+    return f.rom[f"{key}_left"], f.rom[f"{key}_right"]
+
+
+def recognise(samples: Sequence[PoseSample]) -> tuple[str | None, str]:
+    """Name the exercise of a recording, or None with the reason it was not recognised."""
+    f = clip_facts(samples)
+    if f is None:
+        return None, "nobody was found"
+    knee_med = min(f.median["knee_left"], f.median["knee_right"])
+    knee_max_med = max(f.median["knee_left"], f.median["knee_right"])
+    knee_rom = max(_both(f, "knee"))
+    hip_rom = max(_both(f, "hip"))
+    elbow_rom = min(_both(f, "elbow"))
+    elev_rom = max(_both(f, "elev"))
+    if f.rom["trunk_all"] > 45 and f.rom["tilt_all"] > 40:
+        return "situp", "the trunk rises from lying towards upright"
+    if f.posture == "standing":
+        if max(knee_rom, hip_rom) < 15:
+            return None, "standing, but no knee or hip movement"
+        # Dip: the higher foot is on the box and its knee does the bending; the free leg hangs
+        # straight below. Split squat/lunge: the feet are apart front to back.
+        dy = f.median["ankle_dy_signed"]
+        higher, lower = ("left", "right") if dy > 0 else ("right", "left")
+        if (abs(dy) > 0.15 and f.rom[f"knee_{higher}"] > f.rom[f"knee_{lower}"]
+                and f.median[f"knee_{lower}"] > 150):
+            return "single_leg_dip", "standing on one leg on a box, the free foot hanging lower"
+        if f.median["front_back_split"] > 0.4:
+            return "lunge", "split stance, feet apart front to back"
+        return "squat", "standing, both knees bend together"
+    if f.posture == "side":
+        if f.rom["thighs"] > 10:
+            return "clamshell", "lying on the side, the top knee opens and closes"
+        return None, "lying on the side without a clamshell movement"
+    if f.posture == "prone":
+        if knee_med < 130:
+            return None, "face down with bent knees (all fours?): no exercise of ours fits"
+        if elbow_rom > 40:
+            return "pushup", "plank, the elbows bend and straighten"
+        if elev_rom > 6:
+            return "prone_leg_lift", "face down, a straight leg lifts"
+        return None, "face down without a leg lift or push-up"
+    if f.posture == "supine":
+        one_leg_up = f.median["ankle_dy"] > 0.45
+        if one_leg_up:
+            if hip_rom > 20:
+                return "single_leg_bridge", "on the back, one leg up, the hips rise and drop"
+            return "single_leg_bridge_hold", "on the back, one leg up, the hips held"
+        if elev_rom > 30 and knee_med > 140:
+            return "leg_raise", "on the back, straight legs rise and lower"
+        if knee_rom > 30 and knee_max_med > 120:
+            return "ball_leg_curl", "on the back, the knees bend from nearly straight"
+        if hip_rom > 15:
+            return "glute_bridge", "on the back, feet planted, the hips rise and drop"
+        return None, "on the back without a bridge, curl or leg raise"
+    return None, "the posture could not be told"
