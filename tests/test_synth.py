@@ -313,3 +313,34 @@ def test_render_tiny_clip_end_to_end(tmp_path: Path):
     assert np.abs(frames[4][v, u].astype(int) - frames[4][2, 2].astype(int)).sum() > 30
     assert res.label["file"] == "tiny.mp4" and res.label["reps"] == 1
     assert res.label["side"] == "right" and len(res.previews) == 2
+
+
+@pytest.mark.parametrize("side", ["l", "r"])
+def test_side_conventions(body, side):
+    """Side = standing leg (dip), planted leg (bridges), lifted leg (prone), top leg (clamshell)."""
+    from repcount.synth.exercises import EXERCISE_CLASSES
+    from repcount.synth.kinematics import forward_kinematics
+
+    o = "r" if side == "l" else "l"
+
+    def joints(name, a):
+        cls = EXERCISE_CLASSES[name]
+        ex = cls(body, side, cls.sample_style(np.random.default_rng(5)))
+        _, heads = forward_kinematics(body, ex.frame(a).pose)
+        out = {k: heads[body.bone(f"{k}_{side}")] for k in ("calf", "foot")}
+        out.update({f"{k}_o": heads[body.bone(f"{k}_{o}")] for k in ("calf", "foot")})
+        return ex, out
+
+    ex, j = joints("single_leg_dip", 1.0)
+    assert j["foot_o"][2] < j["foot"][2]  # free foot hangs below the standing one
+    for name in ("single_leg_bridge", "single_leg_bridge_hold"):
+        _, j = joints(name, 1.0)
+        assert j["foot"][2] < 0.1 and j["foot_o"][2] > 0.7
+    _, lo = joints("prone_leg_lift", 0.0)
+    _, hi = joints("prone_leg_lift", 1.0)
+    assert hi["calf"][2] - lo["calf"][2] > 0.1 and abs(hi["calf_o"][2] - lo["calf_o"][2]) < 1e-6
+    _, lo = joints("clamshell", 0.0)
+    _, hi = joints("clamshell", 1.0)
+    assert hi["calf"][2] > lo["calf"][2] + 0.15 and lo["calf"][2] > lo["calf_o"][2]
+    # Feet stay together: the heel is on the opening axis, the ankle just turns about it.
+    assert np.linalg.norm(hi["foot"] - lo["foot"]) < 0.08

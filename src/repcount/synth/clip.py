@@ -437,9 +437,12 @@ def render_clip(
         light_intensity=plan.light_intensity,
         mat=plan.mat,
     )
-    c = j3[0, 3:5].mean(axis=0)  # hips
-    long_y = plan.exercise != "clamshell"
-    mat_xy = (c[0], c[1] - 0.35, 0.65, 1.85) if long_y else (c[0] + 0.3, c[1], 1.85, 0.65)
+    # The mat covers the body's floor footprint at rest, with a margin.
+    rots, heads = forward_kinematics(body, frames[0].pose)
+    rest = skin(body, rots, heads, sample)
+    lo, hi = rest[:, :2].min(axis=0), rest[:, :2].max(axis=0)
+    size = np.maximum(hi - lo + 0.2, 0.6)
+    mat_xy = (float((lo[0] + hi[0]) / 2), float((lo[1] + hi[1]) / 2), float(size[0]), float(size[1]))
     video = out_dir / f"{stem}.mp4"
     truth = out_dir / f"{stem}.npz"
     writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), plan.fps, (plan.width, plan.height))

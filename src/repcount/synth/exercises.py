@@ -20,6 +20,7 @@ from repcount.synth.kinematics import (
     rot_axis,
     rot_x,
     rot_y,
+    rot_z,
     skin,
 )
 
@@ -306,6 +307,8 @@ class SingleLegBridge(_Supine):
         pose.set(f"calf_{side}", rot_x(style["knee0"]))
         _, heads = forward_kinematics(body, pose)
         self.ankle_target = heads[body.bone(f"foot_{side}")].copy()
+        # Flat foot on the floor: the ankle sits at its standing height above the sole.
+        self.ankle_target[2] = body.heads[body.bone(f"foot_{side}")][2]
 
     def frame(self, a: float) -> Frame:  # noqa: D102
         s, o = self.side, self.other
@@ -428,6 +431,9 @@ class BallLegCurl(_Supine):
         return Frame(pose, [ball])
 
 
+ADD_TOP, ADD_BOTTOM, HIP_ER = 16.0, 6.0, 12.0
+
+
 class Clamshell(Exercise):
     """Side-lying clamshell; ``side`` is the top (moving) leg."""
 
@@ -463,12 +469,14 @@ class Clamshell(Exercise):
 
     def _legs(self, pose: Pose, a: float, sign: float | None) -> Pose:
         st = self.style
-        for s in ("l", "r"):
-            pose.local[f"thigh_{s}"] = rot_x(-st["hip_flex"])
+        # Legs adducted (before flexing, so it is true adduction): the top knee rests on the
+        # bottom one and the feet touch.
+        for s, add in ((self.side, ADD_TOP), (self.other, ADD_BOTTOM)):
+            # External rotation swings the shanks of the bent knees in, feet together.
+            rot = rot_y(_sgn(s) * add) @ rot_z(_sgn(s) * HIP_ER)
+            pose.local[f"thigh_{s}"] = rot_x(-st["hip_flex"]) @ rot
             pose.local[f"calf_{s}"] = rot_x(st["knee_flex"])
             pose.local[f"foot_{s}"] = rot_x(10.0)
-        # The top leg rests on the bottom one.
-        pose.set(f"thigh_{self.side}", rot_y(_sgn(self.side) * 5.0))
         if sign is not None:
             r = rot_axis(self.axis, sign * a * st["open_max"])
             pose.local[f"thigh_{self.side}"] = r @ pose.local[f"thigh_{self.side}"]
