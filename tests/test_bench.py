@@ -1,0 +1,236 @@
+"""`repcount bench`: metrics on known numbers, labels validation, report shape, jobs, Ctrl-C."""
+
+import json
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from conftest import CLIPS, needs_clips
+from repcount import bench
+from repcount.bench import (
+    BenchReport,
+    ClipRow,
+    Label,
+    hold_error_s,
+    load_labels,
+    main,
+    norm_abs_error,
+    off_by_one,
+    regressions,
+    score,
+    summarise,
+    total_hold_s,
+)
+from repcount.errors import InputError
+from repcount.models import ModelInfo
+
+TIMING = {"wall_s", "pose_fps", "detect_fps", "cached"}
+
+
+def lab(exercise="squat", reps=5, holds=(), index=0, file="c.mp4"):
+    return Label(index, file, Path(file), exercise, reps, tuple(holds))
+
+
+# ----------------------------------------------------------------------------- metrics
+def test_norm_abs_error_and_obo():
+    assert norm_abs_error(4, 5) == pytest.approx(0.2)
+    assert norm_abs_error(7, 5) == pytest.approx(0.4)
+    assert norm_abs_error(5, 5) == 0.0
+    assert norm_abs_error(0, 3) == 1.0
+    assert norm_abs_error(3, None) is None  # hold-only label
+    assert norm_abs_error(2, 0) is None  # undefined, not infinite
+    assert off_by_one(4, 5) and off_by_one(6, 5) and off_by_one(5, 5)
+    assert not off_by_one(3, 5) and not off_by_one(7, 5)
+    assert off_by_one(3, None) is None
+
+
+def test_hold_metrics():
+    assert total_hold_s([(1.0, 4.5), (10.0, 12.0)]) == pytest.approx(5.5)
+    assert total_hold_s([]) == 0.0
+    assert hold_error_s(18.0, 20.0) == pytest.approx(2.0)
+    assert hold_error_s(None, 20.0) is None
+
+
+def test_score_rep_clip():
+    r = score(lab(reps=5), 4, 0.0, has_hold_detector=False, auto="squat", auto_checked=True)
+    assert (r.counted_reps, r.norm_error, r.obo, r.auto_ok) == (4, pytest.approx(0.2), True, True)
+    # A rep exercise without labelled holds is not scored on holds.
+    assert r.true_hold_s is None and r.hold_error_s is None
+
+
+def test_score_hold_only_label():
+    r = score(lab("single_leg_bridge_hold", None, [(2.0, 22.0)]), 0, 18.5, has_hold_detector=True)
+    assert r.counted_reps is None and r.norm_error is None and r.obo is None
+    assert r.true_hold_s == 20.0 and r.counted_hold_s == 18.5 and r.hold_error_s == pytest.approx(1.5)
+    assert r.auto_ok is None  # recognition did not run
+
+
+def test_score_other_is_right_when_not_recognised():
+    ok = score(lab("other", 6), 0, 0.0, has_hold_detector=False, auto=None, auto_checked=True)
+    assert ok.auto_ok is True and ok.norm_error is None and ok.obo is None
+    bad = score(lab("other", 6), 6, 0.0, has_hold_detector=False, auto="squat", auto_checked=True)
+    assert bad.auto_ok is False and bad.norm_error is None
+    # An exercise we have no detector for is "other" too.
+    assert score(lab("plank", None), 0, 0.0, has_hold_detector=False, auto_checked=True).auto_ok is True
+
+
+def rows():
+    return [
+        ClipRow(0, "a.mp4", "squat", "side", 5, counted_reps=4, norm_error=0.2, obo=True),
+        ClipRow(1, "b.mp4", "squat", "front", 4, counted_reps=6, norm_error=0.5, obo=False),
+        ClipRow(2, "c.mp4", "single_leg_bridge_hold", "side", None, true_hold_s=20.0,
+                counted_hold_s=17.0, hold_error_s=3.0),
+        ClipRow(3, "d.mp4", "other", "side", 6, counted_reps=0, auto=None, auto_ok=True),
+        ClipRow(4, "e.mp4", "squat", "side", 3, error="no such file"),
+    ]
+
+
+def test_summarise_known_numbers():
+    per, overall = summarise(rows())
+    assert [d["exercise"] for d in per] == ["squat", "single_leg_bridge_hold", "other"]
+    sq = per[0]
+    assert sq["n"] == 3 and sq["n_counted"] == 2 and sq["errors"] == 1
+    assert sq["mae"] == pytest.approx(0.35) and sq["obo"] == pytest.approx(0.5)
+    hold = per[1]
+    assert hold["n_counted"] == 0 and hold["mae"] is None and hold["mean_hold_error_s"] == 3.0
+    assert per[2]["auto_ok"] == 1 and per[2]["auto_n"] == 1 and per[2]["mae"] is None
+    # Overall is the mean over clips (hold-only and other excluded from MAE/OBO).
+    assert overall["n"] == 5 and overall["n_counted"] == 2 and overall["errors"] == 1
+    assert overall["mae"] == pytest.approx(0.35) and overall["obo"] == pytest.approx(0.5)
+
+
+def test_report_json_and_tables():
+    rep = BenchReport("labels.json", "full", "abc", 1, True, rows(), wall_s=1.5, n_labels=5)
+    doc = rep.to_json()
+    assert set(doc) >= {"labels", "model", "jobs", "use_cache", "interrupted", "clips", "exercises",
+                        "overall"}
+    assert len(doc["clips"]) == 5 and doc["clips"][0]["norm_error"] == 0.2
+    assert set(doc["clips"][0]) >= {"file", "exercise", "view", "true_reps", "counted_reps", "norm_error",
+                                    "obo", "true_hold_s", "counted_hold_s", "hold_error_s", "pose_fps",
+                                    "detect_fps", "cached", "auto_ok", "error"}
+    assert doc["overall"]["wall_s"] == 1.5 and doc["overall"]["mae"] == 0.35
+    json.dumps(doc, allow_nan=False)  # strict JSON: no NaN
+    con = Console(record=True, width=250)
+    bench.print_report(rep, con)
+    text = con.export_text()
+    for word in ("norm. err", "OBO", "hold err s", "per exercise", "MAE", "overall", "0.350",
+                 "error: no such file"):
+        assert word in text
+
+
+def test_regressions_against_baseline():
+    base = {"exercises": {"squat": {"mae": 0.35, "obo": 0.5, "auto_ok": 0},
+                          "single_leg_bridge_hold": {"mae": None, "mean_hold_error_s": 2.0}}}
+    ok = [r for r in rows() if r.error is None]
+    bad = regressions(ok, base)
+    assert bad == ["single_leg_bridge_hold: mean hold error 3.0 s > baseline 2.0 s"]
+    base["exercises"]["single_leg_bridge_hold"]["mean_hold_error_s"] = 3.0
+    assert regressions(ok, base) == []
+    base["exercises"]["squat"]["mae"] = 0.3
+    assert regressions(ok, base) == ["squat: MAE 0.35 > baseline 0.3"]
+
+
+# ----------------------------------------------------------------------------- labels
+@pytest.mark.parametrize("text, msg", [
+    (None, "no such labels file"),
+    ("{", "not valid JSON"),
+    ('{"file": "a.mp4"}', "must be a JSON list"),
+    ("[]", "lists no clips"),
+    ('[{"exercise": "squat", "reps": 3}]', "has no 'file'"),
+    ('[{"file": "a.mp4", "reps": 3}]', "has no 'exercise'"),
+    ('[{"file": "a.mp4", "exercise": "squat", "reps": "3"}]', "'reps' must be"),
+    ('[{"file": "a.mp4", "exercise": "squat", "reps": 3, "holds": [1, 2]}]', "'holds' must be"),
+])
+def test_bad_labels_file(tmp_path, text, msg):
+    p = tmp_path / "labels.json"
+    if text is not None:
+        p.write_text(text)
+    with pytest.raises(InputError, match=msg):
+        load_labels(p)
+
+
+def test_bad_labels_file_cli(tmp_path, capsys):
+    assert main([str(tmp_path / "missing.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such labels file" in err
+
+
+def test_labels_paths_relative_to_labels_folder(tmp_path):
+    (tmp_path / "sub").mkdir()
+    p = tmp_path / "sub" / "labels.json"
+    p.write_text('[{"file": "x/clip.mp4", "exercise": "squat", "reps": 3, "holds": [[1, 2.5]]},'
+                 ' {"file": "/abs/c.mp4", "exercise": "other", "reps": null}]')
+    a, b = load_labels(p)
+    assert a.path == (tmp_path / "sub" / "x" / "clip.mp4").resolve() and a.holds == ((1.0, 2.5),)
+    assert b.path == Path("/abs/c.mp4") and b.reps is None and not b.ours and a.ours
+
+
+# ----------------------------------------------------------------------------- run()
+FAKE_MODEL = ModelInfo("fake", Path("fake.task"), "path", "0" * 64, None)
+
+
+def test_ctrl_c_writes_partial_json(tmp_path, monkeypatch, capsys):
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps([{"file": f"c{i}.mp4", "exercise": "squat", "reps": 3} for i in range(3)]))
+    calls = []
+
+    def fake_measure(label, model, use_cache=True):
+        calls.append(label.file)
+        if label.index == 1:
+            raise KeyboardInterrupt
+        return score(label, 3, 0.0, has_hold_detector=False)
+
+    monkeypatch.setattr(bench, "measure_clip", fake_measure)
+    monkeypatch.setattr("repcount.models.resolve", lambda name, **kw: FAKE_MODEL)
+    out = tmp_path / "out.json"
+    assert main([str(labels), "--json", str(out)]) == 130
+    doc = json.loads(out.read_text())
+    assert doc["interrupted"] is True and [c["file"] for c in doc["clips"]] == ["c0.mp4"]
+    assert calls == ["c0.mp4", "c1.mp4"]
+    assert "interrupted after 1 of 3 clips" in capsys.readouterr().err
+
+
+def test_missing_clip_is_a_row_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps([{"file": "nope.mp4", "exercise": "squat", "reps": 3}]))
+    monkeypatch.setattr("repcount.models.resolve", lambda name, **kw: FAKE_MODEL)
+    out = tmp_path / "out.json"
+    assert main([str(labels), "--json", str(out), "-q"]) == 2
+    doc = json.loads(out.read_text())
+    assert "no such file" in doc["clips"][0]["error"] and doc["overall"]["errors"] == 1
+    assert "1 of 1 clips could not be analysed" in capsys.readouterr().err
+
+
+def test_jobs_must_be_positive(tmp_path, capsys):
+    labels = tmp_path / "labels.json"
+    labels.write_text('[{"file": "a.mp4", "exercise": "squat", "reps": 3}]')
+    assert main([str(labels), "--jobs", "0"]) == 2
+
+
+# ----------------------------------------------------------------------------- real clips
+@needs_clips
+@pytest.mark.e2e
+def test_jobs_2_equals_jobs_1_and_second_run_is_cached(tmp_path):
+    # Two short clips (about 7 s of model time together), one of them not ours.
+    entries = [e for e in json.loads((CLIPS / "labels.json").read_text())
+               if e["file"] in ("clamshell_sidelying_loop5_a.mp4", "other_donkey_kick_a.mp4")]
+    assert len(entries) == 2
+    for e in entries:
+        e["file"] = str(CLIPS / e["file"])  # absolute paths from a labels file elsewhere
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps(entries))
+    out2, out1 = tmp_path / "j2.json", tmp_path / "j1.json"
+    assert main([str(labels), "--jobs", "2", "--json", str(out2), "-q"]) == 0  # cold: workers run the model
+    assert main([str(labels), "--jobs", "1", "--json", str(out1), "-q"]) == 0  # from the cache
+    d2, d1 = json.loads(out2.read_text()), json.loads(out1.read_text())
+    assert [c["file"] for c in d2["clips"]] == [e["file"] for e in entries]  # label order
+    strip = [{k: v for k, v in c.items() if k not in TIMING} for c in d2["clips"]]
+    assert strip == [{k: v for k, v in c.items() if k not in TIMING} for c in d1["clips"]]
+    assert d2["exercises"] == d1["exercises"]
+    assert not any(c["cached"] for c in d2["clips"]) and all(c["cached"] for c in d1["clips"])
+    assert all(c["pose_fps"] > 0 for c in d2["clips"])
+    assert d1["overall"]["wall_s"] < 5.0
+    clam, other = d1["clips"]
+    assert clam["true_reps"] == 5 and clam["counted_reps"] is not None and clam["auto_ok"] is not None
+    assert other["norm_error"] is None and other["auto_ok"] is not None
