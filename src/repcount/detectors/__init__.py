@@ -33,6 +33,7 @@ def get_exercise(name: str) -> ExerciseDef:
 
     Raises:
         InputError: for an unknown name, listing the known ones.
+
     """
     try:
         return EXERCISES[name]

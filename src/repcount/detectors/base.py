@@ -21,15 +21,22 @@ from repcount.detectors.core import (
     HoldTimer,
     PeakParams,
     RepCounter,
-    analyze_reps,
+    classify,
+    full_threshold,
+    reference_rom,
+    signal_candidates,
 )
-from repcount.detectors.features import CUES, Posture, measure, posture_of
+from repcount.detectors.features import CUES, LM, Posture, PostureTracker, leg_length_px, measure
 from repcount.records import FloatArray, FormEvent, Hold, Pose, PoseSample, Rep, Side
 from repcount.signals import SignalFilter
 
 LegSide = Literal["left", "right"]
 #: Seconds of side cue read before a rep's turning point to decide its side.
 CUE_WINDOW_S = 0.4
+#: Seconds before a turning point over which the legs' excursions are compared.
+MOVER_WINDOW_S = 1.0
+#: Largest travel of a supporting ankle (in leg lengths) during a standing rep; more is walking.
+MAX_FOOT_TRAVEL = 0.25
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class SignalDef:
             body line), ``thigh_opening`` (clamshell) or ``trunk`` (sit-up).
         mode: ``image`` for the picture angle (precise side-on; unfolded past 180 with the sign of
             the 3D opening) or ``world`` for the 3D sagittal opening (holds up in oblique views).
+
     """
 
     measure: str = "hip"
@@ -56,12 +64,16 @@ class HoldDef:
         other_measure: a second measure on the other leg that must stay above ``other_min``
             (the raised leg straight in a single-leg bridge), or None.
         other_min: threshold of ``other_measure``.
+        max_speed: the angle must change slower than this (degrees/s): rising into position and
+            lowering out of it are not holding.
         params: debouncing of the hold timer.
+
     """
 
     min_angle: float = 155.0
     other_measure: str | None = None
     other_min: float = 140.0
+    max_speed: float = 20.0
     params: HoldParams = field(default_factory=HoldParams)
 
 
@@ -91,6 +103,9 @@ class ExerciseDef:
         other_check: (measure, min) on the non-working leg checked per rep, e.g. the raised leg
             straight in a single-leg bridge; a rep below it gets the ``other_cue`` message.
         other_cue: (code, message) of that form cue.
+        feet_planted: the supporting foot must stay put during a rep (standing exercises), so
+            walking in or stepping up onto a box is not counted.
+
     """
 
     name: str
@@ -110,6 +125,7 @@ class ExerciseDef:
     target: int = 10
     other_check: tuple[str, float] | None = None
     other_cue: tuple[str, str] = ("", "")
+    feet_planted: bool = False
 
 
 def other_side(side: LegSide) -> LegSide:
@@ -126,9 +142,9 @@ def channel_sides(exdef: ExerciseDef, side: Side | None) -> tuple[Side, ...]:
     return ("left", "right")
 
 
-def raw_value(exdef: ExerciseDef, pose: Pose | None, side: Side) -> float:
+def raw_value(exdef: ExerciseDef, pose: Pose | None, side: Side, posture: Posture) -> float:
     """The followed measure of one pose for one signal (NaN when unusable or out of posture)."""
-    if pose is None or posture_of(pose) not in exdef.postures:
+    if pose is None or posture not in exdef.postures:
         return float("nan")
     return measure(pose, exdef.signal.measure, side, exdef.signal.mode, exdef.min_visibility)
 
@@ -147,47 +163,81 @@ def other_value(exdef: ExerciseDef, pose: Pose | None, side: Side) -> float:
     return measure(pose, exdef.other_check[0], other_side(side), "image", exdef.min_visibility)
 
 
-class Attributor:
-    """Gives each candidate rep to a side, from the cue over the rep's rise, and drops duplicates.
+def frame_record(exdef: ExerciseDef, pose: Pose | None, values: dict[Side, float]) -> dict[str, float]:
+    """Per-frame facts the attribution of a rep looks back at.
 
-    Used identically live and offline: the cue is read from ``start_s`` to ``peak_s``, which
-    is in the past when a rep is announced.
+    The side cue, the secondary check on each leg, the followed signal of each leg and each
+    ankle's position in leg lengths (to tell a rep from walking or stepping).
+    """
+    rec = {"cue": cue_value(exdef, pose)}
+    for s in ("left", "right"):
+        rec[f"other_{s}"] = other_value(exdef, pose, s)
+        rec[f"sig_{s}"] = values.get(s, float("nan"))
+    if pose is not None:
+        p = pose.pixels()
+        rec["leg_px"] = leg_length_px(pose)
+        for s, idx in (("left", LM.LEFT_ANKLE), ("right", LM.RIGHT_ANKLE)):
+            rec[f"ankle_{s}_x"] = float(p[idx][0])
+            rec[f"ankle_{s}_y"] = float(p[idx][1])
+    return rec
+
+
+class Attributor:
+    """Gives each candidate rep to a side and checks it, looking back from its turning point.
+
+    Used identically live and offline: everything is read in a window that ends at the rep's
+    peak, which is in the past when a live rep is announced, and the peak time is the same in
+    both (the start and end estimates are not, until the rep has ended).
     """
 
     def __init__(self, exdef: ExerciseDef, forced: Side | None) -> None:
         self.exdef = exdef
         self.forced = forced
         self._t: deque[float] = deque()
-        self._cue: deque[float] = deque()
-        self._other: dict[str, deque[float]] = {"left": deque(), "right": deque()}
+        self._rec: dict[str, deque[float]] = {}
         self.accepted: list[Rep] = []
 
-    def record(self, t: float, cue: float, other: dict[str, float]) -> None:
-        """Remember one frame's cue (kept for the last 120 s)."""
+    def record(self, t: float, rec: dict[str, float]) -> None:
+        """Remember one frame's facts (kept for the last 120 s)."""
         self._t.append(t)
-        self._cue.append(cue)
-        for s in ("left", "right"):
-            self._other[s].append(other.get(s, float("nan")))
+        for k in set(self._rec) | set(rec):
+            if k not in self._rec:
+                self._rec[k] = deque([float("nan")] * (len(self._t) - 1))
+            self._rec[k].append(rec.get(k, float("nan")))
         while self._t and self._t[0] < t - 120.0:
             self._t.popleft()
-            self._cue.popleft()
-            for s in ("left", "right"):
-                self._other[s].popleft()
+            for d in self._rec.values():
+                d.popleft()
 
-    def _window(self, values: deque[float], t0: float, t1: float) -> FloatArray:
+    def window(self, key: str, t0: float, t1: float) -> FloatArray:
+        """Finite values of ``key`` recorded between ``t0`` and ``t1``."""
+        if key not in self._rec:
+            return np.zeros(0)
         t = np.fromiter(self._t, dtype=np.float64)
-        v = np.fromiter(values, dtype=np.float64)
-        m = (t >= t0 - 1e-9) & (t <= t1 + 1e-9)
-        return v[m]
+        v = np.fromiter(self._rec[key], dtype=np.float64)
+        v = v[(t >= t0 - 1e-9) & (t <= t1 + 1e-9)]
+        return v[np.isfinite(v)]
+
+    def _excursion(self, key: str, rep: Rep) -> float:
+        v = self.window(key, rep.peak_s - MOVER_WINDOW_S, rep.peak_s)
+        return float(np.ptp(v)) if len(v) >= 2 else 0.0
 
     def side_of(self, rep: Rep) -> Side | None:
         """The side a candidate rep belongs to, or None when it is the idle leg's movement."""
         if self.forced in ("left", "right"):
             return rep.side
-        # The cue just before the turning point, where the working leg is most distinct. The peak
-        # time is the same live and offline (start/end estimates are not, until the rep ends).
-        cue = self._window(self._cue, rep.peak_s - CUE_WINDOW_S, rep.peak_s)
-        cue = cue[np.isfinite(cue)]
+        if self.exdef.legs == "per_leg" and self.exdef.cue is None:
+            # The working leg is the one that moves: compare the two legs' excursions just
+            # before the turning point.
+            own = self._excursion(f"sig_{rep.side}", rep)
+            oth = self._excursion(f"sig_{other_side(rep.side)}", rep)  # type: ignore[arg-type]
+            rel = (own - oth) / max(own, oth, 1e-6)
+            if rel > self.exdef.cue_margin:
+                return rep.side
+            if self.exdef.allow_both and abs(rel) <= self.exdef.cue_margin:
+                return "both"
+            return None
+        cue = self.window("cue", rep.peak_s - CUE_WINDOW_S, rep.peak_s)
         c = float(np.median(cue)) if len(cue) else 0.0
         if self.exdef.legs == "both":
             # One signal for both legs; a cue (clamshell: the top leg) only names the side.
@@ -201,28 +251,44 @@ class Attributor:
             return "both"
         return None
 
-    def other_min(self, rep: Rep, side: Side) -> float:
-        """Median of the secondary check measure during a rep (NaN when not applicable)."""
+    def feet_moved(self, rep: Rep, side: Side) -> bool:
+        """Whether the supporting foot travelled during the rep (walking, stepping up)."""
+        if not self.exdef.feet_planted:
+            return False
+        t0 = rep.peak_s - MOVER_WINDOW_S
+        leg = self.window("leg_px", t0, rep.peak_s)
+        if len(leg) == 0:
+            return False
+        scale = float(np.median(leg))
+        legs = ("left", "right") if side == "both" else (side,)
+        for s in legs:
+            for axis in ("x", "y"):
+                v = self.window(f"ankle_{s}_{axis}", t0, rep.peak_s)
+                if len(v) >= 2 and float(np.ptp(v)) > MAX_FOOT_TRAVEL * scale:
+                    return True
+        return False
+
+    def other_median(self, rep: Rep, side: Side) -> float:
+        """Median of the secondary check measure up to the turning point (NaN if none)."""
         if side == "both":
             return float("nan")
-        v = self._window(self._other[side], rep.start_s, rep.end_s)
-        v = v[np.isfinite(v)]
+        v = self.window(f"other_{side}", rep.start_s, rep.peak_s)
         return float(np.median(v)) if len(v) else float("nan")
 
     def accept(self, rep: Rep) -> tuple[Rep | None, list[FormEvent]]:
         """Attribute a candidate; return the rep as counted (or None) and its form cues."""
         side = self.side_of(rep)
-        if side is None:
+        if side is None or self.feet_moved(rep, side):
             return None, []
         # Both legs' signals see the same two-leg movement: keep it once.
-        if side == "both" and any(r.side == "both" and abs(r.peak_s - rep.peak_s) < 0.5
-                                  for r in self.accepted):
+        if side == "both" and self.exdef.legs == "per_leg" and any(
+                r.side == "both" and abs(r.peak_s - rep.peak_s) < 0.5 for r in self.accepted):
             return None, []
         cues: list[FormEvent] = []
         if rep.end_s - rep.start_s < self.exdef.min_rep_s and not rep.partial:
             cues.append(FormEvent(rep.peak_s, side, "too_fast", "slow down: control the movement"))
         if self.exdef.other_check is not None:
-            v = self.other_min(rep, side)
+            v = self.other_median(rep, side)
             if np.isfinite(v) and v < self.exdef.other_check[1]:
                 code, msg = self.exdef.other_cue
                 cues.append(FormEvent(rep.peak_s, side, code, msg))
@@ -262,7 +328,7 @@ class HoldTracker:
         self.side: Side = forced if forced in ("left", "right") else "both"
         self._cue_ema = 0.0
         self.holding = False
-        self.sagging_since: float | None = None
+        self._recent: deque[tuple[float, float]] = deque()
 
     def working_side(self, cue: float) -> Side:
         """Update the working leg from the cue (EMA + hysteresis so it does not flicker)."""
@@ -284,7 +350,7 @@ class HoldTracker:
         x = values.get(side, values.get("both", float("nan")))
         if side == "both" and "both" not in values:
             x = float("nan")
-        hips_up = bool(np.isfinite(x) and x >= self.hold.min_angle)
+        hips_up = bool(np.isfinite(x) and x >= self.hold.min_angle and self._steady(t, x))
         other_ok = True
         if self.hold.other_measure is not None and side != "both":
             ov = other.get(side, float("nan"))
@@ -303,6 +369,16 @@ class HoldTracker:
             if h is not None:
                 closed.append(h)
         return closed, events
+
+    def _steady(self, t: float, x: float) -> bool:
+        """Whether the angle changed slower than ``max_speed`` over the last 0.3 s."""
+        self._recent.append((t, x))
+        while len(self._recent) > 1 and self._recent[1][0] <= t - 0.3:
+            self._recent.popleft()
+        t0, x0 = self._recent[0]
+        if t - t0 < 0.1 or not np.isfinite(x0):
+            return True
+        return abs(x - x0) / (t - t0) < self.hold.max_speed
 
     def finish(self) -> list[Hold]:
         """Close open holds at the end of the stream."""
@@ -325,6 +401,7 @@ class Detector:
         exdef: the exercise definition.
         fps: nominal sample rate.
         side: force the working leg (``left``/``right``); None decides automatically.
+
     """
 
     def __init__(self, exdef: ExerciseDef, fps: float = 30.0, side: Side | None = None) -> None:
@@ -337,7 +414,8 @@ class Detector:
         self._holds = HoldTracker(exdef, self.forced) if exdef.hold else None
         self._values: dict[Side, float] = {}
         self._t = 0.0
-        self._posture = "unknown"
+        self._posture: Posture = "unknown"
+        self._postures = PostureTracker()
         self.partials: list[Rep] = []
         self.events: list[FormEvent] = []
 
@@ -345,13 +423,14 @@ class Detector:
         """Feed one frame's pose; return reps, holds and form cues completed by it."""
         pose = sample.pose
         self._t = sample.t
-        self._posture = posture_of(pose)
-        values = {s: self._filters[s].update(sample.t, raw_value(self.exdef, pose, s))
+        self._posture = self._postures.update(sample.t, pose)
+        values = {s: self._filters[s].update(sample.t, raw_value(self.exdef, pose, s, self._posture))
                   for s in self.sides}
         self._values = values
-        cue = cue_value(self.exdef, pose)
-        other = {s: other_value(self.exdef, pose, s) for s in ("left", "right")}
-        self._attr.record(sample.t, cue, other)
+        rec = frame_record(self.exdef, pose, values)
+        self._attr.record(sample.t, rec)
+        cue = rec["cue"]
+        other = {s: rec[f"other_{s}"] for s in ("left", "right")}
         out: list[Rep | Hold | FormEvent] = []
         if self._holds is not None:
             holds, events = self._holds.update(sample.t, values, cue, other)
@@ -359,8 +438,9 @@ class Detector:
             out.extend(events)
             self.events.extend(events)
             return out
+        ref = max(c.reference() for c in self._counters.values())
         for s in self.sides:
-            for cand in self._counters[s].update(sample.t, values[s]):
+            for cand in self._counters[s].update(sample.t, values[s], ref):
                 rep, cues = self._attr.accept(cand)
                 if rep is not None:
                     out.append(rep)
@@ -389,7 +469,7 @@ class Detector:
             return self._holds.side
         if self._attr.accepted:
             return self._attr.accepted[-1].side
-        return self.forced or ("both" if self.exdef.legs == "both" else "both")
+        return self.forced or "both"
 
     def state(self) -> DetectorState:
         """Snapshot for the overlay."""
@@ -406,7 +486,7 @@ class Detector:
             count=sum(1 for r in self._attr.accepted if r.side == side),
             angle=angle,
             reference_rom=ref,
-            full_threshold=max(p.min_rom, p.full_frac * ref),
+            full_threshold=full_threshold(p, ref),
             hold_s=hold_s,
             holding=bool(self._holds is not None and self._holds.holding),
             posture=self._posture,
@@ -431,11 +511,13 @@ def signals_of(exdef: ExerciseDef, samples: Sequence[PoseSample],
                sides: Sequence[Side]) -> tuple[FloatArray, dict[Side, FloatArray]]:
     """Filtered signals of a whole stream: times and one array per side, NaN where unusable."""
     t = np.array([s.t for s in samples], dtype=np.float64)
+    tracker = PostureTracker()
+    postures = [tracker.update(s.t, s.pose) for s in samples]
     out: dict[Side, FloatArray] = {}
     for side in sides:
         f = SignalFilter(exdef.max_gap_s, exdef.median_k)
-        out[side] = np.array([f.update(s.t, raw_value(exdef, s.pose, side)) for s in samples],
-                             dtype=np.float64)
+        out[side] = np.array([f.update(s.t, raw_value(exdef, s.pose, side, p))
+                              for s, p in zip(samples, postures)], dtype=np.float64)
     return t, out
 
 
@@ -453,9 +535,8 @@ def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
         warnings.append(f"the person was never in the position of {exdef.name} "
                         f"({' or '.join(exdef.postures)})")
     attr = Attributor(exdef, forced)
-    for s in samples:
-        attr.record(s.t, cue_value(exdef, s.pose),
-                    {k: other_value(exdef, s.pose, k) for k in ("left", "right")})
+    for i, s in enumerate(samples):
+        attr.record(s.t, frame_record(exdef, s.pose, {k: float(v[i]) for k, v in sig.items()}))
     main_signal = sig[sides[0]]
     if exdef.hold is not None:
         tracker = HoldTracker(exdef, forced)
@@ -470,8 +551,11 @@ def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
                            {str(k): v for k, v in sig.items()}, warnings)
     cands: list[Rep] = []
     partial_cands: list[Rep] = []
+    per_side = {k: signal_candidates(t, sig[k], exdef.peaks) for k in sides}
+    # One reference range for both legs: the idle leg is measured against the working leg's.
+    ref = max(reference_rom([c.prominence for c in v]) for v in per_side.values())
     for s_side in sides:
-        reps, partials = analyze_reps(t, sig[s_side], exdef.peaks, s_side)
+        reps, partials = classify(per_side[s_side], ref, exdef.peaks, s_side)
         cands.extend(reps)
         partial_cands.extend(partials)
     counted: list[Rep] = []

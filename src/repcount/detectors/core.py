@@ -33,6 +33,8 @@ class PeakParams:
             a wiggle is noise.
         full_frac: a rep counts when its prominence reaches this fraction of the reference ROM.
         partial_frac: between this and ``full_frac`` the movement is reported as partial.
+        min_full_rom: absolute minimum of a full rep (signal units), so a first small movement
+            is not a rep just because nothing bigger has been seen yet.
         min_width_s: shortest rep (width at half prominence); faster bumps are jitter.
         max_width_s: longest rep; slower drifts (re-positioning) are not reps.
         edge_height: relative height (from the peak) at which a rep starts and ends.
@@ -44,6 +46,7 @@ class PeakParams:
     min_rom: float = 10.0
     full_frac: float = 0.5
     partial_frac: float = 0.25
+    min_full_rom: float = 0.0
     min_width_s: float = 0.15
     max_width_s: float = 20.0
     edge_height: float = 0.9
@@ -92,7 +95,13 @@ def find_candidates(t: FloatArray, x: FloatArray, params: PeakParams) -> list[Ca
         props["prominences"], props["left_bases"], props["right_bases"]))
     idx = np.arange(len(t), dtype=np.float64)
     out: list[Candidate] = []
+    seen_bases: set[tuple[int, int]] = set()
     for k, p in enumerate(peaks):
+        # Two equal maxima of one rep (a flat top after the median) share their bases.
+        bases = (int(props["left_bases"][k]), int(props["right_bases"][k]))
+        if bases in seen_bases:
+            continue
+        seen_bases.add(bases)
         start = float(np.interp(edge[2][k], idx, t))
         end = float(np.interp(edge[3][k], idx, t))
         width = float(np.interp(half[3][k], idx, t) - np.interp(half[2][k], idx, t))
@@ -113,11 +122,16 @@ def split_segments(x: FloatArray) -> list[slice]:
     return [slice(int(s), int(e)) for s, e in zip(starts, ends)]
 
 
+def full_threshold(params: PeakParams, ref: float) -> float:
+    """Prominence a full rep needs, given the reference range of motion."""
+    return max(params.min_rom, params.min_full_rom, params.full_frac * ref)
+
+
 def classify(
     cands: Sequence[Candidate], ref: float, params: PeakParams, side: Side
 ) -> tuple[list[Rep], list[Rep]]:
     """Split candidates into full reps and partial reps against the reference ROM."""
-    full_thr = max(params.min_rom, params.full_frac * ref)
+    full_thr = full_threshold(params, ref)
     part_thr = max(params.min_rom, params.partial_frac * ref)
     reps: list[Rep] = []
     partials: list[Rep] = []
@@ -132,16 +146,33 @@ def classify(
     return reps, partials
 
 
-def analyze_reps(
-    t: FloatArray, x: FloatArray, params: PeakParams, side: Side
-) -> tuple[list[Rep], list[Rep]]:
-    """Offline: count reps over a whole (filtered) signal; NaN splits it into segments."""
+def signal_candidates(t: FloatArray, x: FloatArray, params: PeakParams) -> list[Candidate]:
+    """Candidates of a whole (filtered) signal; NaN splits it into segments."""
     t = np.asarray(t, dtype=np.float64)
     x = np.asarray(x, dtype=np.float64)
     cands: list[Candidate] = []
     for sl in split_segments(x):
         cands.extend(find_candidates(t[sl], x[sl], params))
-    return classify(cands, reference_rom([c.prominence for c in cands]), params, side)
+    return cands
+
+
+def analyze_reps(
+    t: FloatArray, x: FloatArray, params: PeakParams, side: Side, ref_floor: float = 0.0
+) -> tuple[list[Rep], list[Rep]]:
+    """Offline: count reps over a whole (filtered) signal; NaN splits it into segments.
+
+    Args:
+        t: sample times.
+        x: filtered signal.
+        params: peak parameters.
+        side: side reported on the reps.
+        ref_floor: lower bound of the reference range of motion (e.g. the other leg's, so the
+            idle leg's wiggles are not measured against their own tiny range).
+
+    """
+    cands = signal_candidates(t, x, params)
+    ref = max(reference_rom([c.prominence for c in cands]), ref_floor)
+    return classify(cands, ref, params, side)
 
 
 class RepCounter:
@@ -180,8 +211,12 @@ class RepCounter:
         """Current estimate of the full range of motion."""
         return reference_rom(list(self._proms.values()))
 
-    def update(self, t: float, x: float) -> list[Rep]:
-        """Add one filtered sample (NaN = no signal); return reps completed by it."""
+    def update(self, t: float, x: float, ref_floor: float = 0.0) -> list[Rep]:
+        """Add one filtered sample (NaN = no signal); return reps completed by it.
+
+        ``ref_floor`` is a lower bound of the reference range of motion (see
+        :func:`analyze_reps`).
+        """
         if np.isnan(x):
             self._t.clear()
             self._x.clear()
@@ -196,7 +231,7 @@ class RepCounter:
         cands = find_candidates(np.asarray(self._t), np.asarray(self._x), self.params)
         for c in cands:
             self._proms[c.peak_s] = max(c.prominence, self._proms.get(c.peak_s, 0.0))
-        thr = max(self.params.min_rom, self.params.full_frac * self.reference())
+        thr = full_threshold(self.params, max(self.reference(), ref_floor))
         new: list[Rep] = []
         for c in cands:
             if c.prominence >= thr and c.peak_s > self._last_announced_s:

@@ -96,6 +96,41 @@ def posture_of(pose: Pose | None) -> Posture:
     return "supine" if facing_up_score(pose) > 0 else "prone"
 
 
+class PostureTracker:
+    """Posture with hysteresis: a new posture must last ``hold_s`` before it is adopted.
+
+    Frames classified ``unknown`` (e.g. a bridge's hips up, between lying and upright) keep the
+    current posture, so a movement is not cut at its turning point; nobody in frame for longer
+    than ``hold_s`` resets it.
+    """
+
+    def __init__(self, hold_s: float = 0.4) -> None:
+        self.hold_s = hold_s
+        self.posture: Posture = "unknown"
+        self._candidate: Posture = "unknown"
+        self._since = 0.0
+        self._last_seen = -1e9
+
+    def update(self, t: float, pose: Pose | None) -> Posture:
+        """Feed one frame; return the current (debounced) posture."""
+        if pose is None:
+            if t - self._last_seen > self.hold_s:
+                self.posture = "unknown"
+            return self.posture
+        self._last_seen = t
+        p = posture_of(pose)
+        if p == "unknown" or p == self.posture:
+            self._candidate = self.posture
+            return self.posture
+        if p != self._candidate:
+            self._candidate = p
+            self._since = t
+        # The very first posture is adopted at once; a change must persist.
+        if self.posture == "unknown" or t - self._since >= self.hold_s:
+            self.posture = p
+        return self.posture
+
+
 def visibility(pose: Pose, *idx: int) -> float:
     """Smallest visibility among landmarks ``idx``."""
     return float(np.min(pose.image[list(idx), 3]))
@@ -189,7 +224,8 @@ def measure(pose: Pose, name: str, side: Side, mode: str = "image", min_vis: flo
 
 
 # ----------------------------------------------------------------------------- side cues
-def _leg_len(pose: Pose) -> float:
+def leg_length_px(pose: Pose) -> float:
+    """Mean hip-knee-ankle length of the two legs in pixels."""
     p = pose.pixels()
     return float(np.mean([np.linalg.norm(p[HIP[s]] - p[KNEE[s]]) + np.linalg.norm(p[KNEE[s]] - p[ANKLE[s]])
                           for s in (L, R)]) + 1e-6)
@@ -198,7 +234,7 @@ def _leg_len(pose: Pose) -> float:
 def cue_higher_ankle(pose: Pose) -> float:
     """Positive when the left ankle is higher in the picture (dip: the standing leg is on the box)."""
     p = pose.pixels()
-    return float((p[LM.RIGHT_ANKLE][1] - p[LM.LEFT_ANKLE][1]) / _leg_len(pose))
+    return float((p[LM.RIGHT_ANKLE][1] - p[LM.LEFT_ANKLE][1]) / leg_length_px(pose))
 
 
 def cue_lower_ankle(pose: Pose) -> float:

@@ -7,6 +7,7 @@ LUNGE = ExerciseDef(
     name="lunge",
     description="split stance; the front knee bends towards 90 degrees and straightens",
     postures=("standing",),
+    feet_planted=True,
     signal=SignalDef(measure="knee", mode="image"),
     legs="per_leg",
     # The rear foot is raised (on a bench, or on its toes), so the front leg has the lower ankle;

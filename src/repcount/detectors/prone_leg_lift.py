@@ -11,8 +11,9 @@ PRONE_LEG_LIFT = ExerciseDef(
     # at 180 degrees the way the unsigned hip angle does at the top of a lift.
     signal=SignalDef(measure="elevation"),
     legs="per_leg",
-    cue="more_elevated",
-    cue_margin=0.12,
+    # The lifted leg is the one that moves; similar excursions on both legs mean both lifted.
+    cue=None,
+    cue_margin=0.35,
     allow_both=True,  # both legs at once (a "superman") is reported as both
     # Lifts seen from the near side move the picture angle by only 10-15 degrees.
     peaks=PeakParams(polarity=1, min_rom=4.0),

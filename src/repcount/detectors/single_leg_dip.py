@@ -7,11 +7,13 @@ SINGLE_LEG_DIP = ExerciseDef(
     name="single_leg_dip",
     description="standing on one leg on a box; the standing knee bends and straightens",
     postures=("standing",),
+    feet_planted=True,
     signal=SignalDef(measure="knee", mode="image"),
     legs="per_leg",
-    # The standing foot is on the box, so its ankle is the higher one in the picture.
-    cue="higher_ankle",
-    cue_margin=0.05,
+    # No side cue: the standing knee is the one doing the bending (the free leg barely moves),
+    # which holds whether the free foot hangs below the box or is held in front.
+    cue=None,
+    cue_margin=0.3,
     peaks=PeakParams(polarity=-1, min_rom=8.0),
     target=20,
 )

@@ -7,6 +7,7 @@ SQUAT = ExerciseDef(
     name="squat",
     description="standing; both knees bend to a squat and straighten",
     postures=("standing",),
+    feet_planted=True,
     signal=SignalDef(measure="knee", mode="image"),
     peaks=PeakParams(polarity=-1, min_rom=15.0),
     target=10,
