@@ -32,6 +32,7 @@ from typing import Any
 
 from repcount.errors import InputError, RepcountError
 from repcount.models import ModelInfo
+from repcount.pose.track import Track
 from repcount.records import PoseSample
 
 #: Label exercise meaning "none of ours": auto recognition must say "not recognised".
@@ -501,13 +502,40 @@ def write_report_json(report: BenchReport, path: str | os.PathLike[str]) -> None
 
 
 # ----------------------------------------------------------------------------- baseline
+def track_file(tracks_dir: str | os.PathLike[str], label: Label) -> Path:
+    """Where the committed landmark track of a clip lives: ``tracks_dir/<clip stem>.npz``."""
+    return Path(tracks_dir) / f"{Path(label.file).stem}.npz"
+
+
+def cached_track(label: Label, model: ModelInfo, *, record: bool = True) -> Track | None:
+    """The clip's landmark track from the repcount cache, recorded (and cached) when missing.
+
+    Recording goes through :func:`repcount.analysis.analyze_video`, so the track is exactly the
+    one ``repcount bench`` and ``repcount analyze`` use.
+    """
+    from repcount.analysis import analyze_video
+    from repcount.pose import cache
+
+    track = cache.load_cached(label.path, model.sha256)
+    if track is None and record:
+        analyze_video(label.path, None, model, use_cache=True)
+        track = cache.load_cached(label.path, model.sha256)
+    return track
+
+
+def evaluate_tracks(labels: Sequence[Label], tracks: dict[int, Track]) -> list[ClipRow]:
+    """Score every label whose track (keyed by label index) is given, in label order."""
+    return [evaluate_samples(lab, list(tracks[lab.index].samples())) for lab in labels if lab.index in tracks]
+
+
 def baseline_doc(rows: Sequence[ClipRow], source: str) -> dict[str, Any]:
     """The committed baseline of a regression test: per exercise and per clip figures."""
     per, overall = summarise(rows)
     return {
         "source": source,
-        "exercises": {d["exercise"]: _round({k: v for k, v in d.items() if k != "exercise"}) for d in per},
-        "overall": _round(overall),
+        # Full precision: a rounded baseline would make an unchanged detector look worse.
+        "exercises": {d["exercise"]: {k: v for k, v in d.items() if k != "exercise"} for d in per},
+        "overall": overall,
         "clips": {r.file: {"exercise": r.exercise, "true_reps": r.true_reps, "counted_reps": r.counted_reps,
                            "norm_error": r.norm_error, "hold_error_s": r.hold_error_s, "auto_ok": r.auto_ok}
                   for r in rows},

@@ -1,0 +1,116 @@
+"""Accuracy must not regress: detectors on recorded landmark tracks vs a committed baseline.
+
+- sample_videos: tracks committed in ``sample_videos/tracks/<stem>.npz`` (recorded with
+  ``repcount pose VIDEO -o TRACK --model full``), baseline ``benchmarks/baseline_sample_videos.json``.
+  No model and no video decoding: only ``analyze_samples`` (and recognition for ``other`` clips).
+- shared clips (when ``../shared/clips`` is present): tracks recorded on the fly with the full model
+  into pytest's cache folder (so only the first session pays for the model), baseline
+  ``benchmarks/baseline_shared_clips.json``. Nothing from shared is committed.
+
+Both baselines are written by ``python benchmarks/make_baseline.py [--record | --shared]``.
+Per exercise, MAE and mean hold error must not rise and OBO and correct recognitions must not fall.
+Only the clips named in the baseline are judged, so adding clips never fails the test by itself.
+"""
+
+import json
+import os
+import warnings
+from pathlib import Path
+
+import pytest
+
+from conftest import CLIPS, ROOT, needs_clips
+from repcount.bench import cached_track, evaluate_tracks, load_labels, regressions, track_file
+from repcount.pose.track import Track
+
+SAMPLES = ROOT / "sample_videos"
+SAMPLE_LABELS = SAMPLES / "labels.json"
+SAMPLE_TRACKS = SAMPLES / "tracks"
+SAMPLE_BASELINE = ROOT / "benchmarks" / "baseline_sample_videos.json"
+SHARED_BASELINE = ROOT / "benchmarks" / "baseline_shared_clips.json"
+
+
+def judge(labels, tracks, baseline):
+    rows = evaluate_tracks(labels, tracks)
+    bad = regressions(rows, baseline)
+    detail = "; ".join(f"{r.file}: {r.counted_reps}/{r.true_reps} reps, hold err {r.hold_error_s}, "
+                       f"auto {r.auto}" for r in rows)
+    assert not bad, f"accuracy regressed: {bad} (clips: {detail})"
+    return rows
+
+
+def baselined(labels, baseline, where):
+    """The labels the baseline knows; warn about the others (re-run make_baseline.py)."""
+    known = baseline.get("clips", {})
+    new = [lab.file for lab in labels if lab.file not in known]
+    if new:
+        warnings.warn(f"{where}: {len(new)} clip(s) not in the baseline, not judged: {new[:5]}; "
+                      "re-run benchmarks/make_baseline.py", stacklevel=2)
+    return [lab for lab in labels if lab.file in known]
+
+
+def test_sample_videos_not_worse_than_baseline():
+    if not SAMPLE_LABELS.is_file():
+        pytest.skip("sample_videos/labels.json not there yet")
+    if not SAMPLE_BASELINE.is_file():
+        pytest.skip("no baseline: run python benchmarks/make_baseline.py --record")
+    baseline = json.loads(SAMPLE_BASELINE.read_text())
+    labels = baselined(load_labels(SAMPLE_LABELS), baseline, "sample_videos")
+    missing = [str(track_file(SAMPLE_TRACKS, lab)) for lab in labels
+               if not track_file(SAMPLE_TRACKS, lab).is_file()]
+    assert not missing, f"tracks missing (python benchmarks/make_baseline.py --record): {missing}"
+    tracks = {lab.index: Track.load(track_file(SAMPLE_TRACKS, lab)) for lab in labels}
+    judge(labels, tracks, baseline)
+
+
+@pytest.fixture(scope="session")
+def shared_tracks(request):
+    """Tracks of the shared clips with the full model, cached across sessions in .pytest_cache.
+
+    The session's repcount cache is a fresh temporary folder (conftest); tracks are keyed by
+    the video's and the model's sha256, so keeping them in pytest's own cache cannot go stale.
+    """
+    from repcount.models import resolve
+
+    labels = load_labels(CLIPS / "labels.json")
+    folder = request.config.cache.mkdir("repcount-tracks")
+    old = os.environ.get("REPCOUNT_CACHE_DIR")
+    os.environ["REPCOUNT_CACHE_DIR"] = str(folder)
+    try:
+        model = resolve("full")
+        tracks = {lab.index: cached_track(lab, model) for lab in labels}
+    finally:
+        if old is None:
+            os.environ.pop("REPCOUNT_CACHE_DIR", None)
+        else:
+            os.environ["REPCOUNT_CACHE_DIR"] = old
+    return labels, tracks
+
+
+@needs_clips
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_shared_clips_not_worse_than_baseline(shared_tracks):
+    if not SHARED_BASELINE.is_file():
+        pytest.skip("no baseline: run python benchmarks/make_baseline.py --shared")
+    baseline = json.loads(SHARED_BASELINE.read_text())
+    labels, tracks = shared_tracks
+    labels = baselined(labels, baseline, "shared clips")
+    assert all(tracks[lab.index] is not None for lab in labels)
+    judge(labels, tracks, baseline)
+
+
+def test_regression_check_catches_a_worse_detector(tmp_path):
+    """The comparison itself: a baseline better than reality fails, an equal one passes."""
+    from repcount.bench import ClipRow
+
+    rows = [ClipRow(0, "a.mp4", "squat", "side", 5, counted_reps=4, norm_error=0.2, obo=True)]
+    assert regressions(rows, {"exercises": {"squat": {"mae": 0.2, "obo": 1.0}}}) == []
+    assert regressions(rows, {"exercises": {"squat": {"mae": 0.0, "obo": 1.0}}})
+    assert Path(track_file(tmp_path, load_labels_one(tmp_path))).name == "clip.npz"
+
+
+def load_labels_one(tmp_path):
+    p = tmp_path / "labels.json"
+    p.write_text('[{"file": "videos/clip.mp4", "exercise": "squat", "reps": 3}]')
+    return load_labels(p)[0]
