@@ -8,7 +8,7 @@ CLAMSHELL = ExerciseDef(
     description="lying on the side, knees bent; the top knee opens and closes",
     postures=("side",),
     # The angle between the thighs at the pelvis; one signal, the side is the top leg.
-    signal=SignalDef(measure="thigh_opening"),
+    signal=SignalDef(measure="thigh_opening", mode="image"),
     legs="both",
     cue="higher_hip",
     peaks=PeakParams(polarity=1, min_rom=6.0),

@@ -94,14 +94,23 @@ def find_candidates(t: FloatArray, x: FloatArray, params: PeakParams) -> list[Ca
     edge = peak_widths(y, peaks, rel_height=params.edge_height, prominence_data=(
         props["prominences"], props["left_bases"], props["right_bases"]))
     idx = np.arange(len(t), dtype=np.float64)
+    # Neighbouring peaks with no real dip between them are maxima of one movement (e.g. two
+    # equal samples on a flat top): keep only the most prominent, the first of equals.
+    keep: set[int] = set()
+    for k in range(len(peaks)):
+        j = max(keep) if keep else -1
+        if j >= 0:
+            dip = float(np.min(y[peaks[j] : peaks[k] + 1]))
+            if dip >= min(y[peaks[j]], y[peaks[k]]) - params.min_rom:
+                if props["prominences"][k] > props["prominences"][j]:
+                    keep.discard(j)
+                    keep.add(k)
+                continue
+        keep.add(k)
     out: list[Candidate] = []
-    seen_bases: set[tuple[int, int]] = set()
     for k, p in enumerate(peaks):
-        # Two equal maxima of one rep (a flat top after the median) share their bases.
-        bases = (int(props["left_bases"][k]), int(props["right_bases"][k]))
-        if bases in seen_bases:
+        if k not in keep:
             continue
-        seen_bases.add(bases)
         start = float(np.interp(edge[2][k], idx, t))
         end = float(np.interp(edge[3][k], idx, t))
         width = float(np.interp(half[3][k], idx, t) - np.interp(half[2][k], idx, t))

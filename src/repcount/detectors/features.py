@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 
 from repcount.records import LM, Pose, Side
-from repcount.signals import Joint, joint_angle, sagittal_opening
+from repcount.signals import Joint, angle_between, joint_angle, sagittal_opening
 
 Posture = Literal["standing", "supine", "prone", "side", "unknown"]
 POSTURES: tuple[Posture, ...] = ("standing", "supine", "prone", "side", "unknown")
@@ -175,10 +175,24 @@ def leg_elevation(pose: Pose, side: str) -> float:
     return float(np.degrees(np.arctan2(np.dot(leg, perp), np.dot(leg, u))))
 
 
-def thigh_opening(pose: Pose) -> float:
-    """Angle (degrees) between the two thighs in the picture: a clamshell's opening."""
+def thigh_opening(pose: Pose, mode: str = "world") -> float:
+    """Angle (degrees) between the two thighs: a clamshell's opening.
+
+    ``world`` measures it between the 3D thigh vectors (view-independent in principle, but
+    MediaPipe's depth is unreliable with the legs stacked); ``image`` from the knees' separation
+    in the picture.
+    """
+    if mode == "world":
+        w = pose.world
+        return float(angle_between(w[LM.LEFT_KNEE] - w[LM.LEFT_HIP], w[LM.RIGHT_KNEE] - w[LM.RIGHT_HIP]))
+    # In the picture: the knees' separation as the arc of an opening of two thighs. A thigh is
+    # about 0.85 torso lengths; the torso is rarely foreshortened when lying on the side, while
+    # the thighs point at the camera in a front view. Unlike the angle at the hips' midpoint,
+    # the chord stays proportional to the opening in oblique views.
     p = pose.pixels()
-    return float(joint_angle(p[LM.LEFT_KNEE], _mid(p, LM.LEFT_HIP, LM.RIGHT_HIP), p[LM.RIGHT_KNEE]))
+    sep = float(np.linalg.norm(p[LM.LEFT_KNEE] - p[LM.RIGHT_KNEE]))
+    # Chord ~ arc for the openings of a clamshell; linear so it never saturates.
+    return float(np.degrees(sep / (0.85 * torso_length_px(pose))))
 
 
 def trunk_angle(pose: Pose) -> float:
@@ -203,7 +217,7 @@ def measure(pose: Pose, name: str, side: Side, mode: str = "image", min_vis: flo
     if name == "thigh_opening":
         if visibility(pose, LM.LEFT_KNEE, LM.RIGHT_KNEE, LM.LEFT_HIP, LM.RIGHT_HIP) < min_vis:
             return float("nan")
-        return thigh_opening(pose)
+        return thigh_opening(pose, mode)
     if name == "trunk":
         return trunk_angle(pose)
     sides = (L, R) if side == "both" else (side,)
