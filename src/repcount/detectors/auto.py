@@ -118,6 +118,18 @@ def _both(f: ClipFacts, key: str) -> tuple[float, float]:
     return f.rom[f"{key}_left"], f.rom[f"{key}_right"]
 
 
+def _bridge_or_hold(samples: Sequence[PoseSample]) -> tuple[str, str]:
+    """Single-leg bridge reps or a hold: whichever the recording has more of."""
+    from repcount.detectors import EXERCISES, analyze_samples
+
+    holds = analyze_samples(EXERCISES["single_leg_bridge_hold"], samples).holds
+    longest = max((h.duration_s for h in holds), default=0.0)
+    # Reps pause at the top for a second or two; a hold stays up far longer.
+    if longest >= 5.0:
+        return "single_leg_bridge_hold", f"on the back, one leg up, hips held for {longest:.0f} s"
+    return "single_leg_bridge", "on the back, one leg up, the hips rise and drop"
+
+
 def recognise(samples: Sequence[PoseSample]) -> tuple[str | None, str]:
     """Name the exercise of a recording, or None with the reason it was not recognised."""
     f = clip_facts(samples)
@@ -134,14 +146,12 @@ def recognise(samples: Sequence[PoseSample]) -> tuple[str | None, str]:
     if f.posture == "standing":
         if max(knee_rom, hip_rom) < 15:
             return None, "standing, but no knee or hip movement"
-        # Dip: the higher foot is on the box and its knee does the bending; the free leg hangs
-        # straight below. Split squat/lunge: the feet are apart front to back.
-        dy = f.median["ankle_dy_signed"]
-        higher, lower = ("left", "right") if dy > 0 else ("right", "left")
-        if (abs(dy) > 0.15 and f.rom[f"knee_{higher}"] > f.rom[f"knee_{lower}"]
-                and f.median[f"knee_{lower}"] > 150):
-            return "single_leg_dip", "standing on one leg on a box, the free foot hanging lower"
-        if f.median["front_back_split"] > 0.4:
+        # Dip: one knee does the bending while the free leg hangs; lunge: split stance; squat:
+        # both knees bend alike with the feet side by side.
+        kl, kr = _both(f, "knee")
+        if min(kl, kr) < 0.45 * max(kl, kr):
+            return "single_leg_dip", "standing on one leg: only one knee bends"
+        if f.median["front_back_split"] > 0.4 or f.median["ankle_dy"] > 0.3:
             return "lunge", "split stance, feet apart front to back"
         return "squat", "standing, both knees bend together"
     if f.posture == "side":
@@ -159,13 +169,11 @@ def recognise(samples: Sequence[PoseSample]) -> tuple[str | None, str]:
     if f.posture == "supine":
         one_leg_up = f.median["ankle_dy"] > 0.45
         if one_leg_up:
-            if hip_rom > 20:
-                return "single_leg_bridge", "on the back, one leg up, the hips rise and drop"
-            return "single_leg_bridge_hold", "on the back, one leg up, the hips held"
-        if elev_rom > 30 and knee_med > 140:
-            return "leg_raise", "on the back, straight legs rise and lower"
+            return _bridge_or_hold(samples)
         if knee_rom > 30 and knee_max_med > 120:
             return "ball_leg_curl", "on the back, the knees bend from nearly straight"
+        if elev_rom > 30 and knee_med > 140:
+            return "leg_raise", "on the back, straight legs rise and lower"
         if hip_rom > 15:
             return "glute_bridge", "on the back, feet planted, the hips rise and drop"
         return None, "on the back without a bridge, curl or leg raise"

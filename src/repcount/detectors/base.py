@@ -37,6 +37,8 @@ CUE_WINDOW_S = 0.4
 MOVER_WINDOW_S = 1.0
 #: Largest travel of a supporting ankle (in leg lengths) during a standing rep; more is walking.
 MAX_FOOT_TRAVEL = 0.25
+#: Largest turn of the pelvis (degrees, about the vertical) during a standing rep.
+MAX_TURN_DEG = 30.0
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ def frame_record(exdef: ExerciseDef, pose: Pose | None, values: dict[Side, float
     if pose is not None:
         p = pose.pixels()
         rec["leg_px"] = leg_length_px(pose)
+        lat = pose.world[LM.LEFT_HIP] - pose.world[LM.RIGHT_HIP]
+        rec["yaw"] = float(np.degrees(np.arctan2(lat[2], lat[0])))
         for s, idx in (("left", LM.LEFT_ANKLE), ("right", LM.RIGHT_ANKLE)):
             rec[f"ankle_{s}_x"] = float(p[idx][0])
             rec[f"ankle_{s}_y"] = float(p[idx][1])
@@ -252,7 +256,9 @@ class Attributor:
         return None
 
     def feet_moved(self, rep: Rep, side: Side) -> bool:
-        """Whether the supporting foot travelled during the rep (walking, stepping up)."""
+        """Whether the person was repositioning: a supporting foot travelled (walking, stepping
+        up) or the pelvis turned (walking in, turning to face the camera) just before the peak.
+        """
         if not self.exdef.feet_planted:
             return False
         t0 = rep.peak_s - MOVER_WINDOW_S
@@ -260,6 +266,9 @@ class Attributor:
         if len(leg) == 0:
             return False
         scale = float(np.median(leg))
+        yaw = self.window("yaw", t0, rep.peak_s)
+        if len(yaw) >= 2 and float(np.ptp(np.degrees(np.unwrap(np.radians(yaw))))) > MAX_TURN_DEG:
+            return True
         legs = ("left", "right") if side == "both" else (side,)
         for s in legs:
             for axis in ("x", "y"):

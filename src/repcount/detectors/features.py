@@ -268,14 +268,21 @@ def cue_higher_hip(pose: Pose) -> float:
 
 
 def cue_front_leg(pose: Pose) -> float:
-    """Positive when the left shin is the more vertical one (lunge: the front leg)."""
-    p = pose.pixels()
+    """Positive when the left foot is the front one (lunge), in leg lengths.
 
-    def tilt(s: str) -> float:
-        d = p[ANKLE[s]] - p[KNEE[s]]
-        return float(np.degrees(np.arctan2(abs(d[0]), abs(d[1]) + 1e-9)))
-
-    return (tilt(R) - tilt(L)) / 30.0
+    The ankles' offset along the body's forward direction (pelvis axis crossed with the trunk)
+    in the 3D world landmarks: it holds from either side and from oblique views, where picture
+    angles make the rear knee look like the one bending most.
+    """
+    w = pose.world
+    lateral = w[LM.LEFT_HIP] - w[LM.RIGHT_HIP]
+    up = _mid(w, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER) - _mid(w, LM.LEFT_HIP, LM.RIGHT_HIP)
+    fwd = np.cross(lateral, up)
+    n = np.linalg.norm(fwd)
+    if n == 0:
+        return float("nan")
+    leg = float(np.linalg.norm(w[LM.LEFT_HIP] - w[LM.LEFT_KNEE]) + np.linalg.norm(w[LM.LEFT_KNEE] - w[LM.LEFT_ANKLE]))
+    return float(np.dot(w[LM.LEFT_ANKLE] - w[LM.RIGHT_ANKLE], fwd / n) / max(leg, 1e-6))
 
 
 CUES: dict[str, Callable[[Pose], float]] = {

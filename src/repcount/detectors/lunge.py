@@ -10,10 +10,10 @@ LUNGE = ExerciseDef(
     feet_planted=True,
     signal=SignalDef(measure="knee", mode="image"),
     legs="per_leg",
-    # The rear foot is raised (on a bench, or on its toes), so the front leg has the lower ankle;
-    # shin verticality (cue "front_leg") vanishes at the bottom where the cue is read.
-    cue="lower_ankle",
-    cue_margin=0.05,
+    # The front foot is ahead along the body's forward direction (3D). Picture angles are no
+    # guide: from an oblique view the rear knee can seem to bend most.
+    cue="front_leg",
+    cue_margin=0.15,
     peaks=PeakParams(polarity=-1, min_rom=15.0),
     target=10,
 )
