@@ -48,10 +48,14 @@ def torso_length_px(pose: Pose) -> float:
 
 
 def torso_tilt_deg(pose: Pose) -> float:
-    """Angle of the hip-to-shoulder line from vertical in the image (0 upright, 90 lying)."""
-    p = pose.pixels()
-    d = _mid(p, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER) - _mid(p, LM.LEFT_HIP, LM.RIGHT_HIP)
-    return float(np.degrees(np.arctan2(abs(d[0]), abs(d[1]) + 1e-9)))
+    """Angle of the hip-to-shoulder line from vertical (0 upright, 90 lying).
+
+    Measured in the 3D world landmarks (their y axis is the picture's vertical), so a torso
+    pointing towards an oblique camera is not mistaken for an upright one.
+    """
+    w = pose.world
+    d = _mid(w, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER) - _mid(w, LM.LEFT_HIP, LM.RIGHT_HIP)
+    return float(np.degrees(np.arctan2(np.hypot(d[0], d[2]), abs(d[1]) + 1e-9)))
 
 
 def facing_up_score(pose: Pose) -> float:
