@@ -6,8 +6,8 @@ recognitions, plus the per clip figures for reference.
 
 Usage (from the checkout root, REPCOUNT_MODEL_DIR pointing at the models when recording):
 
-    # sample_videos: committed tracks in sample_videos/tracks/<stem>.npz (--record makes missing ones
-    # with `repcount pose VIDEO -o TRACK --model full`)
+    # sample_videos: committed tracks in benchmarks/tracks/sample_videos/<stem>.npz (--record makes
+    # missing or stale ones with `repcount pose VIDEO -o TRACK --model full`)
     python benchmarks/make_baseline.py --record
     # the shared clips: tracks recorded into the repcount cache (nothing from shared is committed)
     python benchmarks/make_baseline.py --shared
@@ -34,11 +34,11 @@ from repcount.cli import main as repcount_main
 from repcount.errors import RepcountError
 from repcount.io_utils import write_text_atomic
 from repcount.models import resolve
-from repcount.pose.track import Track
+from repcount.pose.track import Track, file_sha256
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_LABELS = ROOT / "sample_videos" / "labels.json"
-SAMPLE_TRACKS = ROOT / "sample_videos" / "tracks"
+SAMPLE_TRACKS = ROOT / "benchmarks" / "tracks" / "sample_videos"
 SAMPLE_BASELINE = ROOT / "benchmarks" / "baseline_sample_videos.json"
 SHARED_LABELS = ROOT.parent / "shared" / "clips" / "labels.json"
 SHARED_BASELINE = ROOT / "benchmarks" / "baseline_shared_clips.json"
@@ -50,14 +50,32 @@ def rel(p: Path) -> str:
     return str(p.relative_to(ROOT)) if p.is_relative_to(ROOT) else str(p)
 
 
+def track_problem(track: Path, video: Path) -> str | None:
+    """Why ``track`` cannot be used for ``video`` (missing, or recorded from other video bytes)."""
+    if not track.is_file():
+        return "missing"
+    want = Track.load(track).meta.get("video_sha256")
+    if want and video.is_file() and file_sha256(video) != want:
+        return "stale (the video changed since the track was recorded)"
+    return None
+
+
+def stamp(track: Path, video: Path) -> None:
+    """Record the video's sha256 in the track so the test can tell a stale track from a good one."""
+    t = Track.load(track)
+    t.meta["video_sha256"] = file_sha256(video)
+    t.save(track)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shared", action="store_true",
                     help="baseline the shared clips (tracks from the repcount cache), not sample_videos")
     ap.add_argument("--labels", type=Path, help="labels file (default per dataset)")
-    ap.add_argument("--tracks", type=Path, help="folder of <stem>.npz tracks (default sample_videos/tracks)")
+    ap.add_argument("--tracks", type=Path,
+                    help="folder of <stem>.npz tracks (default benchmarks/tracks/sample_videos)")
     ap.add_argument("--out", type=Path, help="baseline JSON to write (default per dataset)")
-    ap.add_argument("--record", action="store_true", help="record missing tracks with the model")
+    ap.add_argument("--record", action="store_true", help="record missing or stale tracks with the model")
     ap.add_argument("--model", default="full", help="model used to record tracks (default full)")
     args = ap.parse_args()
 
@@ -78,14 +96,16 @@ def main() -> int:
         tracks_dir = args.tracks or SAMPLE_TRACKS
         for lab in labels:
             path = track_file(tracks_dir, lab)
-            if not path.is_file():
+            problem = track_problem(path, lab.path)
+            if problem:
                 if not args.record:
-                    print(f"{path}: missing; record it with: repcount pose {lab.path} -o {path} "
+                    print(f"{path}: {problem}; record it with: repcount pose {lab.path} -o {path} "
                           f"--model {args.model}  (or pass --record)", file=sys.stderr)
                     return 2
                 rc = repcount_main(["pose", str(lab.path), "-o", str(path), "--model", args.model, "-q"])
                 if rc:
                     return rc
+                stamp(path, lab.path)
             tracks[lab.index] = Track.load(path)
         source = f"{rel(labels_path)}, tracks in {rel(tracks_dir)}"
     rows = evaluate_tracks(labels, tracks)

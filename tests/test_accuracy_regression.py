@@ -1,7 +1,8 @@
 """Accuracy must not regress: detectors on recorded landmark tracks vs a committed baseline.
 
-- sample_videos: tracks committed in ``sample_videos/tracks/<stem>.npz`` (recorded with
-  ``repcount pose VIDEO -o TRACK --model full``), baseline ``benchmarks/baseline_sample_videos.json``.
+- sample_videos: tracks committed in ``benchmarks/tracks/sample_videos/<stem>.npz`` (recorded with
+  ``repcount pose VIDEO -o TRACK --model full``, stamped with the video's sha256), baseline
+  ``benchmarks/baseline_sample_videos.json``.
   No model and no video decoding: only ``analyze_samples`` (and recognition for ``other`` clips).
 - shared clips (when ``../shared/clips`` is present): tracks recorded on the fly with the full model
   into pytest's cache folder (so only the first session pays for the model), baseline
@@ -21,11 +22,11 @@ import pytest
 
 from conftest import CLIPS, ROOT, needs_clips
 from repcount.bench import cached_track, evaluate_tracks, load_labels, regressions, track_file
-from repcount.pose.track import Track
+from repcount.pose.track import Track, file_sha256
 
 SAMPLES = ROOT / "sample_videos"
 SAMPLE_LABELS = SAMPLES / "labels.json"
-SAMPLE_TRACKS = SAMPLES / "tracks"
+SAMPLE_TRACKS = ROOT / "benchmarks" / "tracks" / "sample_videos"
 SAMPLE_BASELINE = ROOT / "benchmarks" / "baseline_sample_videos.json"
 SHARED_BASELINE = ROOT / "benchmarks" / "baseline_shared_clips.json"
 
@@ -60,6 +61,10 @@ def test_sample_videos_not_worse_than_baseline():
                if not track_file(SAMPLE_TRACKS, lab).is_file()]
     assert not missing, f"tracks missing (python benchmarks/make_baseline.py --record): {missing}"
     tracks = {lab.index: Track.load(track_file(SAMPLE_TRACKS, lab)) for lab in labels}
+    # A re-rendered clip (same name, new bytes, maybe new labels) needs a new track and baseline.
+    stale = [lab.file for lab in labels if lab.path.is_file()
+             and tracks[lab.index].meta.get("video_sha256") not in (None, file_sha256(lab.path))]
+    assert not stale, f"tracks older than their videos (python benchmarks/make_baseline.py --record): {stale}"
     judge(labels, tracks, baseline)
 
 
