@@ -62,9 +62,11 @@ def clip_facts(samples: Sequence[PoseSample]) -> ClipFacts | None:
     if not counts:
         return ClipFacts("unknown", 0.0, len(poses))
     main, n = counts.most_common(1)[0]
-    # A sit-up spends the top of each rep upright: judge it on all frames.
     sel: list[Pose] = [p for p, q in zip(poses, postures) if q == main]
-    everything = poses
+    # A sit-up spends the top of each rep upright: judge it on every frame from the moment the
+    # person first reaches the main posture (so the lead-in of lying down is left out).
+    first = postures.index(main)
+    everything = poses[first:]
 
     def arr(fn: object, ps: list[Pose]) -> np.ndarray:
         return np.array([fn(p) for p in ps], dtype=np.float64)  # type: ignore[operator]
@@ -141,7 +143,7 @@ def recognise(samples: Sequence[PoseSample]) -> tuple[str | None, str]:
     hip_rom = max(_both(f, "hip"))
     elbow_rom = min(_both(f, "elbow"))
     elev_rom = max(_both(f, "elev"))
-    if f.rom["trunk_all"] > 45 and f.rom["tilt_all"] > 40:
+    if f.posture == "supine" and f.rom["trunk_all"] > 45 and f.rom["tilt_all"] > 40:
         return "situp", "the trunk rises from lying towards upright"
     if f.posture == "standing":
         if max(knee_rom, hip_rom) < 15:
@@ -149,10 +151,12 @@ def recognise(samples: Sequence[PoseSample]) -> tuple[str | None, str]:
         # Dip: one knee does the bending while the free leg hangs; lunge: split stance; squat:
         # both knees bend alike with the feet side by side.
         kl, kr = _both(f, "knee")
-        if min(kl, kr) < 0.45 * max(kl, kr):
-            return "single_leg_dip", "standing on one leg: only one knee bends"
-        if f.median["front_back_split"] > 0.4 or f.median["ankle_dy"] > 0.3:
+        if f.median["front_back_split"] > 0.4:
             return "lunge", "split stance, feet apart front to back"
+        if min(kl, kr) < 0.62 * max(kl, kr):
+            return "single_leg_dip", "standing on one leg: only one knee bends"
+        if f.median["ankle_dy"] > 0.3:
+            return "lunge", "split stance with the rear foot raised"
         return "squat", "standing, both knees bend together"
     if f.posture == "side":
         if f.rom["thighs"] > 10:

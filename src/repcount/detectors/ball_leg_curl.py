@@ -8,6 +8,6 @@ BALL_LEG_CURL = ExerciseDef(
     description="on the back, heels on a ball; knees bend to roll it in (hips up), then roll out",
     postures=("supine",),
     signal=SignalDef(measure="knee", mode="image"),
-    peaks=PeakParams(polarity=-1, min_rom=10.0),
+    peaks=PeakParams(polarity=-1, min_rom=10.0, min_full_rom=25.0),
     target=20,
 )

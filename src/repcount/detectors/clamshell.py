@@ -11,6 +11,6 @@ CLAMSHELL = ExerciseDef(
     signal=SignalDef(measure="thigh_opening", mode="image"),
     legs="both",
     cue="higher_hip",
-    peaks=PeakParams(polarity=1, min_rom=6.0),
+    peaks=PeakParams(polarity=1, min_rom=6.0, min_full_rom=10.0),
     target=20,
 )

@@ -100,8 +100,12 @@ def find_candidates(t: FloatArray, x: FloatArray, params: PeakParams) -> list[Ca
     for k in range(len(peaks)):
         j = max(keep) if keep else -1
         if j >= 0:
+            # Equal peaks both get the full prominence from scipy, however shallow the dip
+            # between them; a dip under a quarter of that is a wobble, not two reps.
             dip = float(np.min(y[peaks[j] : peaks[k] + 1]))
-            if dip >= min(y[peaks[j]], y[peaks[k]]) - params.min_rom:
+            wobble = max(params.min_rom,
+                         params.partial_frac * min(props["prominences"][j], props["prominences"][k]))
+            if dip >= min(y[peaks[j]], y[peaks[k]]) - wobble:
                 if props["prominences"][k] > props["prominences"][j]:
                     keep.discard(j)
                     keep.add(k)

@@ -9,6 +9,6 @@ GLUTE_BRIDGE = ExerciseDef(
     postures=("supine",),
     # Shoulder-hip-knee opening: the rep's turning point is the hips' highest (most open) point.
     signal=SignalDef(measure="hip", mode="image"),
-    peaks=PeakParams(polarity=1, min_rom=8.0),
+    peaks=PeakParams(polarity=1, min_rom=8.0, min_full_rom=15.0),
     target=10,
 )

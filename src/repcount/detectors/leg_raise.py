@@ -12,6 +12,6 @@ LEG_RAISE = ExerciseDef(
     cue=None,
     cue_margin=0.35,
     allow_both=True,
-    peaks=PeakParams(polarity=1, min_rom=15.0),
+    peaks=PeakParams(polarity=1, min_rom=15.0, min_full_rom=25.0),
     target=10,
 )

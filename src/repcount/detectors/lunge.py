@@ -14,6 +14,6 @@ LUNGE = ExerciseDef(
     # guide: from an oblique view the rear knee can seem to bend most.
     cue="front_leg",
     cue_margin=0.15,
-    peaks=PeakParams(polarity=-1, min_rom=15.0),
+    peaks=PeakParams(polarity=-1, min_rom=15.0, min_full_rom=25.0),
     target=10,
 )

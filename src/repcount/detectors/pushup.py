@@ -8,6 +8,6 @@ PUSHUP = ExerciseDef(
     description="plank on the hands; elbows bend to lower the chest and straighten",
     postures=("prone", "unknown"),
     signal=SignalDef(measure="elbow", mode="image"),
-    peaks=PeakParams(polarity=-1, min_rom=20.0),
+    peaks=PeakParams(polarity=-1, min_rom=20.0, min_full_rom=30.0),
     target=10,
 )

@@ -18,7 +18,7 @@ _COMMON = {
 SINGLE_LEG_BRIDGE = ExerciseDef(
     name="single_leg_bridge",
     description="on the back, one foot planted, the other leg straight up; hips drop and rise",
-    peaks=PeakParams(polarity=1, min_rom=8.0),
+    peaks=PeakParams(polarity=1, min_rom=8.0, min_full_rom=20.0),
     target=10,
     **_COMMON,  # type: ignore[arg-type]
 )

@@ -14,6 +14,6 @@ SINGLE_LEG_DIP = ExerciseDef(
     # which holds whether the free foot hangs below the box or is held in front.
     cue=None,
     cue_margin=0.3,
-    peaks=PeakParams(polarity=-1, min_rom=8.0),
+    peaks=PeakParams(polarity=-1, min_rom=8.0, min_full_rom=20.0),
     target=20,
 )

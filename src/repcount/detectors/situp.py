@@ -9,6 +9,6 @@ SITUP = ExerciseDef(
     # The torso is upright at the top of a sit-up, so every posture is followed.
     postures=("supine", "standing", "unknown", "prone", "side"),
     signal=SignalDef(measure="trunk"),
-    peaks=PeakParams(polarity=-1, min_rom=20.0),
+    peaks=PeakParams(polarity=-1, min_rom=20.0, min_full_rom=30.0),
     target=10,
 )

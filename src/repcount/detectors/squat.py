@@ -9,6 +9,6 @@ SQUAT = ExerciseDef(
     postures=("standing",),
     feet_planted=True,
     signal=SignalDef(measure="knee", mode="image"),
-    peaks=PeakParams(polarity=-1, min_rom=15.0),
+    peaks=PeakParams(polarity=-1, min_rom=15.0, min_full_rom=30.0),
     target=10,
 )
