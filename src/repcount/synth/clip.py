@@ -14,7 +14,7 @@ import numpy as np
 
 from repcount.errors import InputError, OutputError
 from repcount.synth.body import Body, Shape, build_body
-from repcount.synth.exercises import EXERCISE_CLASSES, Exercise
+from repcount.synth.exercises import EXERCISE_CLASSES, Exercise, Frame
 from repcount.synth.kinematics import forward_kinematics, skin
 from repcount.synth.truth import ANGLE_NAMES, JOINT_NAMES, angles, joints_3d
 
@@ -360,7 +360,7 @@ class ClipResult:
     previews: list[Path]
 
 
-def pose_frames(body: Body, ex: Exercise, a: np.ndarray) -> tuple[list[Any], np.ndarray]:
+def pose_frames(body: Body, ex: Exercise, a: np.ndarray) -> tuple[list[Frame], np.ndarray]:
     """Pose every frame; returns the frames and the (T, J, 3) joints."""
     frames = []
     j3 = np.empty((len(a), len(JOINT_NAMES), 3))

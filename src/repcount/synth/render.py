@@ -151,7 +151,13 @@ def _import_pyrender() -> Any:
 class Renderer:
     """Renders one clip: a fixed scene and camera, a new body mesh per frame."""
 
-    def __init__(self, camera: Camera, look: Look, faces: np.ndarray, mat_xy: tuple) -> None:
+    def __init__(
+        self,
+        camera: Camera,
+        look: Look,
+        faces: np.ndarray,
+        mat_xy: tuple[float, float, float, float],
+    ) -> None:
         """Build the static scene.
 
         Args:
