@@ -37,6 +37,9 @@ CUE_WINDOW_S = 0.4
 MOVER_WINDOW_S = 1.0
 #: Largest travel of a supporting ankle (in leg lengths) during a standing rep; more is walking.
 MAX_FOOT_TRAVEL = 0.25
+#: Seconds over which a hold's angle must be steady (rising into or lowering out of the hold
+#: moves at 60-100 degrees/s; landmark jitter averages out over this window).
+STEADY_WINDOW_S = 0.5
 #: Largest turn of the pelvis (degrees, about the vertical) during a standing rep.
 MAX_TURN_DEG = 30.0
 
@@ -68,6 +71,7 @@ class HoldDef:
         other_min: threshold of ``other_measure``.
         max_speed: the angle must change slower than this (degrees/s): rising into position and
             lowering out of it are not holding.
+        sag_tol: once holding, dropping this far below the hold's own level is a sag.
         params: debouncing of the hold timer.
 
     """
@@ -75,7 +79,8 @@ class HoldDef:
     min_angle: float = 155.0
     other_measure: str | None = None
     other_min: float = 140.0
-    max_speed: float = 20.0
+    max_speed: float = 25.0
+    sag_tol: float = 12.0
     params: HoldParams = field(default_factory=HoldParams)
 
 
@@ -337,7 +342,9 @@ class HoldTracker:
         self.side: Side = forced if forced in ("left", "right") else "both"
         self._cue_ema = 0.0
         self.holding = False
+        self._why = ""
         self._recent: deque[tuple[float, float]] = deque()
+        self._held: deque[tuple[float, float]] = deque()
 
     def working_side(self, cue: float) -> Side:
         """Update the working leg from the cue (EMA + hysteresis so it does not flicker)."""
@@ -359,33 +366,47 @@ class HoldTracker:
         x = values.get(side, values.get("both", float("nan")))
         if side == "both" and "both" not in values:
             x = float("nan")
-        hips_up = bool(np.isfinite(x) and x >= self.hold.min_angle and self._steady(t, x))
+        level = self._plateau(t)
+        floor = max(self.hold.min_angle, level - self.hold.sag_tol) if level else self.hold.min_angle
+        hips_up = bool(np.isfinite(x) and x >= floor and self._steady(t, x))
         other_ok = True
         if self.hold.other_measure is not None and side != "both":
             ov = other.get(side, float("nan"))
             other_ok = not (np.isfinite(ov) and ov < self.hold.other_min)
         holding = hips_up and other_ok
-        events: list[FormEvent] = []
-        if self.holding and not holding and np.isfinite(x):
-            if not hips_up:
-                events.append(FormEvent(t, side, "hips_sagging", "hips sagging: push them back up"))
-            elif not other_ok:
-                events.append(FormEvent(t, side, "raised_leg_bent", "keep the raised leg straight"))
+        if holding:
+            self._why = ""
+            self._held.append((t, x))
+        elif not self._why:
+            self._why = "raised_leg_bent" if hips_up else "hips_sagging"
         self.holding = holding
         closed: list[Hold] = []
+        events: list[FormEvent] = []
         for s, timer in self.timers.items():
             h = timer.update(t, holding and s == side)
             if h is not None:
                 closed.append(h)
+                # Said once, when the timer actually pauses (not on every jittery frame).
+                msg = ("keep the raised leg straight" if self._why == "raised_leg_bent"
+                       else "hips dropped: the hold timer paused")
+                events.append(FormEvent(t, s, self._why or "hips_sagging", msg))
         return closed, events
 
+    def _plateau(self, t: float) -> float:
+        """Median angle of the last 3 s of holding (0 before any): the level a sag drops from."""
+        while self._held and self._held[0][0] < t - 3.0:
+            self._held.popleft()
+        if len(self._held) < 5:
+            return 0.0
+        return float(np.median([v for _, v in self._held]))
+
     def _steady(self, t: float, x: float) -> bool:
-        """Whether the angle changed slower than ``max_speed`` over the last 0.3 s."""
+        """Whether the angle changed slower than ``max_speed`` over the last 0.5 s."""
         self._recent.append((t, x))
-        while len(self._recent) > 1 and self._recent[1][0] <= t - 0.3:
+        while len(self._recent) > 1 and self._recent[1][0] <= t - STEADY_WINDOW_S:
             self._recent.popleft()
         t0, x0 = self._recent[0]
-        if t - t0 < 0.1 or not np.isfinite(x0):
+        if t - t0 < 0.2 or not np.isfinite(x0):
             return True
         return abs(x - x0) / (t - t0) < self.hold.max_speed
 

@@ -36,6 +36,7 @@ class PeakParams:
         min_full_rom: absolute minimum of a full rep (signal units), so a first small movement
             is not a rep just because nothing bigger has been seen yet.
         min_width_s: shortest rep (width at half prominence); faster bumps are jitter.
+        min_period_s: peaks closer than this are one movement.
         max_width_s: longest rep; slower drifts (re-positioning) are not reps.
         edge_height: relative height (from the peak) at which a rep starts and ends.
         window_s: how much history the streaming counter keeps.
@@ -48,6 +49,7 @@ class PeakParams:
     partial_frac: float = 0.25
     min_full_rom: float = 0.0
     min_width_s: float = 0.15
+    min_period_s: float = 0.35
     max_width_s: float = 20.0
     edge_height: float = 0.9
     window_s: float = 60.0
@@ -105,7 +107,8 @@ def find_candidates(t: FloatArray, x: FloatArray, params: PeakParams) -> list[Ca
             dip = float(np.min(y[peaks[j] : peaks[k] + 1]))
             wobble = max(params.min_rom,
                          params.partial_frac * min(props["prominences"][j], props["prominences"][k]))
-            if dip >= min(y[peaks[j]], y[peaks[k]]) - wobble:
+            close = t[peaks[k]] - t[peaks[j]] < params.min_period_s
+            if close or dip >= min(y[peaks[j]], y[peaks[k]]) - wobble:
                 if props["prominences"][k] > props["prominences"][j]:
                     keep.discard(j)
                     keep.add(k)

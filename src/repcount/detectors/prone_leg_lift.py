@@ -16,7 +16,7 @@ PRONE_LEG_LIFT = ExerciseDef(
     cue_margin=0.35,
     allow_both=True,  # both legs at once (a "superman") is reported as both
     # Lifts seen from the near side move the picture angle by only 10-15 degrees.
-    peaks=PeakParams(polarity=1, min_rom=4.0, min_full_rom=8.0),
+    peaks=PeakParams(polarity=1, min_rom=4.0, min_full_rom=10.0),
     min_rep_s=0.4,
     target=20,
 )
