@@ -35,6 +35,8 @@ LegSide = Literal["left", "right"]
 CUE_WINDOW_S = 0.4
 #: Seconds before a turning point over which the legs' excursions are compared.
 MOVER_WINDOW_S = 1.0
+#: Turning points of the two legs' signals closer than this belong to one movement.
+SAME_MOVEMENT_S = 0.8
 #: Largest travel of a supporting ankle (in leg lengths) during a standing rep; more is walking.
 MAX_FOOT_TRAVEL = 0.25
 #: Seconds over which a hold's angle must be steady (rising into or lowering out of the hold
@@ -126,7 +128,7 @@ class ExerciseDef:
     peaks: PeakParams = field(default_factory=PeakParams)
     hold: HoldDef | None = None
     min_rep_s: float = 0.6
-    min_visibility: float = 0.2
+    min_visibility: float = 0.05
     max_gap_s: float = 0.5
     median_k: int = 3
     target: int = 10
@@ -228,8 +230,14 @@ class Attributor:
         return v[np.isfinite(v)]
 
     def _excursion(self, key: str, rep: Rep) -> float:
-        v = self.window(key, rep.peak_s - MOVER_WINDOW_S, rep.peak_s)
-        return float(np.ptp(v)) if len(v) >= 2 else 0.0
+        """How far the signal ``key`` has moved towards the turning point by the peak time.
+
+        Measured as the rise (by the exercise's polarity) from the window's start side up to
+        the value at the peak: a leg that wobbles earlier in the window and is back at rest by
+        the peak (MediaPipe's far leg briefly following the near one) scores low.
+        """
+        v = self.exdef.peaks.polarity * self.window(key, rep.peak_s - MOVER_WINDOW_S, rep.peak_s)
+        return float(v[-1] - np.min(v)) if len(v) >= 2 else 0.0
 
     def side_of(self, rep: Rep) -> Side | None:
         """The side a candidate rep belongs to, or None when it is the idle leg's movement."""
@@ -294,9 +302,10 @@ class Attributor:
         side = self.side_of(rep)
         if side is None or self.feet_moved(rep, side):
             return None, []
-        # Both legs' signals see the same two-leg movement: keep it once.
-        if side == "both" and self.exdef.legs == "per_leg" and any(
-                r.side == "both" and abs(r.peak_s - rep.peak_s) < 0.5 for r in self.accepted):
+        # The two legs' signals can both see one movement (both legs lifting, or the idle leg
+        # following the working one): a movement is counted once.
+        if self.exdef.legs == "per_leg" and any(
+                abs(r.peak_s - rep.peak_s) < SAME_MOVEMENT_S for r in self.accepted):
             return None, []
         cues: list[FormEvent] = []
         if rep.end_s - rep.start_s < self.exdef.min_rep_s and not rep.partial:

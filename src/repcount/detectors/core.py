@@ -66,14 +66,13 @@ class Candidate:
 
 
 def reference_rom(prominences: Sequence[float]) -> float:
-    """The clip's typical full range of motion: median of the three largest prominences.
+    """The clip's full range of motion: the largest prominence seen.
 
-    Robust to one outlier spike; with fewer than three candidates it is their largest.
+    A robust statistic (e.g. the median of the largest three) would be dragged down live by
+    reps still in progress, whose prominence is not final yet; single-frame glitches that
+    could inflate the maximum are removed by the signal's median filter and the width test.
     """
-    if not prominences:
-        return 0.0
-    top = sorted(prominences, reverse=True)[:3]
-    return float(np.median(top)) if len(top) == 3 else float(top[0])
+    return float(max(prominences)) if len(prominences) else 0.0
 
 
 def find_candidates(t: FloatArray, x: FloatArray, params: PeakParams) -> list[Candidate]:

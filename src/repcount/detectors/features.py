@@ -22,6 +22,8 @@ Posture = Literal["standing", "supine", "prone", "side", "unknown"]
 POSTURES: tuple[Posture, ...] = ("standing", "supine", "prone", "side", "unknown")
 
 L, R = "left", "right"
+#: How far (degrees) the 3D opening must be from straight to fully pick a side of 180.
+UNFOLD_SOFTNESS_DEG = 20.0
 JOINTS: dict[str, dict[str, Joint]] = {
     "hip": {L: Joint(LM.LEFT_SHOULDER, LM.LEFT_HIP, LM.LEFT_KNEE),
             R: Joint(LM.RIGHT_SHOULDER, LM.RIGHT_HIP, LM.RIGHT_KNEE)},
@@ -156,7 +158,12 @@ def joint_measure(pose: Pose, kind: str, side: str, mode: str = "image") -> floa
         return opening
     p = pose.pixels()
     a2d = float(joint_angle(p[j.a], p[j.b], p[j.c]))
-    return 360.0 - a2d if opening > 180.0 and a2d > 150.0 else a2d
+    # Blend rather than switch between the two branches (a2d and 360 - a2d): the 3D opening is
+    # only trusted as far as it is from 180, and only near straight, so a depth estimate
+    # wobbling around 180 moves the value by a few degrees instead of flipping it by 2 x dev.
+    s = float(np.clip((opening - 180.0) / UNFOLD_SOFTNESS_DEG, -1.0, 1.0))
+    w = float(np.clip((a2d - 140.0) / 20.0, 0.0, 1.0))
+    return a2d + w * (1.0 + s) * (180.0 - a2d)
 
 
 def leg_elevation(pose: Pose, side: str) -> float:
