@@ -30,3 +30,28 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["REPCOUNT_DATA_DIR"] = str(base / "data")
     if "REPCOUNT_MODEL_DIR" not in os.environ and (SHARED / "models").is_dir():
         os.environ["REPCOUNT_MODEL_DIR"] = str(SHARED / "models")
+
+
+@pytest.fixture(scope="session")
+def shared_tracks(request):
+    """Tracks of the shared clips with the full model, cached across sessions in .pytest_cache.
+
+    The session's repcount cache is a fresh temporary folder (conftest); tracks are keyed by
+    the video's and the model's sha256, so keeping them in pytest's own cache cannot go stale.
+    """
+    from repcount.bench import cached_track, load_labels
+    from repcount.models import resolve
+
+    labels = load_labels(CLIPS / "labels.json")
+    folder = request.config.cache.mkdir("repcount-tracks")
+    old = os.environ.get("REPCOUNT_CACHE_DIR")
+    os.environ["REPCOUNT_CACHE_DIR"] = str(folder)
+    try:
+        model = resolve("full")
+        tracks = {lab.index: cached_track(lab, model) for lab in labels}
+    finally:
+        if old is None:
+            os.environ.pop("REPCOUNT_CACHE_DIR", None)
+        else:
+            os.environ["REPCOUNT_CACHE_DIR"] = old
+    return labels, tracks

@@ -14,14 +14,13 @@ Only the clips named in the baseline are judged, so adding clips never fails the
 """
 
 import json
-import os
 import warnings
 from pathlib import Path
 
 import pytest
 
-from conftest import CLIPS, ROOT, needs_clips
-from repcount.bench import cached_track, evaluate_tracks, load_labels, regressions, track_file
+from conftest import ROOT, needs_clips
+from repcount.bench import evaluate_tracks, load_labels, regressions, track_file
 from repcount.pose.track import Track, file_sha256
 
 SAMPLES = ROOT / "sample_videos"
@@ -66,30 +65,6 @@ def test_sample_videos_not_worse_than_baseline():
              and tracks[lab.index].meta.get("video_sha256") not in (None, file_sha256(lab.path))]
     assert not stale, f"tracks older than their videos (python benchmarks/make_baseline.py --record): {stale}"
     judge(labels, tracks, baseline)
-
-
-@pytest.fixture(scope="session")
-def shared_tracks(request):
-    """Tracks of the shared clips with the full model, cached across sessions in .pytest_cache.
-
-    The session's repcount cache is a fresh temporary folder (conftest); tracks are keyed by
-    the video's and the model's sha256, so keeping them in pytest's own cache cannot go stale.
-    """
-    from repcount.models import resolve
-
-    labels = load_labels(CLIPS / "labels.json")
-    folder = request.config.cache.mkdir("repcount-tracks")
-    old = os.environ.get("REPCOUNT_CACHE_DIR")
-    os.environ["REPCOUNT_CACHE_DIR"] = str(folder)
-    try:
-        model = resolve("full")
-        tracks = {lab.index: cached_track(lab, model) for lab in labels}
-    finally:
-        if old is None:
-            os.environ.pop("REPCOUNT_CACHE_DIR", None)
-        else:
-            os.environ["REPCOUNT_CACHE_DIR"] = old
-    return labels, tracks
 
 
 @needs_clips

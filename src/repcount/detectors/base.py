@@ -42,6 +42,8 @@ MAX_FOOT_TRAVEL = 0.25
 #: Seconds over which a hold's angle must be steady (rising into or lowering out of the hold
 #: moves at 60-100 degrees/s; landmark jitter averages out over this window).
 STEADY_WINDOW_S = 0.5
+#: A holding angle within this of the hold's level counts as still at the level.
+AT_LEVEL_DEG = 3.0
 #: Largest turn of the pelvis (degrees, about the vertical) during a standing rep.
 MAX_TURN_DEG = 30.0
 
@@ -82,7 +84,7 @@ class HoldDef:
     other_measure: str | None = None
     other_min: float = 140.0
     max_speed: float = 25.0
-    sag_tol: float = 12.0
+    sag_tol: float = 8.0
     params: HoldParams = field(default_factory=HoldParams)
 
 
@@ -151,6 +153,19 @@ def channel_sides(exdef: ExerciseDef, side: Side | None) -> tuple[Side, ...]:
     return ("left", "right")
 
 
+def shared_reference(exdef: ExerciseDef, refs: dict[Side, float], side: Side) -> float:
+    """Reference range of motion a leg's candidates are judged against.
+
+    When the working leg is recognised as the one that moves, both legs share the larger range,
+    so the idle leg's wobbles are not measured against their own tiny range. With a side cue
+    each leg keeps its own: the cue drops the idle leg's reps anyway, and from an oblique view
+    the idle leg can even seem to move more (a lunge's rear knee).
+    """
+    if exdef.legs == "per_leg" and exdef.cue is None:
+        return max(refs.values())
+    return refs[side]
+
+
 def raw_value(exdef: ExerciseDef, pose: Pose | None, side: Side, posture: Posture) -> float:
     """The followed measure of one pose for one signal (NaN when unusable or out of posture)."""
     if pose is None or posture not in exdef.postures:
@@ -182,6 +197,7 @@ def frame_record(exdef: ExerciseDef, pose: Pose | None, values: dict[Side, float
     for s in ("left", "right"):
         rec[f"other_{s}"] = other_value(exdef, pose, s)
         rec[f"sig_{s}"] = values.get(s, float("nan"))
+
     if pose is not None:
         p = pose.pixels()
         rec["leg_px"] = leg_length_px(pose)
@@ -354,6 +370,7 @@ class HoldTracker:
         self._why = ""
         self._recent: deque[tuple[float, float]] = deque()
         self._held: deque[tuple[float, float]] = deque()
+        self._at_level_t = -1.0
 
     def working_side(self, cue: float) -> Side:
         """Update the working leg from the cue (EMA + hysteresis so it does not flicker)."""
@@ -386,6 +403,8 @@ class HoldTracker:
         if holding:
             self._why = ""
             self._held.append((t, x))
+            if not level or x >= level - AT_LEVEL_DEG:
+                self._at_level_t = t
         elif not self._why:
             self._why = "raised_leg_bent" if hips_up else "hips_sagging"
         self.holding = holding
@@ -394,6 +413,11 @@ class HoldTracker:
         for s, timer in self.timers.items():
             h = timer.update(t, holding and s == side)
             if h is not None:
+                if self._why == "hips_sagging" and h.start_s < self._at_level_t < h.end_s:
+                    # The sag began when the hips left their level, before they fell past the
+                    # tolerance: end the hold there.
+                    h = replace(h, end_s=self._at_level_t)
+                    timer.holds[-1] = h
                 closed.append(h)
                 # Said once, when the timer actually pauses (not on every jittery frame).
                 msg = ("keep the raised leg straight" if self._why == "raised_leg_bent"
@@ -477,9 +501,10 @@ class Detector:
             out.extend(events)
             self.events.extend(events)
             return out
-        ref = max(c.reference() for c in self._counters.values())
+        refs = {k: c.reference() for k, c in self._counters.items()}
         for s in self.sides:
-            for cand in self._counters[s].update(sample.t, values[s], ref):
+            for cand in self._counters[s].update(sample.t, values[s],
+                                                 shared_reference(self.exdef, refs, s)):
                 rep, cues = self._attr.accept(cand)
                 if rep is not None:
                     out.append(rep)
@@ -591,10 +616,10 @@ def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
     cands: list[Rep] = []
     partial_cands: list[Rep] = []
     per_side = {k: signal_candidates(t, sig[k], exdef.peaks) for k in sides}
-    # One reference range for both legs: the idle leg is measured against the working leg's.
-    ref = max(reference_rom([c.prominence for c in v]) for v in per_side.values())
+    refs = {k: reference_rom([c.prominence for c in v]) for k, v in per_side.items()}
     for s_side in sides:
-        reps, partials = classify(per_side[s_side], ref, exdef.peaks, s_side)
+        reps, partials = classify(per_side[s_side], shared_reference(exdef, refs, s_side),
+                                  exdef.peaks, s_side)
         cands.extend(reps)
         partial_cands.extend(partials)
     counted: list[Rep] = []
