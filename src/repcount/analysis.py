@@ -168,6 +168,7 @@ def analyze_video(
         stats.cached_pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
     else:
         samples, stats = _stream(source, model, progress, stats)
+        stats.frames = len(samples)
         fps = source.fps
         if use_cache and not stats.interrupted:
             cache.store(path, model.sha256, Track.from_samples(

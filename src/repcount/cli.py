@@ -223,6 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("models", help="list pose models and verify their checksums")
     m.set_defaults(func=cmd_models)
+
+    from repcount import bench
+
+    b = sub.add_parser("bench", help="measure counting accuracy and speed on a labels file")
+    bench.configure(b)
+    b.set_defaults(func=bench.run)
+
+    from repcount.synth import cli as synth_cli
+
+    sy = sub.add_parser("synth", help="render labelled synthetic exercise clips (extra: synth)")
+    synth_cli.configure(sy)
+    sy.set_defaults(func=synth_cli.run)
     return p
 
 
