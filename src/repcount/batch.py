@@ -1,0 +1,383 @@
+"""Analyse many videos in parallel: local processes or a dask cluster.
+
+Every video goes through the same per-video task as ``repcount analyze`` (:func:`analyze_one`,
+a thin wrapper around :func:`repcount.analysis.analyze_video`); one bad video never stops the
+batch: its slot in the result list holds a :class:`BatchError` with the message and exit status
+the CLI would have printed for it alone.
+
+Executors:
+
+* ``process`` (default): a :class:`concurrent.futures.ProcessPoolExecutor` with the ``spawn``
+  start method (MediaPipe and OpenCV threads do not survive ``fork``). ``jobs=1`` runs in the
+  calling process, with no pool at all.
+* ``dask``: ``dask.distributed`` (``pip install "repcount[dask]"``). ``scheduler`` is a
+  scheduler address (``tcp://host:8786``), a ``Client``, or anything with a
+  ``scheduler_address`` (a ``LocalCluster``); None starts a ``LocalCluster`` of ``jobs``
+  single-threaded worker processes for the duration of the call. Workers resolve the model by
+  name themselves (``REPCOUNT_MODEL_DIR``, the cache, or a download), and read the videos by
+  absolute path, so on a real cluster the videos must be on a shared file system.
+
+Ctrl-C stops the batch: videos already finished are kept, the others become
+:class:`BatchError` with ``kind="interrupted"`` and exit status 130.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from repcount.errors import InputError, RepcountError
+from repcount.models import ModelInfo
+from repcount.records import Analysis, Side
+
+#: File name endings taken as videos when a folder is expanded.
+VIDEO_SUFFIXES: tuple[str, ...] = (
+    ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".3gp",
+)
+Executor = Literal["process", "dask"]
+
+
+@dataclass(frozen=True)
+class BatchError:
+    """A video of a batch that could not be analysed.
+
+    Attributes:
+        video: the path as it was given (after folder expansion).
+        message: the one-line message (what ``repcount analyze`` prints for that video alone).
+        exit_code: the exit status the CLI uses for it (2 input, 3 model, 4 output,
+            1 internal error, 130 interrupted).
+        kind: the exception's class name, or ``interrupted``.
+
+    """
+
+    video: str
+    message: str
+    exit_code: int = 2
+    kind: str = "InputError"
+
+
+BatchResult = Analysis | BatchError
+#: Called in the calling process as each video finishes: (result, videos done, videos total).
+OnDone = Callable[[BatchResult, int, int], None]
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]], recursive: bool = False) -> list[Path]:
+    """Files as given, folders replaced by the videos in them (name order).
+
+    A path that does not exist is kept, so it is reported as that video's error; a folder
+    without any video is an error (it was surely not meant).
+
+    Raises:
+        InputError: for a folder holding no video, or when no path was given at all.
+
+    """
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            found = sorted(
+                f for f in (path.rglob("*") if recursive else path.iterdir())
+                if f.is_file() and f.suffix.lower() in VIDEO_SUFFIXES and not f.name.startswith(".")
+            )
+            if not found:
+                raise InputError(f"{path}: no videos ({', '.join(VIDEO_SUFFIXES)}) in folder")
+            out.extend(found)
+        else:
+            out.append(path)
+    if not out:
+        raise InputError("no videos given")
+    return out
+
+
+def analyze_one(
+    path: str | os.PathLike[str],
+    exercise: str,
+    model_spec: str | ModelInfo = "full",
+    side: Side | None = None,
+    use_cache: bool = True,
+    max_side: int | None = 1280,
+) -> BatchResult:
+    """The per-video task: analyse one video, turning any failure into a :class:`BatchError`.
+
+    Runs in worker processes, so it takes only picklable arguments and imports lazily.
+    """
+    try:
+        from repcount.analysis import analyze_video
+        from repcount.detectors import get_exercise
+        from repcount.models import resolve
+
+        exdef = None if exercise == "auto" else get_exercise(exercise)
+        model = model_spec if isinstance(model_spec, ModelInfo) else resolve(model_spec)
+        video = Path(path)
+        if not video.exists():
+            raise InputError(f"{video}: no such file")
+        analysis, _, _ = analyze_video(video, exdef, model, side=side, use_cache=use_cache,
+                                       max_side=max_side)
+        return analysis  # interrupted: the partial result, with an "interrupted" warning
+    except RepcountError as exc:
+        return BatchError(str(path), str(exc), exc.exit_code, type(exc).__name__)
+    except KeyboardInterrupt:
+        return BatchError(str(path), f"{path}: interrupted", 130, "interrupted")
+    except Exception as exc:  # a bug, or a library failing on odd input: keep the batch going
+        return BatchError(str(path), f"{path}: internal error: {type(exc).__name__}: {exc}", 1,
+                          type(exc).__name__)
+
+
+def _ignore_sigint() -> None:
+    """Worker initializer: Ctrl-C is handled by the parent, which stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _was_interrupted(r: BatchResult) -> bool:
+    if isinstance(r, BatchError):
+        return r.kind == "interrupted"
+    return any(w.startswith("interrupted") for w in r.warnings)
+
+
+def _interrupted(path: Path) -> BatchError:
+    return BatchError(str(path), f"{path}: not analysed (interrupted)", 130, "interrupted")
+
+
+def _run_local(paths: list[Path], task: dict[str, Any], jobs: int,
+               on_done: OnDone | None) -> list[BatchResult]:
+    results: list[BatchResult | None] = [None] * len(paths)
+    n = len(paths)
+    done = 0
+    if jobs <= 1:
+        for i, p in enumerate(paths):
+            try:
+                results[i] = analyze_one(p, **task)
+            except KeyboardInterrupt:
+                break
+            done += 1
+            if on_done:
+                on_done(results[i], done, n)  # type: ignore[arg-type]
+            if _was_interrupted(results[i]):  # type: ignore[arg-type]
+                break
+        return [r if r is not None else _interrupted(p) for r, p in zip(results, paths)]
+    ctx = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx, initializer=_ignore_sigint)
+    futures: dict[Future[BatchResult], int] = {}
+    try:
+        futures = {pool.submit(analyze_one, p, **task): i for i, p in enumerate(paths)}
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                i = futures[fut]
+                try:
+                    results[i] = fut.result()
+                except Exception as exc:  # a worker died (killed, out of memory, segfault)
+                    results[i] = BatchError(str(paths[i]), f"{paths[i]}: worker failed: "
+                                            f"{type(exc).__name__}: {exc}", 1, type(exc).__name__)
+                done += 1
+                if on_done:
+                    on_done(results[i], done, n)  # type: ignore[arg-type]
+    except KeyboardInterrupt:
+        for fut in futures:
+            fut.cancel()
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return [r if r is not None else _interrupted(p) for r, p in zip(results, paths)]
+
+
+def _run_dask(paths: list[Path], task: dict[str, Any], jobs: int, scheduler: Any,
+              on_done: OnDone | None) -> list[BatchResult]:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise InputError('--executor dask needs dask.distributed: pip install "repcount[dask]"'
+                         ) from None
+    cluster = None
+    own_client = True
+    if scheduler is None:
+        cluster = LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    elif isinstance(scheduler, Client):
+        client, own_client = scheduler, False
+    else:
+        address = getattr(scheduler, "scheduler_address", scheduler)
+        try:
+            client = Client(address, timeout=30)
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the dask scheduler {address}: {exc}") from None
+    results: list[BatchResult | None] = [None] * len(paths)
+    n = len(paths)
+    try:
+        futures = [client.submit(analyze_one, str(p), pure=False, key=f"repcount-{i}-{p.name}",
+                                 **task) for i, p in enumerate(paths)]
+        index = {f.key: i for i, f in enumerate(futures)}
+        done = 0
+        try:
+            for fut in as_completed(futures):
+                i = index[fut.key]
+                try:
+                    results[i] = fut.result()
+                except Exception as exc:  # a worker was lost, or the task failed to unpickle
+                    results[i] = BatchError(str(paths[i]), f"{paths[i]}: worker failed: "
+                                            f"{type(exc).__name__}: {exc}", 1, type(exc).__name__)
+                done += 1
+                if on_done:
+                    on_done(results[i], done, n)  # type: ignore[arg-type]
+        except KeyboardInterrupt:
+            client.cancel([f for f in futures if not f.done()])
+    finally:
+        if own_client:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    return [r if r is not None else _interrupted(p) for r, p in zip(results, paths)]
+
+
+def analyze_many(
+    paths: Sequence[str | os.PathLike[str]],
+    exercise: str,
+    model_spec: str = "full",
+    jobs: int = 1,
+    executor: Executor = "process",
+    scheduler: Any = None,
+    *,
+    side: Side | None = None,
+    use_cache: bool = True,
+    max_side: int | None = 1280,
+    recursive: bool = False,
+    on_done: OnDone | None = None,
+) -> list[BatchResult]:
+    """Analyse several videos (folders expand to their videos) in parallel.
+
+    Args:
+        paths: video files and/or folders of videos.
+        exercise: an exercise name or ``auto``.
+        model_spec: ``lite``/``full``/``heavy`` or a ``.task`` path (as ``--model``).
+        jobs: parallel videos (worker processes; for dask without a scheduler, the workers of
+            the local cluster).
+        executor: ``process`` or ``dask``.
+        scheduler: dask only: an address, a ``Client`` or a ``LocalCluster``; None starts a
+            local cluster.
+        side: force the working leg.
+        use_cache: re-use/store landmark tracks.
+        max_side: downscale frames larger than this before pose estimation.
+        recursive: also look for videos in sub-folders of the given folders.
+        on_done: progress callback, called in this process as each video finishes.
+
+    Returns:
+        One entry per video, in input order (folders expanded in name order): an
+        :class:`Analysis`, or a :class:`BatchError` for a video that failed.
+
+    Raises:
+        InputError: unknown exercise or executor, a folder without videos, no paths at all,
+            dask missing or its scheduler unreachable.
+        ModelError: the model cannot be found/downloaded or fails its checksum (checked once,
+            up front, not once per video).
+
+    """
+    from repcount.detectors import get_exercise
+    from repcount.models import resolve
+
+    if exercise != "auto":
+        get_exercise(exercise)
+    if executor not in ("process", "dask"):
+        raise InputError(f"unknown executor '{executor}'; choose process or dask")
+    if jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {jobs}")
+    files = expand_paths(paths, recursive=recursive)
+    model = resolve(model_spec)  # fail (and download) once, here
+    task: dict[str, Any] = {"exercise": exercise, "side": side, "use_cache": use_cache,
+                            "max_side": max_side}
+    if executor == "dask":
+        # Remote workers resolve the model on their side (their own paths and cache).
+        task["model_spec"] = model_spec if model_spec in ("lite", "full", "heavy") \
+            else str(Path(model_spec).resolve())
+        return _run_dask([f.resolve() for f in files], task, jobs, scheduler, on_done)
+    task["model_spec"] = model
+    return _run_local(files, task, jobs, on_done)
+
+
+# ----------------------------------------------------------------------------- summary
+@dataclass(frozen=True)
+class BatchSummary:
+    """Totals of a batch run.
+
+    Attributes:
+        videos: videos in the batch.
+        ok: videos analysed.
+        failed: videos that ended in a :class:`BatchError`.
+        total_reps: reps counted over all analysed videos.
+        frames: frames analysed.
+        wall_s: wall-clock seconds (as passed in).
+        exit_code: 0 when every video was analysed, 130 when interrupted, else the highest
+            exit status of the failures.
+
+    """
+
+    videos: int
+    ok: int
+    failed: int
+    total_reps: int
+    frames: int
+    wall_s: float
+    exit_code: int
+
+    @property
+    def videos_per_s(self) -> float:
+        """Videos per second of wall-clock time."""
+        return self.videos / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def frames_per_s(self) -> float:
+        """Frames per second of wall-clock time."""
+        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
+
+
+def summarize(results: Sequence[BatchResult], wall_s: float = 0.0) -> BatchSummary:
+    """Totals and the exit status of a batch."""
+    ok = [r for r in results if isinstance(r, Analysis)]
+    errs = [r for r in results if isinstance(r, BatchError)]
+    code = max((e.exit_code for e in errs), default=0)
+    if any(_was_interrupted(r) for r in results):
+        code = 130
+    return BatchSummary(len(results), len(ok), len(errs), sum(a.total_reps for a in ok),
+                        sum(a.frames for a in ok), wall_s, code)
+
+
+def summary_lines(results: Sequence[BatchResult], wall_s: float = 0.0) -> list[str]:
+    """A plain-text summary: a line per video, then the totals."""
+    lines = []
+    for r in results:
+        if isinstance(r, Analysis):
+            warn = f"  ({len(r.warnings)} warning{'s' if len(r.warnings) != 1 else ''})" \
+                if r.warnings else ""
+            lines.append(f"{r.video}: {r.exercise} {r.total_reps} reps, "
+                         f"{sum(h.duration_s for h in r.holds):.1f} s held, {r.frames} frames{warn}")
+        else:
+            lines.append(f"{Path(r.video).name}: FAILED: {r.message}")
+    s = summarize(results, wall_s)
+    total = f"{s.ok}/{s.videos} videos analysed, {s.total_reps} reps, {s.frames} frames"
+    if wall_s > 0:
+        total += f" in {wall_s:.1f} s ({s.videos_per_s:.2f} videos/s, {s.frames_per_s:.1f} frames/s)"
+    lines.append(total)
+    return lines
+
+
+def write_combined_csv(results: Iterable[BatchResult], path: str | os.PathLike[str]) -> None:
+    """One CSV with a row per rep of every analysed video (failed videos have no rows)."""
+    from repcount.output import write_csv
+
+    write_csv([r for r in results if isinstance(r, Analysis)], path)
+
+
+def timed_analyze_many(*args: Any, **kwargs: Any) -> tuple[list[BatchResult], BatchSummary]:
+    """:func:`analyze_many` plus its :class:`BatchSummary` (wall time measured here)."""
+    t0 = time.perf_counter()
+    results = analyze_many(*args, **kwargs)
+    return results, summarize(results, time.perf_counter() - t0)

@@ -1,0 +1,261 @@
+"""Bad input through the real CLI: a non-zero exit, one line on stderr, never a traceback.
+
+Each case goes through ``repcount.cli.main`` with ``capsys`` (what Python prints). Lines that
+OpenCV/FFmpeg write straight to file descriptor 2 are not seen by ``capsys``; the ``capfd``
+tests at the end cover them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import CLIPS, needs_clips
+from repcount.cli import main
+
+CLIP = CLIPS / "glute_bridge_darebee_a.mp4"
+LONG_CLIP = CLIPS / "situp_gym_a.mp4"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], str]:
+    """Run the CLI; return (exit status, stderr lines, stdout)."""
+    code = main(list(argv))
+    cap = capsys.readouterr()
+    return code, cap.err.splitlines(), cap.out
+
+
+def assert_one_line_error(code: int, err: list[str], expected_code: int, *words: str) -> str:
+    assert code == expected_code, err
+    assert len(err) == 1, err
+    line = err[0]
+    assert "Traceback" not in line
+    assert line.startswith("repcount: error: "), line
+    for w in words:
+        assert w in line, line
+    return line
+
+
+def analyze(capsys: pytest.CaptureFixture[str], video: Path | str, *extra: str
+            ) -> tuple[int, list[str], str]:
+    return run(capsys, "analyze", str(video), "--exercise", "glute_bridge", "--model", "lite",
+               "-q", *extra)
+
+
+# ----------------------------------------------------------------------------- inputs
+def test_missing_file(capsys, tmp_path):
+    code, err, _ = analyze(capsys, tmp_path / "nope.mp4")
+    assert_one_line_error(code, err, 2, "no such file")
+
+
+def test_directory(capsys, tmp_path):
+    code, err, _ = analyze(capsys, tmp_path)
+    assert_one_line_error(code, err, 2, "is a directory")
+
+
+def test_unreadable_file(capsys, tmp_path):
+    """chmod 000. As root the permission bits do not block reads, so the file is opened and
+    rejected for what it holds (junk bytes here); as a normal user it is refused up front."""
+    p = tmp_path / "locked.mp4"
+    p.write_bytes(np.random.default_rng(0).bytes(50_000))
+    p.chmod(0)
+    try:
+        code, err, _ = analyze(capsys, p)
+    finally:
+        p.chmod(0o644)
+    if os.geteuid() == 0:
+        assert_one_line_error(code, err, 2, "not a readable video")
+    else:
+        assert_one_line_error(code, err, 2, "permission denied")
+
+
+def test_unreadable_broken_symlink(capsys, tmp_path):
+    """An unreadable case that holds for root too: a link whose target is gone."""
+    link = tmp_path / "gone.mp4"
+    link.symlink_to(tmp_path / "deleted_target.mp4")
+    code, err, _ = analyze(capsys, link)
+    assert_one_line_error(code, err, 2, "no such file")
+
+
+def test_corrupt_video(capsys, tmp_path):
+    p = tmp_path / "corrupt.mp4"
+    p.write_bytes(np.random.default_rng(1).bytes(100_000))
+    code, err, _ = analyze(capsys, p)
+    assert_one_line_error(code, err, 2, "not a readable video")
+
+
+def test_zero_byte_file(capsys, tmp_path):
+    p = tmp_path / "empty.mp4"
+    p.write_bytes(b"")
+    code, err, _ = analyze(capsys, p)
+    assert_one_line_error(code, err, 2, "empty file")
+
+
+def test_text_file_named_mp4(capsys, tmp_path):
+    p = tmp_path / "notes.mp4"
+    p.write_text("these are my workout notes\n" * 20)
+    code, err, _ = analyze(capsys, p)
+    assert_one_line_error(code, err, 2, "not a readable video")
+
+
+@needs_clips
+def test_truncated_video_analyses_the_decodable_part(capsys, tmp_path):
+    """Half an mp4 (the moov atom is at the front of these clips): the decodable frames are
+    analysed, exit 0, and the JSON carries a 'truncated file?' warning."""
+    data = CLIP.read_bytes()
+    p = tmp_path / "half.mp4"
+    p.write_bytes(data[: len(data) // 2])
+    out = tmp_path / "half.json"
+    code, err, _ = analyze(capsys, p, "--json", str(out), "--no-cache")
+    if code != 0:  # a container with its index at the end cannot be opened at all
+        assert_one_line_error(code, err, 2)
+        return
+    assert err == []
+    doc = json.loads(out.read_text())
+    assert 0 < doc["frames"] < 232
+    assert any("truncated" in w for w in doc["warnings"]), doc["warnings"]
+    assert 0 <= doc["total_reps"] <= 5
+
+
+@pytest.mark.parametrize("ext", [".png", ".jpg"])
+def test_image_named_mp4(capsys, tmp_path, ext):
+    """OpenCV's FFmpeg backend opens a PNG/JPEG as a one-frame 'video'. Whatever happens it
+    must not crash; the desired behaviour (rejecting it as an image) is the xfail below."""
+    import cv2
+
+    img = tmp_path / f"img{ext}"
+    cv2.imwrite(str(img), np.full((120, 160, 3), 90, np.uint8))
+    p = tmp_path / f"photo_{ext[1:]}.mp4"
+    p.write_bytes(img.read_bytes())
+    out = tmp_path / "img.json"
+    code, err, _ = analyze(capsys, p, "--json", str(out), "--no-cache")
+    assert not any("Traceback" in e for e in err)
+    if code == 0:
+        doc = json.loads(out.read_text())
+        assert doc["frames"] == 1 and doc["total_reps"] == 0
+        assert any("nobody" in w for w in doc["warnings"])
+    else:
+        assert_one_line_error(code, err, 2)
+
+
+@pytest.mark.xfail(reason="sources.py accepts a PNG/JPEG named .mp4 as a 1-frame video; "
+                          "proposed fix: sniff image magic bytes in _check_file", strict=False)
+def test_image_named_mp4_is_rejected(capsys, tmp_path):
+    import cv2
+
+    img = tmp_path / "img.png"
+    cv2.imwrite(str(img), np.zeros((120, 160, 3), np.uint8))
+    p = tmp_path / "photo.mp4"
+    p.write_bytes(img.read_bytes())
+    code, err, _ = analyze(capsys, p, "--no-cache")
+    assert_one_line_error(code, err, 2, "image")
+
+
+def test_unknown_exercise(capsys, tmp_path):
+    code, err, _ = run(capsys, "analyze", str(CLIP), "--exercise", "burpee", "-q")
+    assert_one_line_error(code, err, 2, "unknown exercise 'burpee'", "glute_bridge")
+
+
+def test_bad_plan_file(capsys, tmp_path):
+    from repcount.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
+    if "live" not in sub.choices:  # type: ignore[operator]
+        pytest.skip("repcount live --circuit does not exist yet")
+    plan = tmp_path / "plan.json"
+    plan.write_text("{not json")
+    code, err, _ = run(capsys, "live", "--circuit", str(plan), "--camera", "7")
+    assert code != 0 and len(err) == 1 and "Traceback" not in err[0]
+
+
+def test_camera_that_does_not_open(capsys, tmp_path):
+    code, err, _ = run(capsys, "pose", "7", "-o", str(tmp_path / "x.npz"), "--model", "lite",
+                       "-q")
+    assert_one_line_error(code, err, 2, "camera 7")
+    assert not (tmp_path / "x.npz").exists()
+
+
+# ----------------------------------------------------------------------------- outputs
+def test_output_under_a_file(capsys, tmp_path):
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    code, err, _ = analyze(capsys, CLIP, "--json", str(blocker / "sub" / "out.json"))
+    assert_one_line_error(code, err, 4, "cannot write")
+
+
+def test_output_is_a_directory(capsys, tmp_path):
+    code, err, _ = analyze(capsys, CLIP, "--json", str(tmp_path))
+    assert_one_line_error(code, err, 4, "is a directory")
+
+
+def test_csv_output_is_a_directory(capsys, tmp_path):
+    code, err, _ = analyze(capsys, CLIP, "--csv", str(tmp_path))
+    assert_one_line_error(code, err, 4, "is a directory")
+
+
+# ----------------------------------------------------------------------------- models
+def test_model_with_wrong_checksum(capsys, tmp_path):
+    d = tmp_path / "x"
+    d.mkdir()
+    bad = d / "pose_landmarker_full.task"
+    bad.write_bytes(np.random.default_rng(2).bytes(4096))
+    code, err, _ = run(capsys, "analyze", str(CLIP), "--exercise", "glute_bridge",
+                       "--model", str(bad), "-q")
+    assert_one_line_error(code, err, 3, "sha256", "does not match")
+
+
+def test_model_path_missing(capsys, tmp_path):
+    code, err, _ = run(capsys, "analyze", str(CLIP), "--exercise", "glute_bridge",
+                       "--model", str(tmp_path / "nothing.task"), "-q")
+    assert_one_line_error(code, err, 3, "neither")
+
+
+# ----------------------------------------------------------------------------- fd-level noise
+NATIVE_NOISE = pytest.mark.xfail(
+    reason="OpenCV/FFmpeg log straight to fd 2 (e.g. 'moov atom not found', 12 lines of "
+           "VIDEOIO warnings for a missing camera); fix proposed for sources.py", strict=False)
+
+
+@NATIVE_NOISE
+def test_corrupt_video_really_prints_one_line(capfd, tmp_path):
+    p = tmp_path / "corrupt.mp4"
+    p.write_bytes(np.random.default_rng(3).bytes(100_000))
+    code = main(["analyze", str(p), "--exercise", "glute_bridge", "--model", "lite", "-q"])
+    err = capfd.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1, err
+
+
+@NATIVE_NOISE
+def test_missing_camera_really_prints_one_line(capfd, tmp_path):
+    code = main(["pose", "7", "-o", str(tmp_path / "x.npz"), "--model", "lite", "-q"])
+    err = capfd.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1, err
+
+
+# ----------------------------------------------------------------------------- Ctrl-C
+@needs_clips
+def test_sigint_writes_partial_json(tmp_path):
+    """SIGINT during `repcount analyze --json`: exit 130 and a JSON of the frames done so far,
+    with an 'interrupted' warning (the pose pass catches KeyboardInterrupt)."""
+    out = tmp_path / "partial.json"
+    env = dict(os.environ, REPCOUNT_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "repcount", "analyze", str(LONG_CLIP), "--exercise", "situp",
+         "--model", "lite", "--no-cache", "-q", "--json", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(2.5)  # imports + model load take ~1 s; the clip takes ~10 s with lite
+    assert proc.poll() is None, "finished before the signal: use a longer clip"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    doc = json.loads(out.read_text())
+    assert any("interrupted" in w for w in doc["warnings"]), doc["warnings"]
+    assert 0 < doc["frames"] < 866
