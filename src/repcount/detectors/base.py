@@ -246,14 +246,14 @@ class Attributor:
         return v[np.isfinite(v)]
 
     def _excursion(self, key: str, rep: Rep) -> float:
-        """How far the signal ``key`` has moved towards the turning point by the peak time.
+        """The largest move of the signal ``key`` towards the turning point before the peak.
 
-        Measured as the rise (by the exercise's polarity) from the window's start side up to
-        the value at the peak: a leg that wobbles earlier in the window and is back at rest by
-        the peak (MediaPipe's far leg briefly following the near one) scores low.
+        Measured in the exercise's direction (a rise for polarity +1), so a leg that only
+        wobbles back and forth (MediaPipe's far leg briefly following the near one) scores its
+        small wobble, while two legs lifting together score alike even if one peaks later.
         """
         v = self.exdef.peaks.polarity * self.window(key, rep.peak_s - MOVER_WINDOW_S, rep.peak_s)
-        return float(v[-1] - np.min(v)) if len(v) >= 2 else 0.0
+        return float(np.max(v - np.minimum.accumulate(v))) if len(v) >= 2 else 0.0
 
     def side_of(self, rep: Rep) -> Side | None:
         """The side a candidate rep belongs to, or None when it is the idle leg's movement."""
