@@ -1,0 +1,581 @@
+"""The guided circuit: an editable TOML plan and a pure state machine that walks through it.
+
+A plan is a list of blocks (one exercise on one leg, or on both legs together) with a target
+(reps or hold seconds) and a rest after each. :class:`Circuit` is fed the time, the events of the
+current block's :class:`~repcount.detectors.Detector` and its state, and moves between
+``waiting`` (for the first rep/hold of the block), ``active``, ``rest`` (a countdown) and
+``done``; it can be skipped, redone, paused and resumed. :class:`CircuitRunner` owns the
+detector (a fresh one per block) so the whole circuit can run from pose samples alone, live or
+from recorded tracks. No OpenCV here.
+
+The session summary is appended as one JSON line to ``user_data_dir()/history.jsonl``;
+``repcount history`` lists past sessions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from repcount.detectors import EXERCISES, Detector
+from repcount.detectors.base import DetectorState
+from repcount.errors import InputError, OutputError
+from repcount.io_utils import user_data_dir
+from repcount.records import FormEvent, Hold, PoseSample, Rep, Side
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
+
+WAITING = "waiting"
+ACTIVE = "active"
+REST = "rest"
+DONE = "done"
+DEFAULT_REST_S = 30.0
+HISTORY_FILE = "history.jsonl"
+
+Event = Rep | Hold | FormEvent
+
+
+# ----------------------------------------------------------------------------- plan
+@dataclass(frozen=True)
+class Block:
+    """One exercise on one leg (or both legs together).
+
+    Attributes:
+        exercise: exercise name (a key of :data:`repcount.detectors.EXERCISES`).
+        side: ``left``, ``right`` or ``both``.
+        reps: target repetitions (None for a hold).
+        hold_s: target hold seconds (None for reps).
+        rest_s: rest after this block.
+
+    """
+
+    exercise: str
+    side: Side
+    reps: int | None = None
+    hold_s: float | None = None
+    rest_s: float = DEFAULT_REST_S
+
+    @property
+    def is_hold(self) -> bool:
+        """Whether the block times a hold."""
+        return self.hold_s is not None
+
+    @property
+    def target(self) -> float:
+        """Target reps or seconds."""
+        return float(self.hold_s) if self.hold_s is not None else float(self.reps or 0)
+
+    def label(self) -> str:
+        """Short text such as ``single_leg_dip right leg x20``."""
+        leg = "both legs" if self.side == "both" else f"{self.side} leg"
+        goal = f"{self.hold_s:.0f} s" if self.is_hold else f"x{self.reps}"
+        return f"{self.exercise} {leg} {goal}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A named sequence of blocks."""
+
+    name: str
+    blocks: tuple[Block, ...]
+
+
+def default_plan_path() -> Path:
+    """Path of the packaged default plan (the developers' circuit)."""
+    return Path(str(resources.files("repcount") / "data" / "default_circuit.toml"))
+
+
+def _number(value: object, what: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise InputError(f"{where}: {what} must be a non-negative number, got {value!r}")
+    return float(value)
+
+
+def parse_plan(text: str, where: str = "plan") -> Plan:
+    """Parse a plan from TOML text.
+
+    Raises:
+        InputError: with a one-line message for invalid TOML or an invalid plan.
+
+    """
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{where}: not valid TOML ({str(exc).splitlines()[0]})") from None
+    default_rest = _number(doc.get("rest_s", DEFAULT_REST_S), "rest_s", where)
+    items = doc.get("exercise")
+    if not isinstance(items, list) or not items:
+        raise InputError(f"{where}: no [[exercise]] entries")
+    blocks: list[Block] = []
+    for i, item in enumerate(items, 1):
+        at = f"{where}: exercise #{i}"
+        if not isinstance(item, dict):
+            raise InputError(f"{at}: must be a table")
+        unknown = set(item) - {"name", "reps", "hold_s", "sides", "rest_s"}
+        if unknown:
+            raise InputError(f"{at}: unknown key(s) {', '.join(sorted(unknown))}")
+        name = item.get("name")
+        if name not in EXERCISES:
+            raise InputError(f"{at}: unknown exercise {name!r}; choose one of: {', '.join(EXERCISES)}")
+        exdef = EXERCISES[name]
+        reps, hold = item.get("reps"), item.get("hold_s")
+        if (reps is None) == (hold is None):
+            raise InputError(f"{at} ({name}): give exactly one of reps or hold_s")
+        if hold is not None and exdef.hold is None:
+            raise InputError(f"{at}: {name} counts reps, not a hold (use reps)")
+        if reps is not None and exdef.hold is not None:
+            raise InputError(f"{at}: {name} is a hold (use hold_s)")
+        if reps is not None and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 1):
+            raise InputError(f"{at}: reps must be a positive integer, got {reps!r}")
+        hold_s = _number(hold, "hold_s", at) if hold is not None else None
+        if hold_s is not None and hold_s <= 0:
+            raise InputError(f"{at}: hold_s must be positive")
+        sides = item.get("sides", ["both"] if exdef.legs == "both" else ["right", "left"])
+        if isinstance(sides, str):
+            sides = ["right", "left"] if sides == "each" else [sides]
+        if not isinstance(sides, list) or not sides or any(s not in ("left", "right", "both")
+                                                            for s in sides):
+            raise InputError(f"{at}: sides must be a list of left/right/both (or \"each\"), got {sides!r}")
+        rest = _number(item.get("rest_s", default_rest), "rest_s", at)
+        for s in sides:
+            blocks.append(Block(name, s, reps, hold_s, rest))
+    name = doc.get("name", "circuit")
+    return Plan(str(name), tuple(blocks))
+
+
+def load_plan(path: str | Path | None = None) -> Plan:
+    """Read a plan file (the packaged default when ``path`` is None).
+
+    Raises:
+        InputError: when the file is missing, unreadable or invalid.
+
+    """
+    p = Path(path) if path is not None else default_plan_path()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{p}: no such plan file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: cannot read plan ({exc})") from None
+    return parse_plan(text, str(p))
+
+
+# ----------------------------------------------------------------------------- state machine
+@dataclass
+class BlockResult:
+    """What was done in one block."""
+
+    block: Block
+    reps: int = 0
+    hold_s: float = 0.0
+    partial_reps: int = 0
+    cues: Counter[str] = field(default_factory=Counter)
+    started_s: float | None = None
+    ended_s: float | None = None
+    skipped: bool = False
+
+    @property
+    def complete(self) -> bool:
+        """Whether the target was reached."""
+        if self.block.is_hold:
+            return self.hold_s >= self.block.target - 1e-6
+        return self.reps >= self.block.target
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form for the summary and the history."""
+        b = self.block
+        return {
+            "exercise": b.exercise,
+            "side": b.side,
+            "target": b.hold_s if b.is_hold else b.reps,
+            "unit": "s" if b.is_hold else "reps",
+            "done": round(self.hold_s, 1) if b.is_hold else self.reps,
+            "hold_s": round(self.hold_s, 2),
+            "partial_reps": self.partial_reps,
+            "complete": self.complete,
+            "skipped": self.skipped,
+            "warnings": [f"{msg} (x{n})" for msg, n in sorted(self.cues.items())],
+        }
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the circuit announces (for the overlay, the terminal and the audio).
+
+    ``kind`` is one of ``start``, ``rep``, ``block_done``, ``rest``, ``next``, ``done``.
+    """
+
+    t: float
+    kind: str
+    text: str
+
+
+class Circuit:
+    """Walks through a plan; fed with the current block's detector events and state.
+
+    Args:
+        plan: the plan.
+
+    """
+
+    def __init__(self, plan: Plan) -> None:
+        if not plan.blocks:
+            raise InputError("the plan has no blocks")
+        self.plan = plan
+        self.blocks: list[Block] = list(plan.blocks)
+        self.results: list[BlockResult] = [BlockResult(b) for b in self.blocks]
+        self.index = 0
+        self.phase = WAITING
+        self.paused = False
+        self.generation = 0  # bumped whenever the detector must start afresh
+        self.rest_until = 0.0
+        self.t = 0.0
+        self.t_start: float | None = None
+        self._paused_at = 0.0
+        self._closed_hold_s = 0.0
+
+    # -- queries
+    @property
+    def block(self) -> Block | None:
+        """The current block (the next one during a rest), None when done."""
+        return self.blocks[self.index] if self.index < len(self.blocks) else None
+
+    @property
+    def result(self) -> BlockResult | None:
+        """The current block's result."""
+        return self.results[self.index] if self.index < len(self.results) else None
+
+    @property
+    def done(self) -> bool:
+        """Whether the circuit is over."""
+        return self.phase == DONE
+
+    def rest_left(self, t: float | None = None) -> float:
+        """Seconds of rest left (0 outside a rest)."""
+        if self.phase != REST:
+            return 0.0
+        now = self._paused_at if self.paused else (self.t if t is None else t)
+        return max(0.0, self.rest_until - now)
+
+    def status(self) -> str:
+        """One line for the overlay/terminal."""
+        b, r = self.block, self.result
+        head = f"[{min(self.index + 1, len(self.blocks))}/{len(self.blocks)}]"
+        if self.phase == DONE or b is None or r is None:
+            return "circuit done"
+        if self.paused:
+            return f"{head} PAUSED ({b.label()}) - press space to resume"
+        if self.phase == REST:
+            return f"{head} rest {self.rest_left():.0f} s - next: {b.label()}"
+        if self.phase == WAITING:
+            return f"{head} get ready: {b.label()}"
+        return f"{head} {b.label()}"
+
+    def progress_text(self) -> str:
+        """Count against target, e.g. ``7/20 right leg`` or ``12.3/20 s left leg``."""
+        b, r = self.block, self.result
+        if b is None or r is None:
+            return ""
+        leg = "both legs" if b.side == "both" else f"{b.side} leg"
+        if b.is_hold:
+            return f"{r.hold_s:.1f}/{b.target:.0f} s {leg}"
+        return f"{r.reps}/{b.reps} {leg}"
+
+    # -- controls
+    def skip(self, t: float) -> list[Notice]:
+        """Skip the rest, or the current block (keeping what was done)."""
+        if self.phase == DONE:
+            return []
+        if self.phase == REST:
+            self.paused = False
+            return self._start_next(t)
+        r = self.results[self.index]
+        r.skipped = True
+        r.ended_s = t
+        return self._advance(t, rest=False)
+
+    def redo(self, t: float) -> list[Notice]:
+        """Start the current block again; during a rest (or when done), the block just finished."""
+        if self.phase in (REST, DONE) and self.index > 0:
+            self.index -= 1
+        self.results[self.index] = BlockResult(self.blocks[self.index])
+        self.phase = WAITING
+        self.paused = False
+        self._closed_hold_s = 0.0
+        self.generation += 1
+        b = self.blocks[self.index]
+        return [Notice(t, "next", f"redo: {b.label()}")]
+
+    def pause(self, t: float) -> None:
+        """Pause: events are ignored and the rest countdown stops."""
+        if not self.paused and self.phase != DONE:
+            self.paused = True
+            self._paused_at = t
+
+    def resume(self, t: float) -> None:
+        """Resume after :meth:`pause` (the rest countdown is extended by the pause)."""
+        if self.paused:
+            self.paused = False
+            if self.phase == REST:
+                self.rest_until += t - self._paused_at
+            self.generation += 1  # what happened during the pause is not counted
+
+    def toggle_pause(self, t: float) -> None:
+        """Pause or resume."""
+        if self.paused:
+            self.resume(t)
+        else:
+            self.pause(t)
+
+    # -- feeding
+    def update(self, t: float, events: list[Event] | tuple[Event, ...] = (),
+               state: DetectorState | None = None) -> list[Notice]:
+        """Advance to time ``t`` with the events the current block's detector returned."""
+        self.t = t
+        if self.t_start is None:
+            self.t_start = t
+        if self.phase == DONE or self.paused:
+            return []
+        if self.phase == REST:
+            return self._start_next(t) if t >= self.rest_until else []
+        b, r = self.blocks[self.index], self.results[self.index]
+        out: list[Notice] = []
+        for e in events:
+            if (isinstance(e, Rep) and e.side != b.side and b.side != "both" and not r.reps
+                    and self._swap_legs(e.side)):
+                b, r = self.blocks[self.index], self.results[self.index]
+            if not self._mine(e, b):
+                continue
+            if self.phase == WAITING and isinstance(e, (Rep, Hold)):
+                self.phase = ACTIVE
+                r.started_s = e.start_s
+                out.append(Notice(t, "start", f"started {b.label()}"))
+            if isinstance(e, Rep):
+                if e.partial:
+                    r.partial_reps += 1
+                else:
+                    r.reps += 1
+                    out.append(Notice(t, "rep", str(r.reps)))
+            elif isinstance(e, Hold):
+                self._closed_hold_s += e.duration_s
+            elif isinstance(e, FormEvent) and e.code != "partial":
+                r.cues[e.message] += 1
+        if b.is_hold:
+            r.hold_s = max(r.hold_s, self._closed_hold_s)
+        if b.is_hold and state is not None and (state.side == b.side or b.side == "both"):
+            r.hold_s = max(r.hold_s, state.hold_s)
+            if self.phase == WAITING and state.holding:
+                self.phase = ACTIVE
+                r.started_s = t
+                out.append(Notice(t, "start", f"started {b.label()}"))
+        if self.phase == ACTIVE and r.complete:
+            r.ended_s = t
+            out.extend(self._advance(t, rest=True))
+        return out
+
+    def _mine(self, e: Event, b: Block) -> bool:
+        side = e.side
+        return b.side == "both" or side == b.side or (side == "both" and isinstance(e, FormEvent))
+
+    def _swap_legs(self, side: Side) -> bool:
+        """The user started with the other leg: swap with the next block of the same exercise."""
+        j = self.index + 1
+        if (j < len(self.blocks) and self.blocks[j].exercise == self.blocks[self.index].exercise
+                and self.blocks[j].side == side and self.phase == WAITING):
+            self.blocks[self.index], self.blocks[j] = self.blocks[j], self.blocks[self.index]
+            self.results[self.index], self.results[j] = self.results[j], self.results[self.index]
+            return True
+        return False
+
+    def _advance(self, t: float, rest: bool) -> list[Notice]:
+        b = self.blocks[self.index]
+        out = [Notice(t, "block_done", f"{b.label()} done")]
+        self.index += 1
+        self._closed_hold_s = 0.0
+        self.generation += 1
+        if self.index >= len(self.blocks):
+            self.phase = DONE
+            out.append(Notice(t, "done", "circuit done"))
+            return out
+        if rest and b.rest_s > 0:
+            self.phase = REST
+            self.rest_until = t + b.rest_s
+            out.append(Notice(t, "rest", f"rest {b.rest_s:.0f} s"))
+            return out
+        return out + self._start_next(t)
+
+    def _start_next(self, t: float) -> list[Notice]:
+        self.phase = WAITING
+        self.generation += 1
+        b = self.blocks[self.index]
+        return [Notice(t, "next", f"next: {b.label()}")]
+
+    # -- summary
+    def summary(self) -> dict[str, Any]:
+        """Per block (exercise and leg): target, done, hold time, partial reps, warnings."""
+        t0 = self.t_start if self.t_start is not None else 0.0
+        return {
+            "plan": self.plan.name,
+            "finished": self.phase == DONE,
+            "duration_s": round(self.t - t0, 1),
+            "blocks_complete": sum(1 for r in self.results if r.complete),
+            "blocks": len(self.results),
+            "total_reps": sum(r.reps for r in self.results),
+            "per_block": [r.to_dict() for r in self.results],
+        }
+
+
+def summary_lines(summary: dict[str, Any]) -> list[str]:
+    """Human-readable lines of a :meth:`Circuit.summary`."""
+    lines = [f"{summary['plan']}: {summary['blocks_complete']}/{summary['blocks']} blocks complete, "
+             f"{summary['total_reps']} reps, {summary['duration_s']:.0f} s"
+             + ("" if summary["finished"] else " (not finished)")]
+    for b in summary["per_block"]:
+        mark = "ok" if b["complete"] else ("skipped" if b["skipped"] else "--")
+        unit = " s" if b["unit"] == "s" else ""
+        part = f", {b['partial_reps']} partial" if b["partial_reps"] else ""
+        lines.append(f"  {mark:7} {b['exercise']:24} {b['side']:5} {b['done']}/{b['target']}{unit}{part}")
+        lines.extend(f"          ! {w}" for w in b["warnings"])
+    return lines
+
+
+class CircuitRunner:
+    """A :class:`Circuit` with its detector: feed pose samples, get events and notices.
+
+    A fresh detector is made whenever the circuit moves to another block (or redoes one), so
+    each block counts from zero.
+
+    Args:
+        circuit: the state machine.
+        fps: nominal sample rate for the detectors.
+
+    """
+
+    def __init__(self, circuit: Circuit, fps: float = 30.0) -> None:
+        self.circuit = circuit
+        self.fps = fps
+        self.detector: Detector | None = None
+        self._generation = -1
+        self.all_events: list[Event] = []
+
+    def _ensure_detector(self) -> None:
+        b = self.circuit.block
+        if b is None:
+            self.detector = None
+        elif self._generation != self.circuit.generation or self.detector is None:
+            self.detector = Detector(EXERCISES[b.exercise], self.fps)
+        self._generation = self.circuit.generation
+
+    def feed(self, sample: PoseSample) -> tuple[list[Event], list[Notice]]:
+        """One frame: run the current block's detector and advance the circuit."""
+        c = self.circuit
+        self._ensure_detector()
+        if self.detector is None or c.paused:
+            return [], c.update(sample.t)
+        events: list[Event] = []
+        if c.phase != REST:
+            events = self.detector.update(sample)
+        notices = c.update(sample.t, events, self.detector.state() if c.phase != REST else None)
+        if c.phase != REST or events:
+            self.all_events.extend(events)
+        return events, notices
+
+    def finish(self, t: float) -> list[Notice]:
+        """End of the stream: close an open hold and credit it."""
+        if self.detector is None or self.circuit.phase in (REST, DONE):
+            return []
+        holds = self.detector.finish()
+        self.all_events.extend(holds)
+        return self.circuit.update(t, list(holds), self.detector.state())
+
+    @property
+    def state(self) -> DetectorState | None:
+        """The current detector's state (None when done)."""
+        return self.detector.state() if self.detector is not None else None
+
+
+# ----------------------------------------------------------------------------- history
+def history_path() -> Path:
+    """The session history file."""
+    return user_data_dir() / HISTORY_FILE
+
+
+def append_history(summary: dict[str, Any], source: str = "", when: datetime | None = None) -> Path:
+    """Append a session summary as one JSON line to the history.
+
+    Raises:
+        OutputError: when the history folder cannot be written.
+
+    """
+    path = history_path()
+    entry = {"time": (when or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+             "source": source, **summary}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps(entry) + "\n")
+    except OSError as exc:
+        raise OutputError(f"cannot write history {path}: {exc.strerror or exc}") from None
+    return path
+
+
+def read_history(path: Path | None = None) -> list[dict[str, Any]]:
+    """Past sessions, oldest first (lines that do not parse are skipped)."""
+    path = path or history_path()
+    if not path.exists():
+        return []
+    out: list[dict[str, Any]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(entry, dict):
+            out.append(entry)
+    return out
+
+
+def history_configure(parser: argparse.ArgumentParser) -> None:
+    """Options of ``repcount history``."""
+    parser.add_argument("--last", "-n", type=int, default=20, metavar="N",
+                        help="show the last N sessions (default 20; 0 for all)")
+    parser.add_argument("--json", action="store_true", help="print the raw JSON lines")
+    parser.add_argument("--details", action="store_true", help="show every block of each session")
+
+
+def history_run(args: argparse.Namespace) -> int:
+    """List past circuit sessions."""
+    entries = read_history()
+    if args.last > 0:
+        entries = entries[-args.last:]
+    if not entries:
+        print(f"no sessions recorded yet ({history_path()})")
+        return 0
+    for e in entries:
+        if args.json:
+            print(json.dumps(e))
+            continue
+        head = (f"{e.get('time', '?')}  {e.get('plan', '?')}: {e.get('blocks_complete', 0)}/"
+                f"{e.get('blocks', 0)} blocks, {e.get('total_reps', 0)} reps, "
+                f"{float(e.get('duration_s', 0.0)):.0f} s" + ("" if e.get("finished") else " (not finished)"))
+        print(head)
+        if args.details:
+            for line in summary_lines(e)[1:]:
+                print(line)
+    return 0
+
+
+def now_s() -> float:
+    """Monotonic seconds (the live loop's clock)."""
+    return time.monotonic()

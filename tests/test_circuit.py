@@ -1,0 +1,250 @@
+"""The guided circuit: plan parsing, the state machine, a whole circuit from recorded tracks, history."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import pytest
+
+from repcount.circuit import (
+    ACTIVE,
+    DONE,
+    REST,
+    WAITING,
+    Circuit,
+    CircuitRunner,
+    append_history,
+    history_configure,
+    history_run,
+    load_plan,
+    parse_plan,
+    read_history,
+    summary_lines,
+)
+from repcount.errors import InputError
+from repcount.pose.track import Track
+from repcount.records import FormEvent, Hold, PoseSample, Rep
+
+ROOT = Path(__file__).resolve().parents[1]
+TRACKS = ROOT / "benchmarks" / "tracks" / "sample_videos"
+
+
+def rep(side: str, t: float, partial: bool = False) -> Rep:
+    return Rep(1, side, t - 1.0, t - 0.5, t, 40.0, partial=partial)  # type: ignore[arg-type]
+
+
+SMALL = """
+name = "small"
+rest_s = 5
+[[exercise]]
+name = "single_leg_dip"
+reps = 2
+sides = ["right", "left"]
+[[exercise]]
+name = "single_leg_bridge_hold"
+hold_s = 3
+sides = ["left"]
+rest_s = 0
+[[exercise]]
+name = "ball_leg_curl"
+reps = 1
+"""
+
+
+def test_default_plan_is_the_developers_circuit() -> None:
+    plan = load_plan()
+    got = [(b.exercise, b.side, b.reps, b.hold_s, b.rest_s) for b in plan.blocks]
+    assert got == [
+        ("single_leg_dip", "right", 20, None, 30.0), ("single_leg_dip", "left", 20, None, 30.0),
+        ("single_leg_bridge", "right", 10, None, 30.0), ("single_leg_bridge", "left", 10, None, 30.0),
+        ("single_leg_bridge_hold", "right", None, 20.0, 30.0),
+        ("single_leg_bridge_hold", "left", None, 20.0, 30.0),
+        ("prone_leg_lift", "right", 20, None, 30.0), ("prone_leg_lift", "left", 20, None, 30.0),
+        ("ball_leg_curl", "both", 20, None, 30.0),
+        ("clamshell", "right", 20, None, 30.0), ("clamshell", "left", 20, None, 30.0),
+    ]
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("name = [", "not valid TOML"),
+    ("name = 'x'", "no [[exercise]]"),
+    ("[[exercise]]\nname = 'burpee'\nreps = 3", "unknown exercise 'burpee'"),
+    ("[[exercise]]\nname = 'clamshell'", "exactly one of reps or hold_s"),
+    ("[[exercise]]\nname = 'clamshell'\nhold_s = 3", "counts reps"),
+    ("[[exercise]]\nname = 'single_leg_bridge_hold'\nreps = 3", "is a hold"),
+    ("[[exercise]]\nname = 'clamshell'\nreps = -1", "positive integer"),
+    ("[[exercise]]\nname = 'clamshell'\nreps = 3\nsides = ['up']", "sides must be"),
+    ("[[exercise]]\nname = 'clamshell'\nreps = 3\nrest_s = 'long'", "rest_s must be"),
+    ("[[exercise]]\nname = 'clamshell'\nreps = 3\ncolour = 'red'", "unknown key(s) colour"),
+])
+def test_bad_plans_give_one_line_errors(text: str, fragment: str) -> None:
+    with pytest.raises(InputError) as exc:
+        parse_plan(text, "plan.toml")
+    msg = str(exc.value)
+    assert fragment in msg and "\n" not in msg and msg.startswith("plan.toml")
+
+
+def test_missing_plan_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such plan file"):
+        load_plan(tmp_path / "nope.toml")
+
+
+def test_state_machine_reps_rest_hold_done() -> None:
+    c = Circuit(parse_plan(SMALL))
+    assert c.phase == WAITING and c.block is not None and c.block.side == "right"
+    assert c.update(1.0, [rep("right", 1.0, partial=True)]) and c.phase == ACTIVE
+    c.update(2.0, [FormEvent(2.0, "right", "too_fast", "slow down")])
+    c.update(3.0, [rep("right", 3.0)])
+    assert c.progress_text() == "1/2 right leg"
+    notices = c.update(4.0, [rep("right", 4.0)])
+    assert [n.kind for n in notices] == ["rep", "block_done", "rest"]
+    assert c.phase == REST and c.rest_left(6.0) == pytest.approx(3.0)
+    c.update(6.0, [rep("left", 6.0)])  # ignored during the rest
+    c.pause(7.0)
+    c.update(20.0)
+    assert c.phase == REST  # paused: the countdown stopped
+    c.resume(20.0)  # 2 s were left when paused
+    assert c.phase == REST and c.rest_left(20.0) == pytest.approx(2.0)
+    assert [n.kind for n in c.update(22.5)] == ["next"]
+    c.update(23.0, [rep("left", 23.0)])
+    c.update(24.0, [rep("left", 24.0)])
+    assert c.block is not None and c.block.exercise == "single_leg_bridge_hold"
+    c.skip(24.5)  # skip the rest
+    c.update(25.0, [Hold("left", 25.0, 26.5)])
+    assert c.phase == ACTIVE and c.result is not None and c.result.hold_s == pytest.approx(1.5)
+    c.update(28.0, [Hold("left", 26.6, 28.0)])  # 2.9 s in total, target 3
+    assert c.phase == ACTIVE
+    c.update(28.5, [Hold("left", 28.0, 28.4)])  # no rest after this block (rest_s = 0)
+    assert c.phase == WAITING and c.block is not None and c.block.exercise == "ball_leg_curl"
+    notices = c.update(30.0, [rep("both", 30.0)])
+    assert [n.kind for n in notices][-1] == "done" and c.done
+    s = c.summary()
+    assert s["finished"] and s["blocks_complete"] == 4 and s["total_reps"] == 5
+    first = s["per_block"][0]
+    assert (first["done"], first["partial_reps"], first["warnings"]) == (2, 1, ["slow down (x1)"])
+    assert "4/4 blocks complete" in summary_lines(s)[0]
+
+
+def test_skip_redo_and_starting_with_the_other_leg() -> None:
+    c = Circuit(parse_plan(SMALL))
+    c.update(1.0, [rep("left", 1.0)])  # plan says right first: the two legs swap
+    assert c.block is not None and c.block.side == "left" and c.result is not None and c.result.reps == 1
+    gen = c.generation
+    c.redo(2.0)
+    assert c.result.reps == 0 if c.result else False
+    assert c.generation > gen and c.phase == WAITING
+    c.update(3.0, [rep("left", 3.0)])
+    c.update(4.0, [rep("left", 4.0)])
+    assert c.phase == REST
+    c.redo(5.0)  # during the rest: redo the block just finished
+    assert c.block is not None and c.block.side == "left" and c.phase == WAITING
+    c.skip(6.0)
+    assert c.block is not None and c.block.side == "right" and c.phase == WAITING
+    c.skip(7.0)
+    c.skip(8.0)
+    c.skip(9.0)
+    assert c.phase == DONE and c.skip(10.0) == []
+    s = c.summary()
+    assert [b["skipped"] for b in s["per_block"]] == [True, True, True, True]
+    assert s["blocks_complete"] == 0
+
+
+def _stitched(order: list[str], gap_s: float) -> list[PoseSample]:
+    """The committed tracks one after the other, with ``gap_s`` of nobody in frame between."""
+    out: list[PoseSample] = []
+    off = 0.0
+    for stem in order:
+        tr = Track.load(TRACKS / f"synth_{stem}.npz")
+        for s in tr.samples():
+            out.append(PoseSample(len(out), off + s.t, s.pose))
+        off += float(tr.t[-1])
+        for _ in range(int(gap_s * 30)):
+            off += 1 / 30
+            out.append(PoseSample(len(out), off, None))
+    return out
+
+
+WHOLE = """
+name = "sample circuit"
+rest_s = 2
+[[exercise]]
+name = "single_leg_dip"
+reps = 5
+sides = ["left", "right"]
+[[exercise]]
+name = "single_leg_bridge"
+reps = 5
+sides = ["right"]
+[[exercise]]
+name = "single_leg_bridge_hold"
+hold_s = 20
+sides = ["left"]
+[[exercise]]
+name = "prone_leg_lift"
+reps = 6
+sides = ["right"]
+[[exercise]]
+name = "ball_leg_curl"
+reps = 8
+[[exercise]]
+name = "clamshell"
+reps = 7
+sides = ["left"]
+"""
+
+
+def test_whole_circuit_from_recorded_tracks() -> None:
+    """Six sample clips' tracks stitched into one session drive the circuit to the right summary.
+
+    The plan asks for the left-leg dips too, which the clips do not have: they are skipped (with
+    the "n" key's method) when the next clip starts.
+    """
+    order = ["single_leg_dip_right_side_s1", "single_leg_bridge_right_side_s1001",
+             "single_leg_bridge_hold_left_side_s2001", "prone_leg_lift_right_side_s3001",
+             "ball_leg_curl_both_side_s4001", "clamshell_left_front_s5001"]
+    samples = _stitched(order, gap_s=3.0)
+    c = Circuit(parse_plan(WHOLE))
+    runner = CircuitRunner(c, fps=30.0)
+    kinds: list[str] = []
+    skipped_at = None
+    for s in samples:
+        if c.phase == WAITING and c.index == 1 and s.pose is not None:
+            skipped_at = s.t
+            c.skip(s.t)
+        _, notices = runner.feed(s)
+        kinds.extend(n.kind for n in notices)
+    runner.finish(samples[-1].t)
+    assert skipped_at is not None
+    assert c.done, summary_lines(c.summary())
+    got = [(b["exercise"], b["side"], b["done"], b["complete"], b["skipped"])
+           for b in c.summary()["per_block"]]
+    assert got == [
+        ("single_leg_dip", "right", 5, True, False),  # the clip is the right leg: legs swapped
+        ("single_leg_dip", "left", 0, False, True),
+        ("single_leg_bridge", "right", 5, True, False),
+        ("single_leg_bridge_hold", "left", 20.0, True, False),
+        ("prone_leg_lift", "right", 6, True, False),
+        ("ball_leg_curl", "both", 8, True, False),
+        ("clamshell", "left", 7, True, False),
+    ]
+    assert kinds.count("rep") == 31 and kinds.count("block_done") == 6 and kinds[-1] == "done"
+
+
+def test_history_append_and_list(capsys: pytest.CaptureFixture[str]) -> None:
+    c = Circuit(parse_plan(SMALL))
+    c.update(0.0)
+    c.update(1.0, [rep("right", 1.0)])
+    before = len(read_history())
+    path = append_history(c.summary(), source="camera 0")
+    entries = read_history(path)
+    assert len(entries) == before + 1 and entries[-1]["source"] == "camera 0"
+    assert entries[-1]["per_block"][0]["done"] == 1
+    line = path.read_text().splitlines()[-1]
+    assert json.loads(line)["plan"] == "small"
+    p = argparse.ArgumentParser()
+    history_configure(p)
+    assert history_run(p.parse_args(["--details"])) == 0
+    out = capsys.readouterr().out
+    assert "small: 0/4 blocks, 1 reps" in out and "(not finished)" in out and "single_leg_dip" in out
