@@ -400,7 +400,7 @@ class Circuit:
 
     def _advance(self, t: float, rest: bool) -> list[Notice]:
         b = self.blocks[self.index]
-        out = [Notice(t, "block_done", f"{b.label()} done")]
+        out = [Notice(t, "block_done", f"{b.label()} {'done' if rest else 'skipped'}")]
         self.index += 1
         self._closed_hold_s = 0.0
         self.generation += 1

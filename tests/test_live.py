@@ -1,0 +1,288 @@
+"""``repcount live``: same counts as ``analyze``, the newest-frame capture, guidance, the real window."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repcount import live
+from repcount.audio import Audio, write_tone
+from repcount.detectors import EXERCISES
+from repcount.pose.track import Track
+from repcount.records import Frame
+from repcount.sources import FrameSource
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_videos"
+TRACKS = ROOT / "benchmarks" / "tracks" / "sample_videos"
+DIP = "synth_single_leg_dip_right_side_s1"
+HOLD = "synth_single_leg_bridge_hold_left_side_s2001"
+ARTIFACTS = ROOT / "out" / "test_live"
+
+
+def _lite_available() -> bool:
+    from repcount.errors import ModelError
+    from repcount.models import resolve
+
+    try:
+        resolve("lite", download=False)
+    except ModelError:
+        return False
+    return True
+
+
+needs_model = pytest.mark.skipif(not _lite_available(), reason="lite pose model not available offline")
+
+
+def _repcount(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "repcount.live", *args], capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+# ----------------------------------------------------------------------------- end to end
+@pytest.mark.e2e
+@needs_model
+def test_live_source_json_matches_analyze(tmp_path: Path) -> None:
+    """Frame-by-frame live processing of a sample clip counts exactly what analyze counts."""
+    from repcount.cli import main as cli_main
+
+    clip = SAMPLES / f"{DIP}.mp4"
+    labels = {e["file"]: e for e in json.loads((SAMPLES / "labels.json").read_text())}
+    res = _repcount("--source", str(clip), "--exercise", "single_leg_dip", "--no-window", "--model", "lite",
+                    "--json", str(tmp_path / "live.json"), "--record", str(tmp_path / "live.mp4"))
+    assert res.returncode == 0, res.stderr
+    assert cli_main(["analyze", str(clip), "-e", "single_leg_dip", "--model", "lite", "-q",
+                     "--json", str(tmp_path / "analyze.json")]) == 0
+    got = json.loads((tmp_path / "live.json").read_text())
+    want = json.loads((tmp_path / "analyze.json").read_text())
+    assert set(want) <= set(got)
+    assert got["per_side"] == want["per_side"]
+    assert got["total_reps"] == want["total_reps"] == labels[f"{DIP}.mp4"]["reps"]
+    assert [r["peak_s"] for r in got["reps"]] == [r["peak_s"] for r in want["reps"]]
+    assert got["frames"] == want["frames"]
+    lv = got["extra"]["live"]
+    assert lv["dropped"] == 0 and lv["fps"] > 0 and lv["delay_total"]["median_ms"] < 1000
+    assert "rep 5/20 right" in res.stdout and "fps end to end" in res.stdout
+    assert (tmp_path / "live.mp4").stat().st_size > 10_000
+
+
+def _start_xvfb() -> tuple[subprocess.Popen[bytes] | None, str]:
+    if os.environ.get("DISPLAY") and shutil.which("import"):
+        return None, os.environ["DISPLAY"]
+    if not shutil.which("Xvfb"):
+        pytest.skip("Xvfb not installed (apt-get install xvfb)")
+    for n in range(90, 110):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(50):
+                if Path(f"/tmp/.X11-unix/X{n}").exists():
+                    return proc, f":{n}"
+                time.sleep(0.1)
+            proc.kill()
+            break
+    pytest.skip("could not start Xvfb")
+
+
+@pytest.mark.e2e
+@needs_model
+def test_window_under_xvfb_screenshot_and_ctrl_c(tmp_path: Path) -> None:
+    """The real OpenCV window under Xvfb shows the overlay; Ctrl-C writes partial JSON, exits 130.
+
+    The screenshot is taken of the X root window with ImageMagick's ``import`` (``xwd`` as a
+    fallback) once the hold timer has run for a few seconds, and kept in out/test_live/.
+    """
+    grab = shutil.which("import") or shutil.which("xwd")
+    if grab is None:
+        pytest.skip("no screenshot tool (imagemagick or x11-apps)")
+    xvfb, display = _start_xvfb()
+    env = dict(os.environ, DISPLAY=display, QT_QPA_PLATFORM="xcb")
+    out_json = tmp_path / "partial.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "repcount.live", "--source", str(SAMPLES / f"{HOLD}.mp4"), "--realtime",
+         "--exercise", "single_leg_bridge_hold", "--model", "lite", "--json", str(out_json),
+         "--max-seconds", "60"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
+    reader.start()
+    shot = tmp_path / "screenshot.png"
+    try:
+        # The hold starts at 2.5 s of the clip; model loading takes a few seconds before that.
+        deadline = time.monotonic() + 60
+        while not lines and time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.1)
+        assert lines, "live did not start"
+        time.sleep(9.0)
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        if grab.endswith("import"):
+            subprocess.run([grab, "-display", display, "-window", "root", str(shot)], check=True, timeout=30)
+        else:
+            xwd = tmp_path / "screenshot.xwd"
+            subprocess.run([grab, "-display", display, "-root", "-silent", "-out", str(xwd)], check=True,
+                           timeout=30)
+            import cv2
+
+            img = cv2.imread(str(xwd))
+            if img is None:
+                pytest.skip("xwd output not readable without imagemagick")
+            cv2.imwrite(str(shot), img)
+        proc.send_signal(signal.SIGINT)
+        rc = proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(timeout=10)
+    reader.join(timeout=5)
+    assert rc == 130
+    partial = json.loads(out_json.read_text())
+    assert any("interrupted" in w for w in partial["warnings"])
+    assert partial["frames"] > 50
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(shot, ARTIFACTS / "live_window.png")
+    import cv2
+
+    img = cv2.imread(str(shot))
+    assert img is not None and img.std() > 10
+    # The count panel: a black box with white text, and the green hold bar / skeleton.
+    green = (img[:, :, 1] > 150) & (img[:, :, 0] < 120) & (img[:, :, 2] < 140)
+    white = (img > 230).all(axis=2)
+    assert green.sum() > 300 and white.sum() > 300
+
+
+# ----------------------------------------------------------------------------- capture thread
+class FakeSource(FrameSource):
+    """A source of numbered blank frames at ``fps`` (delivered as fast as they are read)."""
+
+    def __init__(self, n: int, fps: float = 30.0) -> None:
+        super().__init__()
+        self.n, self.fps, self.name = n, fps, "fake"
+        self.width, self.height = 8, 8
+
+    def __iter__(self) -> Iterator[Frame]:
+        for i in range(self.n):
+            yield self._emit(np.zeros((8, 8, 3), np.uint8), i / self.fps)
+
+
+def test_grabber_keeps_only_the_newest_frame_when_paced() -> None:
+    grabber = live.LatestFrameGrabber(FakeSource(30, fps=100.0), pace=True).start()
+    got = []
+    try:
+        for frame, _captured in grabber:
+            got.append(frame.index)
+            time.sleep(0.04)  # a slow consumer (25 fps) against a 100 fps source
+    finally:
+        grabber.close()
+    assert got == sorted(got) and got[-1] == 29 and 5 <= len(got) <= 15
+    assert grabber.dropped == 30 - len(got) and grabber.captured == 30
+
+
+def test_grabber_paces_a_file_at_its_own_rate() -> None:
+    t0 = time.monotonic()
+    grabber = live.LatestFrameGrabber(FakeSource(20, fps=50.0), pace=True).start()
+    frames = [f for f, _ in grabber]
+    grabber.close()
+    assert 0.3 <= time.monotonic() - t0 < 2.0 and frames[-1].index == 19
+
+
+def test_grabber_reraises_source_errors() -> None:
+    class Broken(FakeSource):
+        def __iter__(self) -> Iterator[Frame]:
+            yield self._emit(np.zeros((8, 8, 3), np.uint8), 0.0)
+            raise OSError("unplugged")
+
+    grabber = live.LatestFrameGrabber(Broken(1), pace=False).start()
+    with pytest.raises(OSError, match="unplugged"):
+        time.sleep(0.1)
+        list(grabber)
+    grabber.close()
+
+
+# ----------------------------------------------------------------------------- overlay helpers
+def _pose(stem: str, i: int):  # type: ignore[no-untyped-def]
+    return Track.load(TRACKS / f"{stem}.npz").pose_at(i)
+
+
+def test_guidance_messages() -> None:
+    assert live.guidance(None, EXERCISES["single_leg_dip"]) == ["nobody in frame: step into view"]
+    standing = _pose(DIP, 60)
+    assert standing is not None
+    assert live.guidance(standing, EXERCISES["single_leg_dip"]) == []
+    msgs = live.guidance(standing, EXERCISES["single_leg_bridge"])
+    assert msgs and msgs[-1].startswith("lie down on your back (now: standing)")
+    cut = standing.image.copy()
+    cut[[27, 28], 1] = 1.3  # ankles below the picture
+    from repcount.records import Pose
+
+    msgs = live.guidance(Pose(standing.t, cut, standing.world, standing.width, standing.height),
+                         EXERCISES["single_leg_dip"])
+    assert msgs[0].startswith("whole body not visible (feet)")
+    facing = standing.image.copy()
+    facing[[11, 23], 0] -= 0.15  # shoulders and hips spread across the picture: facing the camera
+    facing[[12, 24], 0] += 0.15
+    msgs = live.guidance(Pose(standing.t, facing, standing.world, standing.width, standing.height),
+                         EXERCISES["single_leg_dip"])
+    assert "turn side-on to the camera" in msgs
+
+
+def test_mirror_pose_flips_x_only() -> None:
+    pose = _pose(DIP, 10)
+    assert pose is not None
+    m = live.mirror_pose(pose)
+    assert m is not None
+    np.testing.assert_allclose(m.image[:, 0], 1 - pose.image[:, 0])
+    np.testing.assert_allclose(m.image[:, 1:], pose.image[:, 1:])
+    assert live.mirror_pose(None) is None
+
+
+def test_session_keys_and_overlay_context() -> None:
+    from repcount.circuit import Circuit, load_plan
+
+    s = live.Session(30.0, None, None, Circuit(load_plan()))
+    notices = s.key(ord("n"), 1.0)[1]
+    assert [n.text for n in notices] == ["single_leg_dip right leg x20 skipped",
+                                         "next: single_leg_dip left leg x20"]
+    s.key(ord(" "), 2.0)
+    assert s.circuit is not None and s.circuit.paused
+    ctx = s.context(None, s.state(), 30.0, False, ())
+    assert ctx.banner == "PAUSED" and ctx.messages == ("nobody in frame: step into view",)
+    s.key(ord("p"), 3.0)
+    assert not s.circuit.paused
+    assert s.key(ord("r"), 4.0)[1][0].text.startswith("redo")
+    assert s.key(ord("q"), 5.0)[0] and s.key(27, 5.0)[0]
+    image = np.zeros((480, 640, 3), np.uint8)
+    from repcount.overlay import draw
+
+    ctx = s.context(_pose(DIP, 60), s.state(), 30.0, True, ("slow down",))
+    assert ctx.big == "0/20" and ctx.sub.startswith("single_leg_dip left leg")
+    draw(image, ctx, live.LIVE_ANNOTATORS)
+    assert image.any()
+
+
+def test_audio_never_crashes_without_a_device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    wav = write_tone(tmp_path / "t.wav", 880.0, 0.05)
+    assert wav.stat().st_size > 1000
+    quiet = Audio(enabled=False)
+    quiet.beep()
+    quiet.say("1")
+    assert quiet.backend == "off"
+    a = Audio(enabled=True)
+    a.player = str(tmp_path / "no-such-player")  # spawning fails: falls back to the bell
+    a.speaker = str(tmp_path / "no-such-espeak")
+    a.beep("rep")
+    a.beep("set")
+    a.say("3")
+    a.close()
