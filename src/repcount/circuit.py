@@ -219,6 +219,7 @@ class Notice:
     t: float
     kind: str
     text: str
+    rep: Rep | None = None
 
 
 class Circuit:
@@ -366,7 +367,8 @@ class Circuit:
                     r.partial_reps += 1
                 else:
                     r.reps += 1
-                    out.append(Notice(t, "rep", str(r.reps)))
+                    leg = "both legs" if b.side == "both" else f"{b.side} leg"
+                    out.append(Notice(t, "rep", f"{r.reps}/{b.reps} {leg}", e))
             elif isinstance(e, Hold):
                 self._closed_hold_s += e.duration_s
             elif isinstance(e, FormEvent) and e.code != "partial":

@@ -27,7 +27,6 @@ import numpy as np
 from repcount.analysis import RunStats, build_analysis, prefetch
 from repcount.audio import Audio
 from repcount.circuit import (
-    ACTIVE,
     DONE,
     REST,
     WAITING,
@@ -200,17 +199,18 @@ class BannerAnnotator:
         s = max(0.5, image.shape[0] / 480.0)
         h, w = image.shape[:2]
         if ctx.status:
-            put_text(image, ctx.status, (int(345 * s) if w > 700 * s else int(12 * s),
-                                         int(28 * s) if w > 700 * s else int(140 * s)), 0.55 * s, WHITE, 1)
+            put_text(image, ctx.status, (int(345 * s), int(28 * s)), 0.6 * s, WHITE)
         if ctx.panel_lines:
             y0 = int(60 * s)
             shade = image[y0 - int(30 * s):min(h, y0 + int(26 * s) * len(ctx.panel_lines)), :]
             shade[:] = (shade * 0.35).astype(image.dtype)
             for i, line in enumerate(ctx.panel_lines):
-                put_text(image, line, (int(12 * s), y0 + i * int(26 * s)), 0.5 * s, WHITE, 1)
+                put_text(image, line, (int(12 * s), y0 + i * int(26 * s)), 0.5 * s, WHITE)
         if ctx.banner:
             size = 1.6 * s
             (tw, th), _ = cv2.getTextSize(ctx.banner, cv2.FONT_HERSHEY_SIMPLEX, size, max(2, int(4 * s)))
+            band = image[max(0, h // 2 - th - int(20 * s)):min(h, h // 2 + th + int(40 * s)), :]
+            band[:] = (band * 0.4).astype(image.dtype)
             put_text(image, ctx.banner, ((w - tw) // 2, h // 2), size, GREEN, max(2, int(4 * s)))
             if ctx.banner_sub:
                 (tw2, _), _ = cv2.getTextSize(ctx.banner_sub, cv2.FONT_HERSHEY_SIMPLEX, 0.7 * s, 2)
@@ -296,6 +296,11 @@ class DelayRecord:
         return self.signal_s + self.pipeline_s
 
     @property
+    def from_peak_s(self) -> float:
+        """From the rep's turning point to the count on screen."""
+        return self.t_frame - self.rep.peak_s + self.pipeline_s
+
+    @property
     def total_rest_s(self) -> float | None:
         """From the time the signal really got back to rest (offline) to the count on screen."""
         if self.rest_end_s is None:
@@ -337,6 +342,7 @@ class LiveStats:
             "delay_pipeline": ms([d.pipeline_s for d in self.delays]),
             "delay_total": ms([d.total_s for d in self.delays]),
             "delay_from_rest": ms([float(v) for v in rest]),
+            "delay_from_peak": ms([d.from_peak_s for d in self.delays]),
         }
 
 
@@ -379,7 +385,7 @@ class Session:
             return [], []
         ev = self.detector.update(sample)
         self.events.extend(ev)
-        notices = [Notice(sample.t, "rep", str(self.detector.state().count))
+        notices = [Notice(sample.t, "rep", f"{e.index}/{self.exdef.target} {e.side}", e)
                    for e in ev if isinstance(e, Rep) and not e.partial]
         st = self.detector.state()
         done = (st.hold_s >= self.exdef.target) if self.exdef.hold else (st.count >= self.exdef.target)
@@ -441,13 +447,13 @@ class Session:
         panel: tuple[str, ...] = ()
         hold_target: float | None = None
         if c is not None:
-            status = c.status()
+            status = f"block {min(c.index + 1, len(c.blocks))}/{len(c.blocks)}"
             b = c.block
             if c.phase == DONE:
                 banner, panel = "CIRCUIT DONE", tuple(summary_lines(c.summary()))
-                messages = []
+                messages, status = [], ""
             elif c.phase == REST:
-                banner, banner_sub = f"REST {c.rest_left():.0f}", status.split(" - ")[-1]
+                banner, banner_sub = f"REST {c.rest_left():.0f}", c.status().split(" - ")[-1]
                 messages = []
             elif b is not None:
                 big = c.progress_text().split(" ")[0]
@@ -460,7 +466,7 @@ class Session:
         elif exdef is not None and st is not None:
             if exdef.hold:
                 hold_target = float(exdef.target)
-                big = f"{st.hold_s:.0f}/{exdef.target} s"
+                big = f"{int(st.hold_s)}/{exdef.target} s"
             else:
                 big = f"{st.count}/{exdef.target}"
             sub = exdef.name + ("" if st.side == "both" else f" {st.side} leg")
@@ -469,7 +475,7 @@ class Session:
         return LiveContext(pose=pose, state=st, exercise=exdef.name if exdef else "", target=None,
                            hold_target_s=hold_target, fps=fps, messages=tuple(messages), cues=cues,
                            flash=flash, big=big, sub=sub, banner=banner, banner_sub=banner_sub,
-                           status=status if c is not None and c.phase == ACTIVE else "",
+                           status=status,
                            panel_lines=panel)
 
 
@@ -603,13 +609,13 @@ def run(args: argparse.Namespace) -> int:
                         sink.write(image)
                     shown = time.monotonic()
                     stats.frames += 1
-                    for r in new_reps:
-                        d = DelayRecord(r, frame.t, captured, shown)
-                        stats.delays.append(d)
-                    _announce(notices, new_reps, stats, session, audio, quiet, log)
+                    delays = [DelayRecord(n.rep, frame.t, captured, shown) for n in notices
+                              if n.kind == "rep" and n.rep is not None]
+                    stats.delays.extend(delays)
+                    _announce(notices, delays, audio, quiet, log)
                     if key != -1:
                         stop, more = session.key(key & 0xFF, frame.t)
-                        _announce(more, [], stats, session, audio, quiet, log)
+                        _announce(more, [], audio, quiet, log)
                         if stop:
                             break
                     if window is not None and window.closed():
@@ -625,7 +631,7 @@ def run(args: argparse.Namespace) -> int:
                 interrupted = True
             stats.wall_s = time.monotonic() - t0
             if samples:
-                _announce(session.finish(samples[-1].t), [], stats, session, audio, quiet, log)
+                _announce(session.finish(samples[-1].t), [], audio, quiet, log)
     finally:
         if grabber is not None:
             grabber.close()
@@ -652,32 +658,26 @@ def run(args: argparse.Namespace) -> int:
     return 130 if interrupted else 0
 
 
-def _announce(notices: list[Notice], new_reps: list[Rep], stats: LiveStats, session: Session,
-              audio: Audio, quiet: bool, log: list[str]) -> None:
-    """Sound and terminal lines for what happened on a frame."""
+def _announce(notices: list[Notice], delays: list[DelayRecord], audio: Audio, quiet: bool,
+              log: list[str]) -> None:
+    """Sound and terminal lines for what happened on a frame (``delays``: its new reps, in order)."""
+    pending = list(delays)
     for n in notices:
         if n.kind == "rep":
             audio.beep("rep")
-            audio.say(n.text)
-        elif n.kind in ("block_done", "done"):
+            audio.say(n.text.split("/")[0])
+            d = pending.pop(0) if pending else None
+            delay = f" (shown {1000 * d.total_s:.0f} ms after the rep ended)" if d is not None else ""
+            t = d.rep.end_s if d is not None else n.t
+            _say(log, quiet, f"[{t:7.1f} s] rep {n.text}{delay}")
+            continue
+        if n.kind in ("block_done", "done"):
             audio.beep("set")
             if n.kind == "done":
                 audio.say("circuit done")
         elif n.kind in ("next", "start"):
             audio.beep("start")
-        if n.kind != "rep":
-            _say(log, quiet, f"[{n.t:7.1f} s] {n.text}")
-    for r in new_reps:
-        d = stats.delays[-len(new_reps):][new_reps.index(r)] if stats.delays else None
-        c = session.circuit
-        if c is not None:
-            target = c.progress_text()
-        else:
-            done = sum(1 for e in session.all_events()
-                       if isinstance(e, Rep) and e.side == r.side and not e.partial)
-            target = f"{done}/{session.exdef.target if session.exdef else '?'} {r.side}"
-        delay = f" (shown {1000 * d.total_s:.0f} ms after the rep ended)" if d is not None else ""
-        _say(log, quiet, f"[{r.end_s:7.1f} s] rep {target}{delay}")
+        _say(log, quiet, f"[{n.t:7.1f} s] {n.text}")
 
 
 def _rest_ends(session: Session, samples: list[PoseSample], stats: LiveStats) -> None:
@@ -735,7 +735,8 @@ def _print_report(analysis: Analysis, session: Session, stats: LiveStats, stoppe
     print(f"{stats.frames} frames shown in {stats.wall_s:.1f} s: {stats.fps:.1f} fps end to end "
           f"(pose {d['pose_ms']} ms/frame); {stats.captured} captured, {stats.dropped} dropped")
     for key, label in (("delay_total", "rep end (end_s) -> count on screen"),
-                       ("delay_from_rest", "signal back at rest -> count on screen"),
+                       ("delay_from_rest", "signal back at rest (offline) -> count on screen"),
+                       ("delay_from_peak", "turning point -> count on screen"),
                        ("delay_signal", "  of which waiting for the signal"),
                        ("delay_pipeline", "  of which capture -> screen")):
         v = d[key]
