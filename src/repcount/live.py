@@ -501,6 +501,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", default=DEFAULT_MODEL, metavar="lite|full|heavy|PATH",
                         help=f"pose model (default {DEFAULT_MODEL})")
     parser.add_argument("--side", choices=("left", "right"), help="force the working leg (--exercise)")
+    parser.add_argument("--snapshot", metavar="OUT.png",
+                        help="save the last displayed frame (with the overlay) as a PNG at the end")
     parser.add_argument("--max-seconds", type=float, default=None, metavar="S",
                         help="stop after S seconds of wall time")
 
@@ -529,7 +531,7 @@ def run(args: argparse.Namespace) -> int:
     from repcount.models import resolve
     from repcount.pose.mediapipe_backend import MediaPipePose
 
-    for out in (args.json, args.record):
+    for out in (args.json, args.record, args.snapshot):
         if out:
             check_writable(out)
     exdef: ExerciseDef | None = None
@@ -548,6 +550,7 @@ def run(args: argparse.Namespace) -> int:
     sink: VideoSink | None = None
     grabber: LatestFrameGrabber | None = None
     samples: list[PoseSample] = []
+    last_image: Image | None = None
     stats = LiveStats()
     interrupted = False
     closed = False
@@ -602,6 +605,7 @@ def run(args: argparse.Namespace) -> int:
                     new_reps = [e for e in events if isinstance(e, Rep) and not e.partial]
                     ctx = session.context(shown_pose, st, fps_ema, bool(new_reps), cues)
                     draw(image, ctx, LIVE_ANNOTATORS)
+                    last_image = image
                     key = -1
                     if window is not None:
                         key = window.show(image)
@@ -651,6 +655,13 @@ def run(args: argparse.Namespace) -> int:
         from repcount.output import write_json
 
         write_json(analysis, args.json)
+    if args.snapshot and last_image is not None:
+        from repcount.io_utils import atomic_path
+
+        with atomic_path(args.snapshot) as tmp:
+            ok, png = cv2.imencode(".png", last_image)
+            if ok:
+                tmp.write_bytes(png.tobytes())
     if circuit is not None and samples:
         append_history(circuit.summary(), source=source.name)
     if not quiet:
