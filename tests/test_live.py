@@ -296,3 +296,16 @@ def test_audio_never_crashes_without_a_device(tmp_path: Path, monkeypatch: pytes
     a.beep("set")
     a.say("3")
     a.close()
+
+
+@needs_model
+def test_bad_inputs_end_with_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "plan.toml"
+    bad.write_text("[[exercise]]\nname = 'clamshell'\n")
+    for args, fragment in ((["--camera", "9", "--no-window", "-e", "clamshell"], "camera 9 could not"),
+                           (["--source", str(tmp_path / "no.mp4"), "-e", "clamshell"], "no such file"),
+                           (["--circuit", str(bad), "--no-window"], "exactly one of reps or hold_s"),
+                           (["--realtime", "-e", "clamshell"], "--realtime applies to --source")):
+        res = _repcount(*args)
+        assert res.returncode == 2, (args, res.stderr)
+        assert res.stderr.strip().count("\n") == 0 and fragment in res.stderr, res.stderr

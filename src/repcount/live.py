@@ -18,7 +18,7 @@ import contextlib
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 import cv2
@@ -155,7 +155,7 @@ class LatestFrameGrabber:
         self._thread.join(timeout=2.0)
 
 
-def every_frame(source: FrameSource) -> Iterator[tuple[Frame, float]]:
+def every_frame(source: FrameSource) -> Generator[tuple[Frame, float], None, None]:
     """Every frame of a file, decoded ahead on a thread; capture time = when it is taken."""
     for frame in prefetch(source):
         yield frame, time.monotonic()
@@ -516,7 +516,10 @@ def _open(args: argparse.Namespace) -> tuple[FrameSource, bool]:
         return source, bool(args.realtime)
     if args.realtime:
         raise InputError("--realtime applies to --source VIDEO (a camera is always real time)")
-    return CameraSource(args.camera if args.camera is not None else 0), True
+    from repcount.pose.mediapipe_backend import silenced_stderr
+
+    with silenced_stderr():  # OpenCV's backends print several lines when a camera is missing
+        return CameraSource(args.camera if args.camera is not None else 0), True
 
 
 def _say(out: list[str], quiet: bool, text: str) -> None:
@@ -549,6 +552,7 @@ def run(args: argparse.Namespace) -> int:
     window: WindowSink | None = None
     sink: VideoSink | None = None
     grabber: LatestFrameGrabber | None = None
+    frames_gen: Generator[tuple[Frame, float], None, None] | None = None
     samples: list[PoseSample] = []
     last_image: Image | None = None
     stats = LiveStats()
@@ -576,7 +580,8 @@ def run(args: argparse.Namespace) -> int:
                 grabber = LatestFrameGrabber(source, pace=not isinstance(source, CameraSource)).start()
                 frames: Iterator[tuple[Frame, float]] = iter(grabber)
             else:
-                frames = every_frame(source)
+                frames_gen = every_frame(source)
+                frames = frames_gen
             t0 = time.monotonic()
             try:
                 for frame, captured in frames:
@@ -637,6 +642,10 @@ def run(args: argparse.Namespace) -> int:
             if samples:
                 _announce(session.finish(samples[-1].t), [], audio, quiet, log)
     finally:
+        if frames_gen is not None:
+            # Stop the decoding thread before the capture it reads from is released.
+            with contextlib.suppress(Exception):
+                frames_gen.close()
         if grabber is not None:
             grabber.close()
             stats.dropped, stats.captured = grabber.dropped, grabber.captured
