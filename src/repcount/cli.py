@@ -230,6 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench.configure(b)
     b.set_defaults(func=bench.run)
 
+    from repcount import circuit, live
+
+    lv = sub.add_parser("live", help="count live from a webcam (or a video played as one), "
+                                     "one exercise or the guided circuit")
+    live.configure(lv)
+    lv.set_defaults(func=live.run)
+
+    hi = sub.add_parser("history", help="list past circuit sessions")
+    circuit.history_configure(hi)
+    hi.set_defaults(func=circuit.history_run)
+
     from repcount.synth import cli as synth_cli
 
     sy = sub.add_parser("synth", help="render labelled synthetic exercise clips (extra: synth)")
