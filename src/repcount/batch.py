@@ -42,6 +42,8 @@ VIDEO_SUFFIXES: tuple[str, ...] = (
     ".mp4", ".m4v", ".mov", ".avi", ".mkv", ".webm", ".mpg", ".mpeg", ".wmv", ".3gp",
 )
 Executor = Literal["process", "dask"]
+#: Seconds to wait for a dask scheduler given by address.
+DASK_CONNECT_TIMEOUT_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -208,8 +210,8 @@ def _run_dask(paths: list[Path], task: dict[str, Any], jobs: int, scheduler: Any
     else:
         address = getattr(scheduler, "scheduler_address", scheduler)
         try:
-            client = Client(address, timeout=30)
-        except (OSError, TimeoutError) as exc:
+            client = Client(address, timeout=DASK_CONNECT_TIMEOUT_S)
+        except (OSError, TimeoutError, ValueError) as exc:
             raise InputError(f"cannot reach the dask scheduler {address}: {exc}") from None
     results: list[BatchResult | None] = [None] * len(paths)
     n = len(paths)
