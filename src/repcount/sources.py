@@ -19,6 +19,12 @@ from repcount.errors import InputError
 from repcount.records import Frame
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
+#: Leading bytes of still-image formats, which OpenCV's FFmpeg backend would open as a
+#: one-frame "video".
+IMAGE_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "PNG"), (b"\xff\xd8\xff", "JPEG"), (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"), (b"BM", "BMP"), (b"II*\x00", "TIFF"), (b"MM\x00*", "TIFF"),
+)
 #: Smallest step forced between two timestamps (MediaPipe needs strictly increasing ms).
 MIN_STEP_S = 0.001
 
@@ -82,6 +88,33 @@ class FrameSource:
         self.close()
 
 
+def _quiet_native_logs() -> None:
+    """Silence OpenCV's and FFmpeg's own logging, which goes straight to fd 2.
+
+    repcount reports every failure itself, in one line ("moov atom not found" or a dozen
+    VIDEOIO warnings for a missing camera would only bury it). ``REPCOUNT_DEBUG=1`` keeps them.
+    """
+    if os.environ.get("REPCOUNT_DEBUG"):
+        return
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET, read at each open
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+
+
+_quiet_native_logs()
+
+
+def image_format(path: Path) -> str | None:
+    """The still-image format of ``path`` from its first bytes, or None."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(16)
+    except OSError:
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WebP"
+    return next((name for magic, name in IMAGE_MAGIC if head.startswith(magic)), None)
+
+
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise InputError(f"{path}: no such file")
@@ -91,6 +124,10 @@ def _check_file(path: Path) -> None:
         raise InputError(f"{path}: permission denied")
     if path.stat().st_size == 0:
         raise InputError(f"{path}: empty file (0 bytes)")
+    kind = image_format(path)
+    if kind is not None:
+        raise InputError(f"{path}: is a {kind} image, not a video "
+                         "(for still images pass a folder of them)")
 
 
 class VideoFileSource(FrameSource):
