@@ -161,3 +161,14 @@ def test_hold_timer_streaming_total():
         timer.update(float(ti), True)
     assert timer.total(4.9) == pytest.approx(4.9)
     assert timer.finish() is not None
+
+
+def test_later_bigger_rep_does_not_demote_an_earlier_one():
+    """Each rep is judged against the range known at its turning point, as live counting must:
+    a first 25-degree rep is a full rep when it happens, whatever comes later."""
+    t, x = reps_signal([25, 50, 50])
+    offline, partials = analyze_reps(t, x, PeakParams(), "both")
+    assert len(offline) == len(stream(t, x, PeakParams())) == 3 and not partials
+    t, x = reps_signal([50, 20, 50])  # after the range is known, a small one is still partial
+    offline, partials = analyze_reps(t, x, PeakParams(), "both")
+    assert len(offline) == len(stream(t, x, PeakParams())) == 2 and len(partials) == 1

@@ -26,6 +26,7 @@ from repcount.detectors.features import (
     torso_length_px,
     torso_tilt_deg,
     trunk_angle,
+    world_leg_length,
 )
 from repcount.records import Pose, PoseSample
 
@@ -112,8 +113,7 @@ def front_back_split(p: Pose) -> float:
     d = w[LM.LEFT_ANKLE] - w[LM.RIGHT_ANKLE]
     d = d - np.dot(d, lat) * lat
     d[1] = 0.0
-    leg = np.linalg.norm(w[LM.LEFT_HIP] - w[LM.LEFT_KNEE]) + np.linalg.norm(w[LM.LEFT_KNEE] - w[LM.LEFT_ANKLE])
-    return float(np.linalg.norm(d) / max(leg, 1e-6))
+    return float(np.linalg.norm(d) / max(world_leg_length(w), 1e-6))
 
 
 def _both(f: ClipFacts, key: str) -> tuple[float, float]:

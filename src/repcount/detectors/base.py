@@ -3,8 +3,9 @@
 An :class:`ExerciseDef` says which measure to follow (a joint angle, a leg's elevation, the
 thighs' opening), in which postures, on one signal for both legs or on each leg, how the working
 leg is recognised, and how peaks become reps (or how a hold is timed). :class:`Detector` is the
-causal streaming form; :func:`analyze_samples` the offline analysis over a whole recording.
-Both go through the same filter, counting core and side attribution.
+causal streaming form; :func:`analyze_samples` the offline analysis over a whole recording,
+which replays the Detector for every counting decision and adds hindsight (final rep timings,
+partial reps).
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from typing import Literal
 import numpy as np
 
 from repcount.detectors.core import (
+    Candidate,
     HoldParams,
     HoldTimer,
     PeakParams,
     RepCounter,
+    causal_references,
     classify,
     full_threshold,
-    reference_rom,
     signal_candidates,
 )
 from repcount.detectors.features import CUES, LM, Posture, PostureTracker, leg_length_px, measure
@@ -153,17 +155,20 @@ def channel_sides(exdef: ExerciseDef, side: Side | None) -> tuple[Side, ...]:
     return ("left", "right")
 
 
-def shared_reference(exdef: ExerciseDef, refs: dict[Side, float], side: Side) -> float:
-    """Reference range of motion a leg's candidates are judged against.
+def shares_range(exdef: ExerciseDef) -> bool:
+    """Whether the two legs' candidates are judged against one shared reference range.
 
     When the working leg is recognised as the one that moves, both legs share the larger range,
     so the idle leg's wobbles are not measured against their own tiny range. With a side cue
     each leg keeps its own: the cue drops the idle leg's reps anyway, and from an oblique view
     the idle leg can even seem to move more (a lunge's rear knee).
     """
-    if exdef.legs == "per_leg" and exdef.cue is None:
-        return max(refs.values())
-    return refs[side]
+    return exdef.legs == "per_leg" and exdef.cue is None
+
+
+def shared_reference(exdef: ExerciseDef, refs: dict[Side, float], side: Side) -> float:
+    """Reference range of motion a leg's candidates are judged against (live)."""
+    return max(refs.values()) if shares_range(exdef) else refs[side]
 
 
 def raw_value(exdef: ExerciseDef, pose: Pose | None, side: Side, posture: Posture) -> float:
@@ -217,21 +222,22 @@ class Attributor:
     both (the start and end estimates are not, until the rep has ended).
     """
 
-    def __init__(self, exdef: ExerciseDef, forced: Side | None) -> None:
+    def __init__(self, exdef: ExerciseDef, forced: Side | None, keep_s: float = 120.0) -> None:
         self.exdef = exdef
         self.forced = forced
+        self.keep_s = keep_s
         self._t: deque[float] = deque()
         self._rec: dict[str, deque[float]] = {}
         self.accepted: list[Rep] = []
 
     def record(self, t: float, rec: dict[str, float]) -> None:
-        """Remember one frame's facts (kept for the last 120 s)."""
+        """Remember one frame's facts (kept for the last ``keep_s`` seconds)."""
         self._t.append(t)
         for k in set(self._rec) | set(rec):
             if k not in self._rec:
                 self._rec[k] = deque([float("nan")] * (len(self._t) - 1))
             self._rec[k].append(rec.get(k, float("nan")))
-        while self._t and self._t[0] < t - 120.0:
+        while self._t and self._t[0] < t - self.keep_s:
             self._t.popleft()
             for d in self._rec.values():
                 d.popleft()
@@ -285,8 +291,10 @@ class Attributor:
         return None
 
     def feet_moved(self, rep: Rep, side: Side) -> bool:
-        """Whether the person was repositioning: a supporting foot travelled (walking, stepping
-        up) or the pelvis turned (walking in, turning to face the camera) just before the peak.
+        """Whether the person was repositioning just before the peak.
+
+        That is, a supporting foot travelled (walking, stepping up) or the pelvis turned
+        (walking in, turning to face the camera).
         """
         if not self.exdef.feet_planted:
             return False
@@ -363,7 +371,8 @@ class HoldTracker:
         self.exdef = exdef
         self.hold = exdef.hold
         self.forced = forced
-        self.timers = {s: HoldTimer(self.hold.params, s) for s in ("left", "right", "both")}
+        self.timers: dict[Side, HoldTimer] = {
+            s: HoldTimer(self.hold.params, s) for s in ("left", "right", "both")}
         self.side: Side = forced if forced in ("left", "right") else "both"
         self._cue_ema = 0.0
         self.holding = False
@@ -476,6 +485,8 @@ class Detector:
         self._attr = Attributor(exdef, self.forced)
         self._holds = HoldTracker(exdef, self.forced) if exdef.hold else None
         self._values: dict[Side, float] = {}
+        #: The per-frame facts of the last sample (see :func:`frame_record`).
+        self.last_record: dict[str, float] = {}
         self._t = 0.0
         self._posture: Posture = "unknown"
         self._postures = PostureTracker()
@@ -491,6 +502,7 @@ class Detector:
                   for s in self.sides}
         self._values = values
         rec = frame_record(self.exdef, pose, values)
+        self.last_record = rec
         self._attr.record(sample.t, rec)
         cue = rec["cue"]
         other = {s: rec[f"other_{s}"] for s in ("left", "right")}
@@ -515,6 +527,10 @@ class Detector:
     def finish(self) -> list[Hold]:
         """Close an open hold at the end of the stream."""
         return self._holds.finish() if self._holds else []
+
+    def value(self, side: Side) -> float:
+        """The filtered signal of ``side`` at the last sample (NaN when unusable)."""
+        return self._values.get(side, float("nan"))
 
     @property
     def reps(self) -> list[Rep]:
@@ -571,71 +587,85 @@ class TrackResult:
     warnings: list[str]
 
 
-def signals_of(exdef: ExerciseDef, samples: Sequence[PoseSample],
-               sides: Sequence[Side]) -> tuple[FloatArray, dict[Side, FloatArray]]:
-    """Filtered signals of a whole stream: times and one array per side, NaN where unusable."""
-    t = np.array([s.t for s in samples], dtype=np.float64)
-    tracker = PostureTracker()
-    postures = [tracker.update(s.t, s.pose) for s in samples]
-    out: dict[Side, FloatArray] = {}
-    for side in sides:
-        f = SignalFilter(exdef.max_gap_s, exdef.median_k)
-        out[side] = np.array([f.update(s.t, raw_value(exdef, s.pose, side, p))
-                              for s, p in zip(samples, postures)], dtype=np.float64)
-    return t, out
+def nominal_fps(samples: Sequence[PoseSample]) -> float:
+    """Frame rate of a recording from its median frame interval (30 when unknown)."""
+    if len(samples) < 2:
+        return 30.0
+    dt = float(np.median(np.diff([s.t for s in samples])))
+    return 1.0 / dt if dt > 0 else 30.0
 
 
 def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
                     side: Side | None = None) -> TrackResult:
-    """Offline analysis of a whole stream of poses (same answers as :class:`Detector`)."""
-    forced = side if side in ("left", "right") else None
-    sides = channel_sides(exdef, forced)
-    t, sig = signals_of(exdef, samples, sides)
+    """Offline analysis of a whole recording of poses.
+
+    Every counting decision is the streaming :class:`Detector`'s, replayed over the recording,
+    so live and offline counts agree by construction (a live count is never taken back, so
+    hindsight must not change it either). Hindsight adds what a live counter cannot know yet:
+    each rep's start, end and range of motion from the whole signal, and the partial reps
+    (movements that reached less than the full-rep share of the range known at their turning
+    point), attributed to a leg like counted reps.
+    """
+    det = Detector(exdef, nominal_fps(samples), side)
+    n = len(samples)
+    t = np.array([s.t for s in samples], dtype=np.float64)
+    sig: dict[Side, FloatArray] = {k: np.full(n, np.nan) for k in det.sides}
+    # Partials are judged after the fact, so their attribution needs the whole recording.
+    attr = Attributor(exdef, det.forced, keep_s=float("inf"))
+    for i, s in enumerate(samples):
+        det.update(s)
+        for k in det.sides:
+            sig[k][i] = det.value(k)
+        attr.record(s.t, det.last_record)
+    det.finish()
     warnings: list[str] = []
-    found = sum(1 for s in samples if s.pose is not None)
-    if not samples or found == 0:
+    if sum(1 for s in samples if s.pose is not None) == 0:
         warnings.append("nobody was found in the video")
     elif all(np.all(np.isnan(x)) for x in sig.values()):
         warnings.append(f"the person was never in the position of {exdef.name} "
                         f"({' or '.join(exdef.postures)})")
-    attr = Attributor(exdef, forced)
-    for i, s in enumerate(samples):
-        attr.record(s.t, frame_record(exdef, s.pose, {k: float(v[i]) for k, v in sig.items()}))
-    main_signal = sig[sides[0]]
+    signals = {str(k): v for k, v in sig.items()}
+    main_signal = sig[det.sides[0]]
+    events = list(det.events)
     if exdef.hold is not None:
-        tracker = HoldTracker(exdef, forced)
-        events: list[FormEvent] = []
-        for i, s in enumerate(samples):
-            values = {k: float(v[i]) for k, v in sig.items()}
-            other = {k: other_value(exdef, s.pose, k) for k in ("left", "right")}
-            _, ev = tracker.update(s.t, values, cue_value(exdef, s.pose), other)
-            events.extend(ev)
-        tracker.finish()
-        return TrackResult([], [], tracker.holds, events, t, main_signal,
-                           {str(k): v for k, v in sig.items()}, warnings)
-    cands: list[Rep] = []
+        return TrackResult([], [], det.holds, events, t, main_signal, signals, warnings)
+
+    per_side = {k: signal_candidates(t, sig[k], exdef.peaks) for k in det.sides}
+    counted = [_refined(r, per_side, exdef.peaks.min_period_s) for r in det.reps]
+    everyone = [c for v in per_side.values() for c in v]
     partial_cands: list[Rep] = []
-    per_side = {k: signal_candidates(t, sig[k], exdef.peaks) for k in sides}
-    refs = {k: reference_rom([c.prominence for c in v]) for k, v in per_side.items()}
-    for s_side in sides:
-        reps, partials = classify(per_side[s_side], shared_reference(exdef, refs, s_side),
-                                  exdef.peaks, s_side)
-        cands.extend(reps)
-        partial_cands.extend(partials)
-    counted: list[Rep] = []
+    for k in det.sides:
+        pool = everyone if shares_range(exdef) else per_side[k]
+        _, partials = classify(per_side[k], causal_references(per_side[k], pool), exdef.peaks, k)
+        partial_cands.extend(p for p in partials if all(
+            abs(p.peak_s - r.peak_s) >= SAME_MOVEMENT_S for r in counted))
+    attr.accepted = list(counted)
     partials_out: list[Rep] = []
-    events = []
-    # Attribute in the order a live detector would announce them.
-    for cand in sorted(cands + partial_cands, key=lambda r: (r.peak_s, r.side)):
+    for cand in sorted(partial_cands, key=lambda r: (r.peak_s, r.side)):
         rep, cues = attr.accept(cand)
-        events.extend(cues)
-        if rep is None:
-            continue
-        (partials_out if rep.partial else counted).append(rep)
+        if rep is not None:
+            partials_out.append(rep)
+            events.extend(cues)
+    events.sort(key=lambda e: e.t)
     if counted:
         by_side = {s: sum(1 for r in counted if r.side == s) for s in ("left", "right", "both")}
         main = max(by_side, key=lambda k: by_side[k])
         if main in sig:
             main_signal = sig[main]
-    return TrackResult(counted, partials_out, [], events, t, main_signal,
-                       {str(k): v for k, v in sig.items()}, warnings)
+    return TrackResult(counted, partials_out, [], events, t, main_signal, signals, warnings)
+
+
+def _refined(rep: Rep, per_side: dict[Side, list[Candidate]], within_s: float) -> Rep:
+    """A live rep with the start, end and range of motion of the whole signal's candidate.
+
+    Live, they are estimated when the rep is announced, before the signal is back at rest.
+    The candidate is the one nearest the rep's turning point, on the rep's own signal first.
+    """
+    sides = sorted(per_side, key=lambda k: k != rep.side)
+    for k in sides:
+        near = [c for c in per_side[k] if abs(c.peak_s - rep.peak_s) < within_s]
+        if near:
+            c = min(near, key=lambda c: abs(c.peak_s - rep.peak_s))
+            return replace(rep, start_s=min(c.start_s, rep.peak_s), end_s=max(c.end_s, rep.peak_s),
+                           rom_deg=max(c.prominence, rep.rom_deg))
+    return rep

@@ -5,11 +5,14 @@ A repetition is a peak of the (polarity-corrected) angle signal found by
 clip's range of motion, not on fixed angle thresholds, so the same definition works whether the
 camera sees the full angle (side view) or a flattened one (oblique view).
 
-The streaming counter runs the same ``find_peaks`` over a bounded recent window on every sample,
-and announces a rep as soon as the signal has come back down by the full-rep threshold. The
-offline analysis runs it once over each whole segment. Prominence can only grow as data
-arrives, so both see the same peaks; they can differ only when a later, larger rep raises the
-reference range after an earlier small one was announced (the offline answer is the final one).
+The streaming counter runs ``find_peaks`` over a bounded recent window on every sample, and
+announces a rep as soon as the signal has come back down by the full-rep threshold; it decides
+what counts, live and offline alike (see :func:`repcount.detectors.base.analyze_samples`). The
+offline pass runs ``find_peaks`` once over each whole segment for what only hindsight gives:
+final start/end times and ranges, and partial reps. Both judge a peak against the reference
+range known at its turning point (the largest prominence up to then), never against reps still
+to come: a live count is never taken back, so hindsight must not demote an earlier rep because
+a later one (or a later glitch) was bigger.
 """
 
 from __future__ import annotations
@@ -137,20 +140,47 @@ def split_segments(x: FloatArray) -> list[slice]:
     return [slice(int(s), int(e)) for s, e in zip(starts, ends)]
 
 
+def causal_references(cands: Sequence[Candidate], pool: Sequence[Candidate],
+                      floor: float = 0.0) -> list[float]:
+    """The reference ROM each candidate is judged against, causally.
+
+    It is the largest prominence in ``pool`` with a turning point up to the candidate's own (and
+    at least ``floor`` and the candidate's own prominence). ``pool`` holds every candidate whose
+    range the judged ones share (their own leg's, or both legs'): what a live counter has seen
+    when it announces the rep.
+    """
+    order = sorted(pool, key=lambda c: c.peak_s)
+    times = np.array([c.peak_s for c in order], dtype=np.float64)
+    running = np.maximum.accumulate([c.prominence for c in order]) if order else np.zeros(0)
+    out = []
+    for c in cands:
+        k = int(np.searchsorted(times, c.peak_s + 1e-9, side="right"))
+        out.append(max(floor, c.prominence, float(running[k - 1]) if k else 0.0))
+    return out
+
+
 def full_threshold(params: PeakParams, ref: float) -> float:
     """Prominence a full rep needs, given the reference range of motion."""
     return max(params.min_rom, params.min_full_rom, params.full_frac * ref)
 
 
 def classify(
-    cands: Sequence[Candidate], ref: float, params: PeakParams, side: Side
+    cands: Sequence[Candidate], refs: Sequence[float], params: PeakParams, side: Side
 ) -> tuple[list[Rep], list[Rep]]:
-    """Split candidates into full reps and partial reps against the reference ROM."""
-    full_thr = full_threshold(params, ref)
-    part_thr = max(params.min_rom, params.partial_frac * ref)
+    """Split candidates into full reps and partial reps, each against its reference ROM.
+
+    Args:
+        cands: the candidates.
+        refs: the reference ROM of each candidate (see :func:`causal_references`).
+        params: peak parameters.
+        side: side reported on the reps.
+
+    """
     reps: list[Rep] = []
     partials: list[Rep] = []
-    for c in sorted(cands, key=lambda c: c.peak_s):
+    for c, ref in sorted(zip(cands, refs), key=lambda cr: cr[0].peak_s):
+        full_thr = full_threshold(params, ref)
+        part_thr = max(params.min_rom, params.partial_frac * ref)
         if c.prominence >= full_thr:
             reps.append(Rep(len(reps) + 1, side, c.start_s, c.peak_s, c.end_s, c.prominence))
         elif c.prominence >= part_thr:
@@ -186,8 +216,7 @@ def analyze_reps(
 
     """
     cands = signal_candidates(t, x, params)
-    ref = max(reference_rom([c.prominence for c in cands]), ref_floor)
-    return classify(cands, ref, params, side)
+    return classify(cands, causal_references(cands, cands, ref_floor), params, side)
 
 
 class RepCounter:
@@ -249,7 +278,9 @@ class RepCounter:
         thr = full_threshold(self.params, max(self.reference(), ref_floor))
         new: list[Rep] = []
         for c in cands:
-            if c.prominence >= thr and c.peak_s > self._last_announced_s:
+            # A peak closer than min_period_s to an announced one is the same movement (offline
+            # keeps only one of such a pair, see find_candidates).
+            if c.prominence >= thr and c.peak_s >= self._last_announced_s + self.params.min_period_s:
                 rep = Rep(len(self._announced) + 1, self.side, c.start_s, c.peak_s, c.end_s,
                           c.prominence)
                 self._announced.append(rep)

@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 
-from repcount.records import LM, Pose, Side
+from repcount.records import LM, FloatArray, Pose, Side
 from repcount.signals import Joint, angle_between, joint_angle, sagittal_opening
 
 Posture = Literal["standing", "supine", "prone", "side", "unknown"]
@@ -249,6 +249,12 @@ def measure(pose: Pose, name: str, side: Side, mode: str = "image", min_vis: flo
 
 
 # ----------------------------------------------------------------------------- side cues
+def world_leg_length(w: FloatArray) -> float:
+    """Length (m) of the left leg, hip-knee plus knee-ankle, in world landmarks ``w``."""
+    return float(np.linalg.norm(w[LM.LEFT_HIP] - w[LM.LEFT_KNEE])
+                 + np.linalg.norm(w[LM.LEFT_KNEE] - w[LM.LEFT_ANKLE]))
+
+
 def leg_length_px(pose: Pose) -> float:
     """Mean hip-knee-ankle length of the two legs in pixels."""
     p = pose.pixels()
@@ -292,8 +298,7 @@ def cue_front_leg(pose: Pose) -> float:
     n = np.linalg.norm(fwd)
     if n == 0:
         return float("nan")
-    leg = float(np.linalg.norm(w[LM.LEFT_HIP] - w[LM.LEFT_KNEE]) + np.linalg.norm(w[LM.LEFT_KNEE] - w[LM.LEFT_ANKLE]))
-    return float(np.dot(w[LM.LEFT_ANKLE] - w[LM.RIGHT_ANKLE], fwd / n) / max(leg, 1e-6))
+    return float(np.dot(w[LM.LEFT_ANKLE] - w[LM.RIGHT_ANKLE], fwd / n) / max(world_leg_length(w), 1e-6))
 
 
 CUES: dict[str, Callable[[Pose], float]] = {
