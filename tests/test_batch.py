@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -15,9 +16,9 @@ from repcount.batch import (
     analyze_many,
     expand_paths,
     summarize,
-    summary_lines,
     write_combined_csv,
 )
+from repcount.cli import main
 from repcount.errors import InputError, ModelError
 from repcount.records import Analysis
 
@@ -93,9 +94,6 @@ def test_one_job_and_two_jobs_agree(folder, tmp_path):
     s = summarize(two, wall_s=2.0)
     assert (s.videos, s.ok, s.failed, s.exit_code) == (3, 2, 1, 2)
     assert s.total_reps == sum(r.total_reps for r in two[1:])
-    lines = summary_lines(two, 2.0)
-    assert "FAILED" in lines[0] and lines[-1].startswith("2/3 videos analysed")
-
     out = tmp_path / "all.csv"
     write_combined_csv(two, out)
     rows = list(csv.DictReader(out.open()))
@@ -107,7 +105,8 @@ def test_one_job_and_two_jobs_agree(folder, tmp_path):
 @pytest.mark.e2e
 @pytest.mark.slow
 def test_dask_local_cluster(folder):
-    distributed = pytest.importorskip("dask.distributed")
+    from dask import distributed
+
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
                                   dashboard_address=None) as cluster:
         res = analyze_many([folder], "glute_bridge", "lite", executor="dask", scheduler=cluster,
@@ -118,9 +117,93 @@ def test_dask_local_cluster(folder):
 
 
 def test_dask_unreachable_scheduler(tmp_path, monkeypatch):
-    pytest.importorskip("dask.distributed")
     monkeypatch.setattr("repcount.batch.DASK_CONNECT_TIMEOUT_S", 2.0)
     (tmp_path / "v.mp4").write_bytes(b"x")
     with pytest.raises(InputError, match="dask scheduler"):
         analyze_many([tmp_path], "squat", "lite", executor="dask",
                      scheduler="tcp://127.0.0.1:1")
+
+
+@needs_clips
+@pytest.mark.e2e
+def test_cli_batch_folder_table_combined_csv_and_json(folder, tmp_path, capsys):
+    """`repcount analyze FOLDER --jobs 2`: one table, a combined CSV, one JSON, exit 2 for the
+    corrupt video (the others are still analysed)."""
+    out_csv, out_json = tmp_path / "all.csv", tmp_path / "all.json"
+    code = main(["analyze", str(folder), "-e", "auto", "--model", "lite", "--jobs", "2",
+                 "--csv", str(out_csv), "--json", str(out_json)])
+    cap = capsys.readouterr()
+    assert code == 2
+    err = cap.err.splitlines()
+    assert len(err) == 1 and "1 of 3 videos could not be analysed" in err[0], err
+    assert "2/3 videos analysed" in cap.out and "3 videos" in cap.out
+    for name in SMALL:
+        assert name in cap.out
+    doc = json.loads(out_json.read_text())
+    assert [v["video"] for v in doc["videos"]] == list(SMALL)
+    assert doc["videos"][0]["total_reps"] == 5 and doc["videos"][0]["exercise"] == "glute_bridge"
+    assert [Path(f["video"]).name for f in doc["failed"]] == ["b_corrupt.mp4"]
+    assert doc["summary"]["ok"] == 2 and doc["summary"]["interrupted"] is False
+    rows = list(csv.DictReader(out_csv.open()))
+    assert len(rows) == doc["summary"]["total_reps"] == sum(v["total_reps"] for v in doc["videos"])
+
+
+@needs_clips
+def test_cli_two_files_are_a_batch(tmp_path, capsys):
+    a = CLIPS / SMALL[0]
+    code = main(["analyze", str(a), str(a), "-e", "glute_bridge", "--model", "lite", "-q",
+                 "--json", str(tmp_path / "two.json")])
+    assert code == 0
+    doc = json.loads((tmp_path / "two.json").read_text())
+    assert [v["total_reps"] for v in doc["videos"]] == [5, 5]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["--annotate", "x.mp4"], "single video"),
+    (["--scheduler", "tcp://127.0.0.1:1"], "needs --executor dask"),
+    (["--jobs", "0"], "at least 1"),
+])
+def test_cli_batch_option_errors(tmp_path, capsys, argv, words):
+    (tmp_path / "v.mp4").write_bytes(b"x")
+    code = main(["analyze", str(tmp_path), "-e", "squat", *[a if not a.endswith(".mp4") else
+                                                           str(tmp_path / a) for a in argv]])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1 and words in err[0], err
+
+
+@needs_clips
+def test_cli_batch_sigint_keeps_finished_videos(tmp_path):
+    """Ctrl-C during a batch: the videos done so far are in the JSON and CSV, exit 130."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from test_bad_input import cpu_seconds
+
+    d = tmp_path / "vids"
+    d.mkdir()
+    shutil.copy(CLIPS / SMALL[0], d / "a_first.mp4")  # ~3 s with lite
+    shutil.copy(CLIPS / "situp_gym_a.mp4", d / "b_long.mp4")  # ~15 s with lite
+    out = tmp_path / "partial.json"
+    env = dict(os.environ, REPCOUNT_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "repcount", "analyze", str(d), "-e", "auto", "--model", "lite",
+         "--no-cache", "-q", "--json", str(out), "--csv", str(tmp_path / "partial.csv")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while cpu_seconds(proc.pid) < 8.0 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, "finished before the signal"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "interrupted" in err
+    doc = json.loads(out.read_text())
+    assert doc["summary"]["interrupted"] is True
+    assert doc["videos"][0]["video"] == "a_first.mp4" and doc["videos"][0]["total_reps"] == 5
+    if len(doc["videos"]) > 1:  # the video in progress: its frames so far, marked
+        assert any("interrupted" in w for w in doc["videos"][1]["warnings"])
+    rows = list(csv.DictReader((tmp_path / "partial.csv").open()))
+    assert len(rows) >= 5

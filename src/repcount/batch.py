@@ -7,9 +7,8 @@ the CLI would have printed for it alone.
 
 Executors:
 
-* ``process`` (default): a :class:`concurrent.futures.ProcessPoolExecutor` with the ``spawn``
-  start method (MediaPipe and OpenCV threads do not survive ``fork``). ``jobs=1`` runs in the
-  calling process, with no pool at all.
+* ``process`` (default): worker processes (:func:`repcount.parallel.run_in_processes`).
+  ``jobs=1`` runs in the calling process, with no pool at all.
 * ``dask``: ``dask.distributed`` (``pip install "repcount[dask]"``). ``scheduler`` is a
   scheduler address (``tcp://host:8786``), a ``Client``, or anything with a
   ``scheduler_address`` (a ``LocalCluster``); None starts a ``LocalCluster`` of ``jobs``
@@ -23,12 +22,10 @@ Ctrl-C stops the batch: videos already finished are kept, the others become
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
 import os
-import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -132,11 +129,6 @@ def analyze_one(
                           type(exc).__name__)
 
 
-def _ignore_sigint() -> None:
-    """Worker initializer: Ctrl-C is handled by the parent, which stops the pool."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _was_interrupted(r: BatchResult) -> bool:
     if isinstance(r, BatchError):
         return r.kind == "interrupted"
@@ -147,48 +139,41 @@ def _interrupted(path: Path) -> BatchError:
     return BatchError(str(path), f"{path}: not analysed (interrupted)", 130, "interrupted")
 
 
+def _worker_failed(path: Path, exc: Exception) -> BatchError:
+    """The result of a task whose worker was lost (killed, out of memory, unpicklable result)."""
+    return BatchError(str(path), f"{path}: worker failed: {type(exc).__name__}: {exc}", 1,
+                      type(exc).__name__)
+
+
 def _run_local(paths: list[Path], task: dict[str, Any], jobs: int,
                on_done: OnDone | None) -> list[BatchResult]:
+    from functools import partial
+
+    from repcount.parallel import run_in_processes
+
     results: list[BatchResult | None] = [None] * len(paths)
-    n = len(paths)
     done = 0
+
+    def finished(i: int, result: BatchResult) -> None:
+        nonlocal done
+        results[i] = result
+        done += 1
+        if on_done:
+            on_done(result, done, len(paths))
+
     if jobs <= 1:
         for i, p in enumerate(paths):
             try:
-                results[i] = analyze_one(p, **task)
+                result = analyze_one(p, **task)
             except KeyboardInterrupt:
                 break
-            done += 1
-            if on_done:
-                on_done(results[i], done, n)  # type: ignore[arg-type]
-            if _was_interrupted(results[i]):  # type: ignore[arg-type]
+            finished(i, result)
+            if _was_interrupted(result):
                 break
-        return [r if r is not None else _interrupted(p) for r, p in zip(results, paths)]
-    ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=min(jobs, n), mp_context=ctx, initializer=_ignore_sigint)
-    futures: dict[Future[BatchResult], int] = {}
-    try:
-        futures = {pool.submit(analyze_one, p, **task): i for i, p in enumerate(paths)}
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                i = futures[fut]
-                try:
-                    results[i] = fut.result()
-                except Exception as exc:  # a worker died (killed, out of memory, segfault)
-                    results[i] = BatchError(str(paths[i]), f"{paths[i]}: worker failed: "
-                                            f"{type(exc).__name__}: {exc}", 1, type(exc).__name__)
-                done += 1
-                if on_done:
-                    on_done(results[i], done, n)  # type: ignore[arg-type]
-    except KeyboardInterrupt:
-        for fut in futures:
-            fut.cancel()
-        for proc in list(getattr(pool, "_processes", {}).values()):
-            proc.terminate()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        with contextlib.suppress(KeyboardInterrupt):
+            run_in_processes(partial(analyze_one, **task), paths, jobs, finished,
+                             lambda i, exc: _worker_failed(paths[i], exc))
     return [r if r is not None else _interrupted(p) for r, p in zip(results, paths)]
 
 
@@ -226,8 +211,7 @@ def _run_dask(paths: list[Path], task: dict[str, Any], jobs: int, scheduler: Any
                 try:
                     results[i] = fut.result()
                 except Exception as exc:  # a worker was lost, or the task failed to unpickle
-                    results[i] = BatchError(str(paths[i]), f"{paths[i]}: worker failed: "
-                                            f"{type(exc).__name__}: {exc}", 1, type(exc).__name__)
+                    results[i] = _worker_failed(paths[i], exc)
                 done += 1
                 if on_done:
                     on_done(results[i], done, n)  # type: ignore[arg-type]
@@ -352,30 +336,39 @@ def summarize(results: Sequence[BatchResult], wall_s: float = 0.0) -> BatchSumma
                         sum(a.frames for a in ok), wall_s, code)
 
 
-def summary_lines(results: Sequence[BatchResult], wall_s: float = 0.0) -> list[str]:
-    """A plain-text summary: a line per video, then the totals."""
-    lines = []
-    for r in results:
-        if isinstance(r, Analysis):
-            warn = f"  ({len(r.warnings)} warning{'s' if len(r.warnings) != 1 else ''})" \
-                if r.warnings else ""
-            lines.append(f"{r.video}: {r.exercise} {r.total_reps} reps, "
-                         f"{sum(h.duration_s for h in r.holds):.1f} s held, {r.frames} frames{warn}")
-        else:
-            lines.append(f"{Path(r.video).name}: FAILED: {r.message}")
-    s = summarize(results, wall_s)
-    total = f"{s.ok}/{s.videos} videos analysed, {s.total_reps} reps, {s.frames} frames"
-    if wall_s > 0:
-        total += f" in {wall_s:.1f} s ({s.videos_per_s:.2f} videos/s, {s.frames_per_s:.1f} frames/s)"
-    lines.append(total)
-    return lines
-
-
 def write_combined_csv(results: Iterable[BatchResult], path: str | os.PathLike[str]) -> None:
     """One CSV with a row per rep of every analysed video (failed videos have no rows)."""
     from repcount.output import write_csv
 
     write_csv([r for r in results if isinstance(r, Analysis)], path)
+
+
+def batch_json_dict(results: Sequence[BatchResult], summary: BatchSummary) -> dict[str, Any]:
+    """The JSON document of a batch.
+
+    Each analysed video in the stable per-video schema of ``repcount analyze --json``, then the
+    failures and the totals.
+    """
+    from repcount.output import to_json_dict
+
+    return {
+        "videos": [to_json_dict(r) for r in results if isinstance(r, Analysis)],
+        "failed": [{"video": r.video, "error": r.message, "exit_code": r.exit_code}
+                   for r in results if isinstance(r, BatchError)],
+        "summary": {"videos": summary.videos, "ok": summary.ok, "failed": summary.failed,
+                    "total_reps": summary.total_reps, "frames": summary.frames,
+                    "wall_s": round(summary.wall_s, 3), "interrupted": summary.exit_code == 130},
+    }
+
+
+def write_batch_json(results: Sequence[BatchResult], summary: BatchSummary,
+                     path: str | os.PathLike[str]) -> None:
+    """Write :func:`batch_json_dict` (atomically)."""
+    import json
+
+    from repcount.io_utils import write_text_atomic
+
+    write_text_atomic(path, json.dumps(batch_json_dict(results, summary), indent=2) + "\n")
 
 
 def timed_analyze_many(*args: Any, **kwargs: Any) -> tuple[list[BatchResult], BatchSummary]:

@@ -21,11 +21,9 @@ import argparse
 import json
 import math
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -361,11 +359,6 @@ def _round(d: dict[str, Any]) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- running
-def _ignore_sigint() -> None:
-    # Workers leave Ctrl-C to the parent, which writes the partial results and stops them.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def run_bench(labels: Sequence[Label], model: ModelInfo, *, jobs: int = 1, use_cache: bool = True,
               labels_path: str = "", on_row: Callable[[ClipRow], None] | None = None) -> BenchReport:
     """Measure every clip; rows come back in label order.
@@ -401,35 +394,22 @@ def run_bench(labels: Sequence[Label], model: ModelInfo, *, jobs: int = 1, use_c
 
 def _run_pool(labels: Sequence[Label], model: ModelInfo, jobs: int, use_cache: bool,
               done: dict[int, ClipRow], on_row: Callable[[ClipRow], None] | None) -> None:
-    import multiprocessing as mp
+    from functools import partial
 
-    # spawn, not fork: MediaPipe/TFLite threads do not survive a fork of a threaded parent.
-    ex = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
-                             initializer=_ignore_sigint)
-    pending: dict[Future[ClipRow], Label] = {}
-    try:
-        pending = {ex.submit(measure_clip, lab, model, use_cache): lab for lab in labels}
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                lab = pending.pop(fut)
-                try:
-                    row = fut.result()
-                except Exception as exc:  # e.g. a worker killed by the OS
-                    row = ClipRow(lab.index, lab.file, lab.exercise, lab.view, lab.reps,
-                                  error=f"worker failed: {type(exc).__name__}: {exc}")
-                done[lab.index] = row
-                if on_row:
-                    on_row(row)
-    except KeyboardInterrupt:
-        for fut in pending:
-            fut.cancel()
-        # Workers ignore SIGINT; stop the busy ones now instead of waiting for their clip.
-        for proc in list(getattr(ex, "_processes", {}).values()):
-            proc.terminate()
-        ex.shutdown(wait=False, cancel_futures=True)
-        raise
-    ex.shutdown(wait=True)
+    from repcount.parallel import run_in_processes
+
+    def failed(i: int, exc: Exception) -> ClipRow:  # e.g. a worker killed by the OS
+        lab = labels[i]
+        return ClipRow(lab.index, lab.file, lab.exercise, lab.view, lab.reps,
+                       error=f"worker failed: {type(exc).__name__}: {exc}")
+
+    def finished(i: int, row: ClipRow) -> None:
+        done[labels[i].index] = row
+        if on_row:
+            on_row(row)
+
+    run_in_processes(partial(measure_clip, model=model, use_cache=use_cache), list(labels), jobs,
+                     finished, failed)
 
 
 # ----------------------------------------------------------------------------- output

@@ -24,7 +24,10 @@ Handler = Callable[[argparse.Namespace], int]
 def _console(stderr: bool = False):  # type: ignore[no-untyped-def]
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped output is not wrapped at rich's default of 80 columns (tables would fold names).
+    width = None if stream.isatty() else 160
+    return Console(stderr=stderr, highlight=False, width=width)
 
 
 @contextlib.contextmanager
@@ -70,17 +73,24 @@ def download_progress(total: int, label: str) -> Callable[[int], None]:
 
 # ----------------------------------------------------------------------------- analyze
 def cmd_analyze(args: argparse.Namespace) -> int:
-    """Count reps/holds in a video and write the requested outputs."""
-    from repcount.analysis import analyze_video
+    """Count reps/holds in a video (or a batch of them) and write the requested outputs."""
     from repcount.detectors import get_exercise
+
+    if args.exercise != "auto":
+        get_exercise(args.exercise)  # an unknown name fails before anything else
+    for out in (args.json, args.csv, args.annotate, args.plot):
+        if out:
+            check_writable(out)
+    single = (len(args.videos) == 1 and not Path(args.videos[0]).is_dir()
+              and args.executor == "process")
+    if not single:
+        return _analyze_batch(args)
+    from repcount.analysis import analyze_video
     from repcount.models import resolve
     from repcount.output import write_csv, write_json, write_plot
 
     exdef = None if args.exercise == "auto" else get_exercise(args.exercise)
-    for out in (args.json, args.csv, args.annotate, args.plot):
-        if out:
-            check_writable(out)
-    video = Path(args.video)
+    video = Path(args.videos[0])
     if not video.exists():
         raise InputError(f"{video}: no such file")
     model = resolve(args.model, progress=download_progress)
@@ -97,6 +107,74 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     if not args.quiet:
         print_summary(analysis, stats)
     return 130 if stats.interrupted else 0
+
+
+def _analyze_batch(args: argparse.Namespace) -> int:
+    """Several videos or folders: one task per video, one table, a combined CSV and JSON."""
+    from repcount.batch import timed_analyze_many, write_batch_json, write_combined_csv
+
+    if args.annotate or args.plot:
+        raise InputError("--annotate and --plot take a single video, not a batch")
+    if args.scheduler and args.executor != "dask":
+        raise InputError("--scheduler needs --executor dask")
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {args.jobs}")
+    show = not args.quiet and sys.stderr.isatty()
+
+    def progress(result: object, done: int, total: int) -> None:
+        if show:
+            name = Path(getattr(result, "video", "")).name
+            print(f"\r[{done}/{total}] {name}\033[K", end="", file=sys.stderr, flush=True)
+
+    results, summary = timed_analyze_many(
+        args.videos, args.exercise, args.model, jobs=args.jobs, executor=args.executor,
+        scheduler=args.scheduler, side=args.side, use_cache=not args.no_cache,
+        recursive=args.recursive, on_done=progress)
+    if show:
+        print("\r\033[K", end="", file=sys.stderr)
+    if args.json:
+        write_batch_json(results, summary, args.json)
+    if args.csv:
+        write_combined_csv(results, args.csv)
+    if not args.quiet:
+        print_batch_summary(results, summary)
+    if summary.exit_code == 130:
+        print(f"repcount: interrupted after {summary.ok} of {summary.videos} videos"
+              + (f"; partial results in {args.json}" if args.json else ""), file=sys.stderr)
+    elif summary.failed:
+        first = next(r for r in results if not hasattr(r, "total_reps"))
+        print(f"repcount: error: {summary.failed} of {summary.videos} videos could not be "
+              f"analysed (first: {getattr(first, 'message', '')})", file=sys.stderr)
+    return summary.exit_code
+
+
+def print_batch_summary(results: Sequence[object], summary: object) -> None:
+    """One table for a batch: a row per video, then the totals."""
+    from rich.table import Table
+
+    from repcount.batch import BatchSummary
+    from repcount.records import Analysis
+
+    assert isinstance(summary, BatchSummary)
+    table = Table(title=f"{summary.videos} videos")
+    for col, just in (("video", "left"), ("exercise", "left"), ("reps", "right"),
+                      ("left", "right"), ("right", "right"), ("both", "right"),
+                      ("hold s", "right"), ("frames", "right"), ("status", "left")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for r in results:
+        if isinstance(r, Analysis):
+            status = "; ".join(r.warnings) if r.warnings else "ok"
+            table.add_row(r.video, r.exercise, str(r.total_reps), str(r.reps_on("left")),
+                          str(r.reps_on("right")), str(r.reps_on("both")),
+                          f"{sum(h.duration_s for h in r.holds):.1f}", str(r.frames), status)
+        else:
+            table.add_row(Path(getattr(r, "video", "?")).name, "", "", "", "", "", "", "",
+                          f"[red]{getattr(r, 'message', 'failed')}[/red]")
+    con = _console()
+    con.print(table)
+    con.print(f"{summary.ok}/{summary.videos} videos analysed, {summary.total_reps} reps, "
+              f"{summary.frames} frames in {summary.wall_s:.1f} s "
+              f"({summary.videos_per_s:.2f} videos/s, {summary.frames_per_s:.1f} frames/s)")
 
 
 def print_summary(analysis: object, stats: object) -> None:
@@ -199,8 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--model", default=DEFAULT_MODEL, metavar="lite|full|heavy|PATH",
                         help=f"pose model (default {DEFAULT_MODEL})")
 
-    a = sub.add_parser("analyze", help="count reps and holds in a video")
-    a.add_argument("video", help="video file")
+    a = sub.add_parser("analyze", help="count reps and holds in a video (or many)")
+    a.add_argument("videos", nargs="+", metavar="VIDEO",
+                   help="video file(s) or folder(s) of videos; several run as a batch")
     a.add_argument("--exercise", "-e", required=True, metavar="NAME",
                    help="auto (recognise it) or one of: " + ", ".join(EXERCISES))
     a.add_argument("--side", choices=("left", "right"),
@@ -212,6 +291,15 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--plot", metavar="OUT.png", help="plot the angle signal with reps marked")
     a.add_argument("--no-cache", action="store_true", help="ignore cached landmark tracks")
     a.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    a.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                   help="batch: videos analysed in parallel (default 1)")
+    a.add_argument("--executor", choices=("process", "dask"), default="process",
+                   help="batch: worker processes here (default) or a dask cluster")
+    a.add_argument("--scheduler", metavar="ADDRESS",
+                   help="dask scheduler, e.g. tcp://host:8786 (default: a local cluster of --jobs "
+                        "workers)")
+    a.add_argument("--recursive", "-r", action="store_true",
+                   help="batch: also take videos from sub-folders")
     a.set_defaults(func=cmd_analyze)
 
     ps = sub.add_parser("pose", help="record a video's landmark track (.npz)")
