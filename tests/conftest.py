@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -55,3 +59,30 @@ def shared_tracks(request):
         else:
             os.environ["REPCOUNT_CACHE_DIR"] = old
     return labels, tracks
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def interrupt_cli(argv: list[str], cache_dir: Path, after_cpu_s: float) -> tuple[int, str]:
+    """Run ``python -m repcount ARGV``, send SIGINT once it has used ``after_cpu_s`` of CPU.
+
+    CPU time, not wall time, so a loaded machine does not fool the test. Returns the exit
+    status and stderr.
+    """
+    env = dict(os.environ, REPCOUNT_CACHE_DIR=str(cache_dir))
+    proc = subprocess.Popen([sys.executable, "-m", "repcount", *argv], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    deadline = time.monotonic() + 120
+    while cpu_seconds(proc.pid) < after_cpu_s and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert proc.poll() is None, "finished before the signal: use a longer clip"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    return proc.returncode, err

@@ -9,16 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import CLIPS, needs_clips
+from conftest import CLIPS, interrupt_cli, needs_clips
 from repcount.cli import main
 
 CLIP = CLIPS / "glute_bridge_darebee_a.mp4"
@@ -41,15 +37,6 @@ def assert_one_line_error(code: int, err: list[str], expected_code: int, *words:
     for w in words:
         assert w in line, line
     return line
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used (Linux /proc)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def analyze(capsys: pytest.CaptureFixture[str], video: Path | str, *extra: str
@@ -228,20 +215,10 @@ def test_sigint_writes_partial_json(tmp_path):
     """SIGINT during `repcount analyze --json`: exit 130 and a JSON of the frames done so far,
     with an 'interrupted' warning (the pose pass catches KeyboardInterrupt)."""
     out = tmp_path / "partial.json"
-    env = dict(os.environ, REPCOUNT_CACHE_DIR=str(tmp_path / "cache"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "repcount", "analyze", str(LONG_CLIP), "--exercise", "situp",
-         "--model", "lite", "--no-cache", "-q", "--json", str(out)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    # Imports and the model load take ~1.5 s of CPU, the clip ~15 s with lite: signal once the
-    # child has used 4 s (CPU time, not wall time, so a loaded machine does not fool the test).
-    deadline = time.monotonic() + 120
-    while cpu_seconds(proc.pid) < 4.0 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert proc.poll() is None, "finished before the signal: use a longer clip"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    # Imports and the model load take ~1.5 s of CPU, the clip ~15 s with lite.
+    code, err = interrupt_cli(["analyze", str(LONG_CLIP), "--exercise", "situp", "--model", "lite",
+                               "--no-cache", "-q", "--json", str(out)], tmp_path / "cache", 4.0)
+    assert code == 130, err
     assert "Traceback" not in err
     doc = json.loads(out.read_text())
     assert any("interrupted" in w for w in doc["warnings"]), doc["warnings"]

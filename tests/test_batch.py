@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import CLIPS, needs_clips
+from conftest import CLIPS, interrupt_cli, needs_clips
 from repcount.batch import (
     BatchError,
     analyze_many,
@@ -174,31 +174,15 @@ def test_cli_batch_option_errors(tmp_path, capsys, argv, words):
 @needs_clips
 def test_cli_batch_sigint_keeps_finished_videos(tmp_path):
     """Ctrl-C during a batch: the videos done so far are in the JSON and CSV, exit 130."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
-    from test_bad_input import cpu_seconds
-
     d = tmp_path / "vids"
     d.mkdir()
     shutil.copy(CLIPS / SMALL[0], d / "a_first.mp4")  # ~3 s with lite
     shutil.copy(CLIPS / "situp_gym_a.mp4", d / "b_long.mp4")  # ~15 s with lite
     out = tmp_path / "partial.json"
-    env = dict(os.environ, REPCOUNT_CACHE_DIR=str(tmp_path / "cache"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "repcount", "analyze", str(d), "-e", "auto", "--model", "lite",
-         "--no-cache", "-q", "--json", str(out), "--csv", str(tmp_path / "partial.csv")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    deadline = time.monotonic() + 120
-    while cpu_seconds(proc.pid) < 8.0 and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert proc.poll() is None, "finished before the signal"
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    code, err = interrupt_cli(["analyze", str(d), "-e", "auto", "--model", "lite", "--no-cache",
+                               "-q", "--json", str(out), "--csv", str(tmp_path / "partial.csv")],
+                              tmp_path / "cache", 11.0)
+    assert code == 130, err
     assert "Traceback" not in err and "interrupted" in err
     doc = json.loads(out.read_text())
     assert doc["summary"]["interrupted"] is True

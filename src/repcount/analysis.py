@@ -98,24 +98,49 @@ class RunStats:
         return self.frames / self.detect_s if self.detect_s > 0 else 0.0
 
 
-def build_analysis(video: str, exercise: str, model: str, fps: float,
-                   samples: list[PoseSample], result: TrackResult | None, stats: RunStats,
+@dataclass
+class Tally:
+    """What the JSON needs of a whole stream, without keeping the stream (live runs for hours).
+
+    Frames seen, frames with a person, and the last timestamp.
+    """
+
+    frames: int = 0
+    pose_frames: int = 0
+    t_end: float = 0.0
+
+    def add(self, sample: PoseSample) -> None:
+        """Count one sample."""
+        self.frames += 1
+        self.pose_frames += sample.pose is not None
+        self.t_end = sample.t
+
+    @classmethod
+    def of(cls, samples: Iterable[PoseSample]) -> Tally:
+        """The tally of a recorded stream."""
+        tally = cls()
+        for s in samples:
+            tally.add(s)
+        return tally
+
+
+def build_analysis(video: str, exercise: str, model: str, fps: float, tally: Tally,
+                   result: TrackResult | None, stats: RunStats,
                    extra_warnings: tuple[str, ...] = (), extra: dict[str, object] | None = None
                    ) -> Analysis:
-    """Assemble the :class:`Analysis` record from an offline result."""
+    """Assemble the :class:`Analysis` record from an offline (or live) result."""
     warnings = list(result.warnings) if result else []
     warnings.extend(extra_warnings)
     if stats.interrupted:
-        t_end = samples[-1].t if samples else 0.0
-        warnings.append(f"interrupted at {t_end:.1f} s: partial results")
+        warnings.append(f"interrupted at {tally.t_end:.1f} s: partial results")
     warnings.extend(stats.notes)
     return Analysis(
         video=video,
         exercise=exercise,
         model=model,
         fps=fps,
-        frames=len(samples),
-        pose_frames=sum(1 for s in samples if s.pose is not None),
+        frames=tally.frames,
+        pose_frames=tally.pose_frames,
         reps=tuple(result.reps) if result else (),
         holds=tuple(result.holds) if result else (),
         partials=tuple(result.partials) if result else (),
@@ -192,7 +217,8 @@ def analyze_video(
         render_annotated(path, samples, exdef, annotate, side=side, max_side=max_side)
     stats.wall_s = time.perf_counter() - t0
     exercise = exdef.name if exdef is not None else "unknown"
-    analysis = build_analysis(name, exercise, model.name, fps, samples, result, stats, warnings, extra)
+    analysis = build_analysis(name, exercise, model.name, fps, Tally.of(samples), result, stats,
+                              warnings, extra)
     return analysis, result, stats
 
 

@@ -18,13 +18,14 @@ import contextlib
 import sys
 import threading
 import time
+from collections import deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
 
-from repcount.analysis import RunStats, build_analysis, prefetch
+from repcount.analysis import RunStats, Tally, build_analysis, prefetch
 from repcount.audio import Audio
 from repcount.circuit import (
     DONE,
@@ -62,6 +63,8 @@ from repcount.sources import CameraSource, FrameSource, open_source
 Image = np.ndarray
 #: Seconds a form cue stays on screen.
 CUE_SHOW_S = 2.0
+#: Seconds of recent poses a live run keeps (to measure each rep's rest-end delay offline).
+RECENT_S = 300.0
 #: Landmark visibility below which a body part counts as not visible.
 MIN_VISIBLE = 0.5
 POSTURE_HINT = {
@@ -553,7 +556,10 @@ def run(args: argparse.Namespace) -> int:
     sink: VideoSink | None = None
     grabber: LatestFrameGrabber | None = None
     frames_gen: Generator[tuple[Frame, float], None, None] | None = None
-    samples: list[PoseSample] = []
+    # Only the last few minutes are kept (for the rest-end delay figure): memory stays flat
+    # however long the session runs.
+    recent: deque[PoseSample] = deque(maxlen=max(1, round(RECENT_S * max(source.fps, 1.0))))
+    tally = Tally()
     last_image: Image | None = None
     stats = LiveStats()
     interrupted = False
@@ -589,7 +595,8 @@ def run(args: argparse.Namespace) -> int:
                     pose = estimator.estimate(frame)
                     stats.pose_s += time.perf_counter() - tp
                     sample = PoseSample(frame.index, frame.t, pose)
-                    samples.append(sample)
+                    recent.append(sample)
+                    tally.add(sample)
                     events, notices = session.feed(sample)
                     st = session.state()
                     now = time.monotonic()
@@ -639,8 +646,8 @@ def run(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 interrupted = True
             stats.wall_s = time.monotonic() - t0
-            if samples:
-                _announce(session.finish(samples[-1].t), [], audio, quiet, log)
+            if tally.frames:
+                _announce(session.finish(tally.t_end), [], audio, quiet, log)
     finally:
         if frames_gen is not None:
             # Stop the decoding thread before the capture it reads from is released.
@@ -657,8 +664,8 @@ def run(args: argparse.Namespace) -> int:
         if window is not None:
             window.close()
         audio.close()
-    _rest_ends(session, samples, stats)
-    analysis = _analysis(source.name, session, model.name, source.fps, samples, stats, interrupted,
+    _rest_ends(session, list(recent), stats)
+    analysis = _analysis(source.name, session, model.name, source.fps, tally, stats, interrupted,
                          threaded)
     if args.json:
         from repcount.output import write_json
@@ -671,7 +678,7 @@ def run(args: argparse.Namespace) -> int:
             ok, png = cv2.imencode(".png", last_image)
             if ok:
                 tmp.write_bytes(png.tobytes())
-    if circuit is not None and samples:
+    if circuit is not None and tally.frames:
         append_history(circuit.summary(), source=source.name)
     if not quiet:
         _print_report(analysis, session, stats, interrupted or closed)
@@ -701,7 +708,10 @@ def _announce(notices: list[Notice], delays: list[DelayRecord], audio: Audio, qu
 
 
 def _rest_ends(session: Session, samples: list[PoseSample], stats: LiveStats) -> None:
-    """Match live reps to the offline analysis, whose end times see the signal's return to rest."""
+    """Match live reps to the offline analysis, whose end times see the signal's return to rest.
+
+    ``samples`` are the last :data:`RECENT_S` seconds; older reps keep no rest-end figure.
+    """
     if not stats.delays or not samples:
         return
     names = {d.rep.peak_s: d for d in stats.delays}
@@ -718,7 +728,7 @@ def _rest_ends(session: Session, samples: list[PoseSample], stats: LiveStats) ->
             names[best].rest_end_s = r.end_s
 
 
-def _analysis(name: str, session: Session, model: str, fps: float, samples: list[PoseSample],
+def _analysis(name: str, session: Session, model: str, fps: float, tally: Tally,
               stats: LiveStats, interrupted: bool, realtime: bool) -> Analysis:
     events = session.all_events()
     reps = [e for e in events if isinstance(e, Rep) and not e.partial]
@@ -726,17 +736,16 @@ def _analysis(name: str, session: Session, model: str, fps: float, samples: list
     holds = sorted((e for e in events if isinstance(e, Hold)), key=lambda h: h.start_s)
     cues = [e for e in events if isinstance(e, FormEvent)]
     warnings: list[str] = []
-    if not samples or all(s.pose is None for s in samples):
+    if tally.pose_frames == 0:
         warnings.append("nobody was found in the video")
-    t = np.array([s.t for s in samples], dtype=np.float64)
-    result = TrackResult(reps, partials, holds, cues, t, np.full(len(t), np.nan), {}, warnings)
-    run_stats = RunStats(frames=len(samples), wall_s=stats.wall_s, pose_s=stats.pose_s,
+    result = TrackResult(reps, partials, holds, cues, np.zeros(0), np.zeros(0), {}, warnings)
+    run_stats = RunStats(frames=tally.frames, wall_s=stats.wall_s, pose_s=stats.pose_s,
                          interrupted=interrupted)
     extra: dict[str, object] = {"live": {"realtime": realtime, **stats.to_dict()}}
     exercise = session.exdef.name if session.exdef else "circuit"
     if session.circuit is not None:
         extra["circuit"] = session.circuit.summary()
-    return build_analysis(name, exercise, model, fps, samples, result, run_stats, extra=extra)
+    return build_analysis(name, exercise, model, fps, tally, result, run_stats, extra=extra)
 
 
 def _print_report(analysis: Analysis, session: Session, stats: LiveStats, stopped: bool) -> None:
