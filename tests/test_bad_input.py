@@ -138,16 +138,16 @@ def test_unknown_exercise(capsys, tmp_path):
     assert_one_line_error(code, err, 2, "unknown exercise 'burpee'", "glute_bridge")
 
 
-def test_bad_plan_file(capsys, tmp_path):
-    from repcount.cli import build_parser
-
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
-    if "live" not in sub.choices:  # type: ignore[operator]
-        pytest.skip("repcount live --circuit does not exist yet")
-    plan = tmp_path / "plan.json"
-    plan.write_text("{not json")
+@pytest.mark.parametrize("text, words", [
+    ("name = [", "not valid TOML"),
+    ("[[exercise]]\nname = 'burpee'\nreps = 5\n", "unknown exercise 'burpee'"),
+])
+def test_bad_plan_file(capsys, tmp_path, text, words):
+    """Through the real CLI (the plan is read before the camera is opened)."""
+    plan = tmp_path / "plan.toml"
+    plan.write_text(text)
     code, err, _ = run(capsys, "live", "--circuit", str(plan), "--camera", "7")
-    assert code != 0 and len(err) == 1 and "Traceback" not in err[0]
+    assert_one_line_error(code, err, 2, "plan.toml", words)
 
 
 def test_camera_that_does_not_open(capsys, tmp_path):
