@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 from repcount.io_utils import user_cache_dir
+from repcount.pose.mediapipe_backend import NUM_POSES
 from repcount.pose.track import Track, file_sha256
 
 
@@ -18,8 +19,12 @@ def cache_dir() -> Path:
 
 
 def track_key(video_sha256: str, model_sha256: str) -> str:
-    """File name of the cached track for a (video, model) pair."""
-    return f"{video_sha256[:20]}-{model_sha256[:12]}.npz"
+    """File name of the cached track for a (video, model) pair.
+
+    The person-following setting is part of it: a track made while looking for another number
+    of people may have followed someone else.
+    """
+    return f"{video_sha256[:20]}-{model_sha256[:12]}-p{NUM_POSES}.npz"
 
 
 def cached_track_path(video: str | os.PathLike[str], model_sha256: str) -> Path:

@@ -39,60 +39,113 @@ def silenced_stderr() -> Iterator[None]:
         os.close(devnull)
 
 
+#: People the landmarker looks for by default: with two, a second person in view does not steal
+#: the track (see :class:`MediaPipePose`). Part of the landmark-track cache key.
+NUM_POSES = 2
+
+
 class MediaPipePose:
     """MediaPipe PoseLandmarker in VIDEO mode, one instance per stream.
 
+    With ``num_poses=1`` MediaPipe's own tracker follows whoever it detected first, which can
+    be a bystander. With more, that one-person landmarker still gives the poses (so a video
+    with one person gets exactly the same poses) while a second landmarker, looking for
+    ``num_poses`` people, checks the first :attr:`SETTLE_S` seconds and then every
+    :attr:`PROBE_EVERY`-th frame. Once it sees more than one person it alone gives the poses
+    for the rest of the stream: the largest person is followed during the first
+    :attr:`SETTLE_S` seconds of a track, then the person nearest the one followed before, so a
+    second person in view does not steal the track. A lone detection far from a person
+    followed less than :attr:`REACQUIRE_S` ago is someone else (the followed person was
+    missed): that frame has no pose.
+
     Args:
         model: the resolved model file.
-        num_poses: people to detect; with more than one, the person nearest the previously
-            followed one (or the largest, at first) is returned, so a second person in the
-            frame does not steal the track.
+        num_poses: people to look for (see above).
         min_confidence: detection/presence/tracking confidence thresholds.
 
     """
 
-    def __init__(self, model: ModelInfo, num_poses: int = 1, min_confidence: float = 0.5) -> None:
+    #: Seconds during which a new track still goes to the largest person (the detector may
+    #: find a smaller person alone in the first frames); the probe runs on every frame of them.
+    SETTLE_S = 0.5
+    #: After the settling time, the several-person landmarker looks every this many frames.
+    PROBE_EVERY = 12
+    #: Largest move (normalised image units) of the followed hips between two detections.
+    MAX_JUMP = 0.25
+    #: Seconds without the followed person after which anyone in view is followed instead.
+    REACQUIRE_S = 1.0
+
+    def __init__(self, model: ModelInfo, num_poses: int = NUM_POSES, min_confidence: float = 0.5
+                 ) -> None:
         self.model = model
         self.name = f"mediapipe-{model.name}"
         self.num_poses = num_poses
         self._last_ms = -1
         self._calls = 0
+        self._multi_calls = 0
+        self._first_t: float | None = None
+        #: True once the several-person landmarker has seen more than one person.
+        self.crowded = False
         self._prev_center: np.ndarray | None = None
+        self._track_start = 0.0
+        self._last_seen = -float("inf")
+        self._multi: Any = None
         try:
             with silenced_stderr():
                 from mediapipe.tasks.python import BaseOptions, vision
 
-                opts = vision.PoseLandmarkerOptions(
-                    base_options=BaseOptions(model_asset_path=str(model.path)),
-                    running_mode=vision.RunningMode.VIDEO,
-                    num_poses=num_poses,
-                    min_pose_detection_confidence=min_confidence,
-                    min_pose_presence_confidence=min_confidence,
-                    min_tracking_confidence=min_confidence,
-                )
-                self._landmarker: Any = vision.PoseLandmarker.create_from_options(opts)
+                def create(n: int) -> Any:
+                    opts = vision.PoseLandmarkerOptions(
+                        base_options=BaseOptions(model_asset_path=str(model.path)),
+                        running_mode=vision.RunningMode.VIDEO,
+                        num_poses=n,
+                        min_pose_detection_confidence=min_confidence,
+                        min_pose_presence_confidence=min_confidence,
+                        min_tracking_confidence=min_confidence,
+                    )
+                    return vision.PoseLandmarker.create_from_options(opts)
+
+                self._landmarker: Any = create(1)
+                if num_poses > 1:
+                    self._multi = create(num_poses)
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelError(f"{model.path}: MediaPipe could not load the model ({exc})") from None
         import mediapipe as mp
 
         self._mp = mp
 
+    @staticmethod
+    def _detect(landmarker: Any, image: Any, ts: int, calls: int) -> Any:
+        if calls < 2:
+            # The first inferences print LiteRT/calculator warnings straight to fd 2.
+            with silenced_stderr():
+                return landmarker.detect_for_video(image, ts)
+        return landmarker.detect_for_video(image, ts)
+
     def estimate(self, frame: Frame) -> Pose | None:
         """Run the landmarker on one frame (timestamps are forced strictly increasing)."""
         ts = max(round(frame.t * 1000.0), self._last_ms + 1)
         self._last_ms = ts
+        if self._first_t is None:
+            self._first_t = frame.t
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._calls < 2:
-            # The first inferences print LiteRT/calculator warnings straight to fd 2.
-            with silenced_stderr():
-                result = self._landmarker.detect_for_video(image, ts)
-        else:
-            result = self._landmarker.detect_for_video(image, ts)
+        probe = self._multi is not None and (
+            self.crowded or frame.t - self._first_t < self.SETTLE_S
+            or self._calls % self.PROBE_EVERY == 0)
+        result = None
+        if probe:
+            result = self._detect(self._multi, image, ts, self._multi_calls)
+            self._multi_calls += 1
+            self.crowded = self.crowded or len(result.pose_landmarks) > 1
+        if not self.crowded:
+            result = self._detect(self._landmarker, image, ts, self._calls)
         self._calls += 1
-        if not result.pose_landmarks:
+        if result is None or not result.pose_landmarks:
             return None
-        k = self._choose(result.pose_landmarks)
+        k = self._choose(result.pose_landmarks, frame.t)
+        if k is None:
+            return None
         img = np.array(
             [(p.x, p.y, p.z, p.visibility or 0.0, p.presence or 0.0) for p in result.pose_landmarks[k]],
             dtype=np.float64,
@@ -103,31 +156,36 @@ class MediaPipePose:
         w, h = frame.size
         return Pose(t=frame.t, image=img, world=world, width=w, height=h)
 
-    def _choose(self, people: list[Any]) -> int:
-        if len(people) == 1:
-            lms = people[0]
-            self._prev_center = np.array([lms[23].x + lms[24].x, lms[23].y + lms[24].y]) / 2
-            return 0
-        centers = []
-        sizes = []
-        for lms in people:
-            xs = np.array([p.x for p in lms])
-            ys = np.array([p.y for p in lms])
-            centers.append(np.array([(lms[23].x + lms[24].x) / 2, (lms[23].y + lms[24].y) / 2]))
-            sizes.append((xs.max() - xs.min()) * (ys.max() - ys.min()))
-        if self._prev_center is None:
+    def _choose(self, people: list[Any], t: float) -> int | None:
+        """Index of the person to follow among ``people`` at time ``t``, or None for nobody."""
+        centers = [np.array([(lms[23].x + lms[24].x) / 2, (lms[23].y + lms[24].y) / 2])
+                   for lms in people]
+        prev = self._prev_center
+        lost = prev is None or t - self._last_seen > self.REACQUIRE_S
+        k = 0
+        if self.crowded and (lost or t - self._track_start < self.SETTLE_S):
+            sizes = [(max(p.x for p in lms) - min(p.x for p in lms))
+                     * (max(p.y for p in lms) - min(p.y for p in lms)) for lms in people]
             k = int(np.argmax(sizes))
-        else:
-            k = int(np.argmin([np.linalg.norm(c - self._prev_center) for c in centers]))
+        elif self.crowded:
+            assert prev is not None
+            dist = [float(np.linalg.norm(c - prev)) for c in centers]
+            k = int(np.argmin(dist))
+            if dist[k] > self.MAX_JUMP:
+                return None  # only someone else is in view: the followed person was missed
+        if lost:
+            self._track_start = t
         self._prev_center = centers[k]
+        self._last_seen = t
         return k
 
     def close(self) -> None:
-        """Release the native graph."""
-        if self._landmarker is not None:
-            with silenced_stderr():
-                self._landmarker.close()
-            self._landmarker = None
+        """Release the native graphs."""
+        with silenced_stderr():
+            for lm in (self._landmarker, self._multi):
+                if lm is not None:
+                    lm.close()
+        self._landmarker = self._multi = None
 
     def __enter__(self) -> MediaPipePose:
         return self
