@@ -51,9 +51,18 @@ def test_missing_file(capsys, tmp_path):
     assert_one_line_error(code, err, 2, "no such file")
 
 
-def test_directory(capsys, tmp_path):
+def test_directory_without_videos(capsys, tmp_path):
+    """A folder is a batch of the videos in it; one without any is an error."""
+    (tmp_path / "notes.txt").write_text("x")
     code, err, _ = analyze(capsys, tmp_path)
-    assert_one_line_error(code, err, 2, "is a directory")
+    assert_one_line_error(code, err, 2, "no videos", str(tmp_path))
+
+
+def test_directory_named_like_a_video(capsys, tmp_path):
+    d = tmp_path / "clip.mp4"
+    d.mkdir()
+    code, err, _ = run(capsys, "pose", str(d), "-o", str(tmp_path / "t.npz"), "--model", "lite", "-q")
+    assert_one_line_error(code, err, 2, "no images")
 
 
 def test_unreadable_file(capsys, tmp_path):
