@@ -423,7 +423,7 @@ def test_one_person_gets_the_single_person_poses(base: tuple[list[np.ndarray], f
 
     frames, fps = base
     model = resolve("lite")
-    n = 3 * MediaPipePose.PROBE_EVERY + round(MediaPipePose.SETTLE_S * fps)
+    n = round((3 * MediaPipePose.PROBE_S + MediaPipePose.SETTLE_S) * fps) + 1
     poses = {}
     for num in (1, 2):
         with MediaPipePose(model, num_poses=num) as est:

@@ -50,8 +50,9 @@ class MediaPipePose:
     With ``num_poses=1`` MediaPipe's own tracker follows whoever it detected first, which can
     be a bystander. With more, that one-person landmarker still gives the poses (so a video
     with one person gets exactly the same poses) while a second landmarker, looking for
-    ``num_poses`` people, checks the first :attr:`SETTLE_S` seconds and then every
-    :attr:`PROBE_EVERY`-th frame. Once it sees more than one person it alone gives the poses
+    ``num_poses`` people, checks the first :attr:`SETTLE_S` seconds and then one frame every
+    :attr:`PROBE_S` seconds (so a person walking into view is seen within that time, at a
+    cost of a few per cent of the frame rate). Once it sees more than one person it alone gives the poses
     for the rest of the stream: the largest person is followed during the first
     :attr:`SETTLE_S` seconds of a track, then the person nearest the one followed before, so a
     second person in view does not steal the track. A lone detection far from a person
@@ -68,8 +69,8 @@ class MediaPipePose:
     #: Seconds during which a new track still goes to the largest person (the detector may
     #: find a smaller person alone in the first frames); the probe runs on every frame of them.
     SETTLE_S = 0.5
-    #: After the settling time, the several-person landmarker looks every this many frames.
-    PROBE_EVERY = 12
+    #: After the settling time, the several-person landmarker looks once every this many seconds.
+    PROBE_S = 1.0
     #: Largest move (normalised image units) of the followed hips between two detections.
     MAX_JUMP = 0.25
     #: Seconds without the followed person after which anyone in view is followed instead.
@@ -84,6 +85,7 @@ class MediaPipePose:
         self._calls = 0
         self._multi_calls = 0
         self._first_t: float | None = None
+        self._next_probe_t = -float("inf")
         #: True once the several-person landmarker has seen more than one person.
         self.crowded = False
         self._prev_center: np.ndarray | None = None
@@ -131,8 +133,9 @@ class MediaPipePose:
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         probe = self._multi is not None and (
-            self.crowded or frame.t - self._first_t < self.SETTLE_S
-            or self._calls % self.PROBE_EVERY == 0)
+            self.crowded or frame.t - self._first_t < self.SETTLE_S or frame.t >= self._next_probe_t)
+        if probe:
+            self._next_probe_t = frame.t + self.PROBE_S
         result = None
         if probe:
             result = self._detect(self._multi, image, ts, self._multi_calls)
