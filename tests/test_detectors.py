@@ -6,6 +6,8 @@ sides, and side and oblique views. Counts must be exact, sides right, holds with
 streaming detector must agree with the offline analysis, and ``auto`` must name the exercise.
 """
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -128,6 +130,20 @@ def test_occluded_far_leg_does_not_add_reps():
     # No extra reps from the jitter; it may make a lift look two-legged, never the other leg's.
     assert len(result.reps) == 6
     assert all(r.side in ("left", "both") for r in result.reps)
+    # Nor partial reps on the idle leg.
+    assert {p.side for p in result.partials} <= {r.side for r in result.reps}
+
+
+def test_idle_leg_wobble_is_not_a_partial_rep():
+    """The committed prone-lift sample (real MediaPipe landmarks of a rendered clip, right leg
+    lifting): the idle left leg's 6-8 degree wobbles are not reported as partial reps."""
+    from repcount.pose.track import Track
+
+    root = Path(__file__).resolve().parents[1]
+    track = Track.load(root / "benchmarks/tracks/sample_videos/synth_prone_leg_lift_right_side_s3001.npz")
+    result = analyze_samples(get_exercise("prone_leg_lift"), list(track.samples()))
+    assert [r.side for r in result.reps] == ["right"] * 6
+    assert all(p.side == "right" for p in result.partials)
 
 
 def test_too_fast_reps_get_a_form_cue():

@@ -640,10 +640,13 @@ def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
         partial_cands.extend(p for p in partials if all(
             abs(p.peak_s - r.peak_s) >= SAME_MOVEMENT_S for r in counted))
     attr.accepted = list(counted)
+    # On a per-leg exercise a partial rep is an incomplete movement of a working leg: the idle
+    # leg's wobbles (MediaPipe's far leg following the near one) are not reported.
+    working = {r.side for r in counted} if exdef.legs == "per_leg" and counted else None
     partials_out: list[Rep] = []
     for cand in sorted(partial_cands, key=lambda r: (r.peak_s, r.side)):
         rep, cues = attr.accept(cand)
-        if rep is not None:
+        if rep is not None and (working is None or rep.side in working):
             partials_out.append(rep)
             events.extend(cues)
     events.sort(key=lambda e: e.t)
