@@ -43,8 +43,12 @@ def shared_tracks(request):
     The session's repcount cache is a fresh temporary folder (conftest); tracks are keyed by
     the video's and the model's sha256, so keeping them in pytest's own cache cannot go stale.
     """
+    from functools import partial
+
     from repcount.bench import cached_track, load_labels
     from repcount.models import resolve
+    from repcount.parallel import run_in_processes
+    from repcount.pose import cache
 
     labels = load_labels(CLIPS / "labels.json")
     folder = request.config.cache.mkdir("repcount-tracks")
@@ -52,7 +56,14 @@ def shared_tracks(request):
     os.environ["REPCOUNT_CACHE_DIR"] = str(folder)
     try:
         model = resolve("full")
-        tracks = {lab.index: cached_track(lab, model) for lab in labels}
+        missing = [lab for lab in labels if cache.load_cached(lab.path, model.sha256) is None]
+        if missing:  # record them in two worker processes (2 cores): the suite's longest step
+            def failed(i: int, exc: Exception) -> None:
+                raise exc
+
+            run_in_processes(partial(cached_track, model=model), missing, 2,
+                             lambda i, track: None, failed)
+        tracks = {lab.index: cached_track(lab, model, record=False) for lab in labels}
     finally:
         if old is None:
             os.environ.pop("REPCOUNT_CACHE_DIR", None)
