@@ -232,3 +232,9 @@ def test_sigint_writes_partial_json(tmp_path):
     doc = json.loads(out.read_text())
     assert any("interrupted" in w for w in doc["warnings"]), doc["warnings"]
     assert 0 < doc["frames"] < 866
+
+
+def test_missing_camera_in_live_really_prints_one_line(capfd, tmp_path):
+    code = main(["live", "--camera", "7", "--exercise", "clamshell", "--no-window", "--quiet"])
+    err = capfd.readouterr().err.splitlines()
+    assert code == 2 and len(err) == 1 and "camera 7" in err[0], err

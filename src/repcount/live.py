@@ -519,10 +519,7 @@ def _open(args: argparse.Namespace) -> tuple[FrameSource, bool]:
         return source, bool(args.realtime)
     if args.realtime:
         raise InputError("--realtime applies to --source VIDEO (a camera is always real time)")
-    from repcount.pose.mediapipe_backend import silenced_stderr
-
-    with silenced_stderr():  # OpenCV's backends print several lines when a camera is missing
-        return CameraSource(args.camera if args.camera is not None else 0), True
+    return CameraSource(args.camera if args.camera is not None else 0), True
 
 
 def _say(out: list[str], quiet: bool, text: str) -> None:
