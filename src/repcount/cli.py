@@ -13,10 +13,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repcount import __version__
 from repcount.errors import InputError, RepcountError
 from repcount.io_utils import check_writable
+
+if TYPE_CHECKING:  # batch pulls in the analysis stack; the CLI imports it only when used
+    from repcount.batch import BatchResult, BatchSummary
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -111,7 +115,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 def _analyze_batch(args: argparse.Namespace) -> int:
     """Several videos or folders: one task per video, one table, a combined CSV and JSON."""
-    from repcount.batch import timed_analyze_many, write_batch_json, write_combined_csv
+    from repcount.batch import BatchError, timed_analyze_many, write_batch_json, write_combined_csv
 
     if args.annotate or args.plot:
         raise InputError("--annotate and --plot take a single video, not a batch")
@@ -142,20 +146,18 @@ def _analyze_batch(args: argparse.Namespace) -> int:
         print(f"repcount: interrupted after {summary.ok} of {summary.videos} videos"
               + (f"; partial results in {args.json}" if args.json else ""), file=sys.stderr)
     elif summary.failed:
-        first = next(r for r in results if not hasattr(r, "total_reps"))
+        first = next(r for r in results if isinstance(r, BatchError))
         print(f"repcount: error: {summary.failed} of {summary.videos} videos could not be "
-              f"analysed (first: {getattr(first, 'message', '')})", file=sys.stderr)
+              f"analysed (first: {first.message})", file=sys.stderr)
     return summary.exit_code
 
 
-def print_batch_summary(results: Sequence[object], summary: object) -> None:
+def print_batch_summary(results: Sequence[BatchResult], summary: BatchSummary) -> None:
     """One table for a batch: a row per video, then the totals."""
     from rich.table import Table
 
-    from repcount.batch import BatchSummary
     from repcount.records import Analysis
 
-    assert isinstance(summary, BatchSummary)
     table = Table(title=f"{summary.videos} videos")
     for col, just in (("video", "left"), ("exercise", "left"), ("reps", "right"),
                       ("left", "right"), ("right", "right"), ("both", "right"),
@@ -168,8 +170,7 @@ def print_batch_summary(results: Sequence[object], summary: object) -> None:
                           str(r.reps_on("right")), str(r.reps_on("both")),
                           f"{sum(h.duration_s for h in r.holds):.1f}", str(r.frames), status)
         else:
-            table.add_row(Path(getattr(r, "video", "?")).name, "", "", "", "", "", "", "",
-                          f"[red]{getattr(r, 'message', 'failed')}[/red]")
+            table.add_row(Path(r.video).name, "", "", "", "", "", "", "", f"[red]{r.message}[/red]")
     con = _console()
     con.print(table)
     con.print(f"{summary.ok}/{summary.videos} videos analysed, {summary.total_reps} reps, "

@@ -51,13 +51,12 @@ class MediaPipePose:
     be a bystander. With more, that one-person landmarker still gives the poses (so a video
     with one person gets exactly the same poses) while a second landmarker, looking for
     ``num_poses`` people, checks the first :attr:`SETTLE_S` seconds and then one frame every
-    :attr:`PROBE_S` seconds (so a person walking into view is seen within that time, at a
-    cost of a few per cent of the frame rate). Once it sees more than one person it alone gives the poses
-    for the rest of the stream: the largest person is followed during the first
-    :attr:`SETTLE_S` seconds of a track, then the person nearest the one followed before, so a
-    second person in view does not steal the track. A lone detection far from a person
-    followed less than :attr:`REACQUIRE_S` ago is someone else (the followed person was
-    missed): that frame has no pose.
+    :attr:`PROBE_S` seconds (a person walking into view is seen within that time). Once it sees
+    more than one person it alone gives the poses for the rest of the stream: the largest
+    person is followed during the first :attr:`SETTLE_S` seconds of a track, then the person
+    nearest the one followed before, so a second person in view does not steal the track. A
+    lone detection far from a person followed less than :attr:`REACQUIRE_S` ago is someone else
+    (the followed person was missed): that frame has no pose.
 
     Args:
         model: the resolved model file.
