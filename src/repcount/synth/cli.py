@@ -54,11 +54,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="clip length in seconds (reps are fitted; for the hold, the hold length follows)",
     )
     parser.add_argument(
-        "--hold", type=float, default=20.0, help="hold length for the bridge hold (default 20 s)"
+        "--hold", type=float, default=None,
+        help="hold length for the bridge hold (default 20 s; wide: random 8-22 s)"
     )
-    parser.add_argument("--width", type=int, default=640, help="frame width (default 640)")
-    parser.add_argument("--height", type=int, default=480, help="frame height (default 480)")
-    parser.add_argument("--fps", type=float, default=30.0, help="frame rate (default 30)")
+    parser.add_argument("--width", type=int, default=None, help="frame width (default 640; wide: random)")
+    parser.add_argument("--height", type=int, default=None, help="frame height (default 480; wide: random)")
+    parser.add_argument("--fps", type=float, default=None, help="frame rate (default 30; wide: random)")
+    parser.add_argument(
+        "--variety",
+        choices=("classic", "wide"),
+        default="classic",
+        help="classic: one steady set from a near-straight camera; wide: the randomised corpus "
+        "(any camera within 60 degrees of the straight view, elevation 0-30, framing, tempo "
+        "0.6-1.6x, range 50-120%%, up to 20 reps, leg switches, partial reps, pauses, fidgeting, "
+        "walking in and out)",
+    )
     parser.add_argument(
         "--noise",
         type=float,
@@ -143,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
                 height=args.height,
                 fps=args.fps,
                 noise_sigma=args.noise,
+                variety=args.variety,
             )
             stem = f"synth_{name}_{plan.side_label}_{plan.view}_s{seed}"
             res = render_clip(

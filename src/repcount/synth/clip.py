@@ -16,6 +16,7 @@ from repcount.errors import InputError, OutputError
 from repcount.synth.body import Body, Shape, build_body
 from repcount.synth.exercises import EXERCISE_CLASSES, Exercise, Frame
 from repcount.synth.kinematics import forward_kinematics, skin
+from repcount.synth.script import Poser, Script, build_script
 from repcount.synth.truth import ANGLE_NAMES, JOINT_NAMES, angles, joints_3d
 
 LICENCE = (
@@ -235,11 +236,20 @@ class ClipPlan:
     mat_color: tuple[float, float, float]
     colors_seed: int
     extra: dict[str, Any] = field(default_factory=dict)
+    script: Script | None = None
+    variety: str = "classic"
+    framing: dict[str, float] = field(default_factory=dict)
+    scenery: tuple[Any, ...] = ()
+    ambient: float = 0.28
 
     @property
     def side_label(self) -> str:
-        """Side as written in labels."""
-        return "both" if self.exercise == "ball_leg_curl" else SIDE_WORDS[self.side]
+        """Side as written in labels (``switch`` when the clip changes leg mid-way)."""
+        if self.exercise == "ball_leg_curl":
+            return "both"
+        if self.script is not None and len({s["side"] for s in self.script.sets}) > 1:
+            return "switch"
+        return SIDE_WORDS[self.side]
 
 
 def plan_clip(
@@ -251,10 +261,11 @@ def plan_clip(
     view: str = "random",
     duration_s: float | None = None,
     hold_s: float | None = None,
-    width: int = 640,
-    height: int = 480,
-    fps: float = 30.0,
+    width: int | None = None,
+    height: int | None = None,
+    fps: float | None = None,
     noise_sigma: float | None = None,
+    variety: str = "classic",
 ) -> ClipPlan:
     """Draw every random choice of a clip from ``seed``, honouring the overrides.
 
@@ -270,6 +281,8 @@ def plan_clip(
         height: frame height in pixels.
         fps: frame rate.
         noise_sigma: pixel noise standard deviation (default random 0-5 grey levels).
+        variety: ``classic`` (one steady set, near-straight cameras, 640x480 at 30 fps unless
+            given) or ``wide`` (the randomised corpus: see :func:`_plan_wide`).
 
     Raises:
         InputError: on an unknown exercise, side or view, or impossible numbers.
@@ -277,6 +290,14 @@ def plan_clip(
     """
     if exercise not in EXERCISE_CLASSES:
         raise InputError(f"unknown exercise {exercise!r}; choose from {', '.join(EXERCISE_CLASSES)}")
+    if variety not in ("classic", "wide"):
+        raise InputError(f"unknown variety {variety!r}; use classic or wide")
+    if variety == "wide":
+        return _plan_wide(exercise, seed, reps=reps, side=side, hold_s=hold_s, width=width,
+                          height=height, fps=fps, noise_sigma=noise_sigma)
+    width = 640 if width is None else width
+    height = 480 if height is None else height
+    fps = 30.0 if fps is None else fps
     if width < 32 or height < 32 or fps <= 0:
         raise InputError("--width/--height must be >= 32 and --fps > 0")
     if reps is not None and reps < 1:
@@ -348,6 +369,101 @@ def plan_clip(
     )
 
 
+#: (width, height) of wide-corpus clips: landscape webcams, a 16:9 phone and a portrait phone.
+WIDE_SIZES = ((640, 480), (640, 480), (640, 360), (480, 640))
+WIDE_FPS = (30.0, 30.0, 25.0, 24.0, 20.0)
+
+
+def _plan_wide(
+    exercise: str,
+    seed: int,
+    *,
+    reps: int | None,
+    side: str | None,
+    hold_s: float | None,
+    width: int | None,
+    height: int | None,
+    fps: float | None,
+    noise_sigma: float | None,
+) -> ClipPlan:
+    """The randomised corpus: every choice drawn over the whole range a real recording spans.
+
+    Camera azimuth anywhere within 60 degrees of the exercise's straight view (either side of the
+    body), elevation 0-30 degrees, distance and framing (the body filling 45-88 % of the frame,
+    off-centre), field of view, frame size and rate, body shape, clothing, walls and furniture,
+    lighting; the script (:func:`repcount.synth.script.build_script`) draws tempo 0.6-1.6x,
+    range of motion 50-120 %, up to 20 reps, a leg switch, partial reps, pauses, fidgeting and
+    walking in and out.
+    """
+    rng = np.random.default_rng(seed)
+    cls = EXERCISE_CLASSES[exercise]
+    side_map = {"left": "l", "right": "r", "l": "l", "r": "r"}
+    if side is None or side == "random":
+        s = "l" if rng.random() < 0.5 else "r"
+    elif side in side_map:
+        s = side_map[side]
+    else:
+        raise InputError(f"unknown side {side!r}; use left, right or random")
+    if exercise == "ball_leg_curl":
+        s = "l"
+    size = WIDE_SIZES[int(rng.integers(len(WIDE_SIZES)))]
+    width = size[0] if width is None else width
+    height = size[1] if height is None else height
+    drawn_fps = WIDE_FPS[int(rng.integers(len(WIDE_FPS)))]  # drawn even when overridden
+    fps = drawn_fps if fps is None else fps
+    if reps is not None and exercise == "single_leg_bridge_hold":
+        raise InputError("single_leg_bridge_hold is a hold: --reps does not apply")
+    style = {**cls.sample_style(rng), **cls.wide_style(rng)}
+    shape = Shape(
+        gender=float(rng.uniform(0.0, 1.0)),
+        muscle=float(rng.uniform(0.15, 0.9)),
+        weight=float(rng.uniform(0.15, 0.9)),
+        height=float(rng.uniform(0.1, 0.9)),
+    )
+    dirs = cls.view_dirs()
+    base = dirs[int(rng.integers(len(dirs)))]
+    offset = float(rng.uniform(-60.0, 60.0))
+    az = math.degrees(math.atan2(base[1], base[0])) + offset
+    el = float(rng.uniform(0.0, 30.0))
+    view_label = "oblique" if abs(offset) > 20.0 else cls.side_view_label
+    script = build_script(exercise, rng, fps, side=s, reps=reps, hold_s=hold_s, wide=True)
+    amp = np.nan_to_num(script.amplitude(), nan=0.0)
+    timeline = Timeline(a=amp, fps=fps, rep_times=script.rep_times, holds=script.holds)
+    noise = float(rng.uniform(0.0, 5.0))
+    floor = [(0.55, 0.42, 0.3), (0.5, 0.5, 0.5), (0.35, 0.3, 0.28), (0.7, 0.68, 0.62),
+             (0.2, 0.2, 0.22), (0.8, 0.78, 0.75)][int(rng.integers(6))]
+    framing = {
+        "margin": float(rng.uniform(0.45, 0.88)),
+        "yfov_deg": float(rng.uniform(40.0, 65.0)),
+        "shift_x": float(rng.uniform(-1.0, 1.0)),
+        "shift_y": float(rng.uniform(-1.0, 1.0)),
+        "wall_m": float(rng.uniform(1.2, 3.5)),
+        "side_wall": float(rng.random() < 0.4),
+        "walk_in_from": float(rng.choice([-1.0, 1.0])),
+        "walk_out_to": float(rng.choice([-1.0, 1.0])),
+    }
+    scenery = tuple(
+        (float(rng.uniform(-1.0, 1.0)), float(rng.uniform(0.0, 1.0)),
+         (float(rng.uniform(0.3, 1.2)), float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.4, 1.8))),
+         _rand_color(rng, (0.0, 0.7), (0.15, 0.9)), float(rng.uniform(0.0, 90.0)))
+        for _ in range(int(rng.integers(0, 4))))
+    return ClipPlan(
+        exercise=exercise, seed=seed, side=s, view=view_label, azimuth_deg=az, elevation_deg=el,
+        width=width, height=height, fps=fps, shape=shape, style=style, timeline=timeline,
+        noise_sigma=noise if noise_sigma is None else float(noise_sigma),
+        blur_sigma=float(rng.uniform(0.0, 1.5)),
+        light_azimuth_deg=float(rng.uniform(-70.0, 70.0)),
+        light_intensity=float(rng.uniform(1.6, 4.5)),
+        floor=tuple(np.clip(np.array(floor) * rng.uniform(0.8, 1.2), 0, 1)),
+        background=_rand_color(rng, (0.0, 0.5), (0.3, 0.95)),
+        mat=bool(rng.random() < (0.7 if exercise in LYING else 0.15)),
+        mat_color=_rand_color(rng, (0.3, 0.9), (0.15, 0.85)),
+        colors_seed=int(rng.integers(2**31)),
+        script=script, variety="wide", framing=framing, scenery=scenery,
+        ambient=float(rng.uniform(0.15, 0.45)),
+    )
+
+
 # -- rendering ---------------------------------------------------------------------------------
 @dataclass
 class ClipResult:
@@ -406,26 +522,46 @@ def render_clip(
     except OSError as exc:
         raise OutputError(f"cannot create {out_dir}: {exc}") from exc
     body = build_body(plan.shape)
-    ex = EXERCISE_CLASSES[plan.exercise](body, plan.side, plan.style)
-    a = plan.timeline.a
-    frames, j3 = pose_frames(body, ex, a)
-    # Frame the camera on a sparse vertex sample of a few key frames plus props.
     sample = np.arange(0, len(body.verts), 7)
+    poser: Poser | None = None
+    if plan.script is None:
+        ex = EXERCISE_CLASSES[plan.exercise](body, plan.side, plan.style)
+        a = plan.timeline.a
+        frames, j3 = pose_frames(body, ex, a)
+        keys = np.unique(np.concatenate([np.argsort(a)[:2], np.argsort(a)[-2:],
+                                         np.linspace(0, len(a) - 1, 6).astype(int)]))
+        key_frames = [frames[i] for i in keys]
+    else:
+        poser = Poser(body, plan.script, plan.style, np.random.default_rng(plan.colors_seed + 2))
+        times = plan.script.times()
+        amp = plan.script.amplitude()
+        moving = np.flatnonzero(np.isfinite(amp))
+        order = moving[np.argsort(amp[moving])]
+        keys = np.unique(np.concatenate([order[:2], order[-3:], moving[np.linspace(0, len(moving) - 1, 10)
+                                                                        .astype(int)]]))
+        key_frames = [poser.frame(float(times[i])) for i in keys]
+        a = np.nan_to_num(amp, nan=0.0)
+    # Frame the camera on a sparse vertex sample of a few key frames plus props.
     pts = []
-    for i in np.unique(
-        np.concatenate([np.argsort(a)[:2], np.argsort(a)[-2:], np.linspace(0, len(a) - 1, 6).astype(int)])
-    ):
-        rots, heads = forward_kinematics(body, frames[i].pose)
+    for fr in key_frames:
+        rots, heads = forward_kinematics(body, fr.pose)
         pts.append(skin(body, rots, heads, sample))
-        for p in frames[i].props:
+        for p in fr.props:
             c, s = np.array(p.center), np.array(p.size)
             half = s if p.kind == "sphere" else s / 2
             pts.append(np.array([c + half * (2 * np.array(k) - 1) for k in np.ndindex(2, 2, 2)]))
     allp = np.concatenate(pts)
     az = math.radians(plan.azimuth_deg)
+    fr_ = plan.framing
     camera = fit_camera(
-        allp, np.array([math.cos(az), math.sin(az), 0.0]), plan.elevation_deg, plan.width, plan.height
+        allp, np.array([math.cos(az), math.sin(az), 0.0]), plan.elevation_deg, plan.width, plan.height,
+        yfov_deg=fr_.get("yfov_deg", 45.0), margin=fr_.get("margin", 0.82),
     )
+    extras: tuple[Any, ...] = ()
+    if poser is not None:
+        camera, extras = _place_wide(camera, plan, allp, poser)
+        frames = [poser.frame(float(t)) for t in plan.script.times()]  # type: ignore[union-attr]
+        j3 = np.stack([joints_3d(body, *forward_kinematics(body, f.pose)) for f in frames])
     crng = np.random.default_rng(plan.colors_seed)
     colors, look_info = body_colors(body, crng)
     look = Look(
@@ -436,9 +572,11 @@ def render_clip(
         light_azimuth_deg=plan.light_azimuth_deg,
         light_intensity=plan.light_intensity,
         mat=plan.mat,
+        extras=extras,
+        ambient=plan.ambient,
     )
     # The mat covers the body's floor footprint at rest, with a margin.
-    rots, heads = forward_kinematics(body, frames[0].pose)
+    rots, heads = forward_kinematics(body, key_frames[0].pose)
     rest = skin(body, rots, heads, sample)
     lo, hi = rest[:, :2].min(axis=0), rest[:, :2].max(axis=0)
     size = np.maximum(hi - lo + 0.2, 0.6)
@@ -494,6 +632,8 @@ def render_clip(
             angles=ang.astype(np.float32),
             rep_times=np.array(tl.rep_times, dtype=np.float64).reshape(-1, 2),
             holds=np.array(tl.holds, dtype=np.float64).reshape(-1, 2),
+            partial_times=np.array(plan.script.partial_times if plan.script else [],
+                                   dtype=np.float64).reshape(-1, 2),
             intrinsics=camera.intrinsics(),
             camera_pose=camera.pose(),
             fps=plan.fps,
@@ -505,6 +645,42 @@ def render_clip(
     base = labels_dir if labels_dir is not None else out_dir
     label = make_label(plan, _relpath(video, base), _relpath(truth, base), look_info)
     return ClipResult(label, video, truth, render_fps, previews)
+
+
+def _place_wide(camera: Any, plan: ClipPlan, allp: np.ndarray, poser: Poser) -> tuple[Any, tuple[Any, ...]]:
+    """Shift the framing off-centre, set where walking starts and ends, and build the scenery."""
+    from repcount.synth.render import Camera
+
+    fr = plan.framing
+    m = camera.pose()
+    right, up = m[:3, 0], m[:3, 1]
+    dist = float(np.linalg.norm(camera.eye - camera.target))
+    half_h = dist * math.tan(math.radians(camera.yfov_deg) / 2.0)
+    half_w = half_h * camera.width / camera.height
+    room = 1.0 - fr.get("margin", 0.82)
+    delta = -(right * fr.get("shift_x", 0.0) * half_w + up * fr.get("shift_y", 0.0) * half_h) * room * 0.9
+    camera = Camera(camera.eye + delta, camera.target + delta, camera.yfov_deg, camera.width, camera.height)
+    flat_right = np.array([right[0], right[1], 0.0]) / max(math.hypot(right[0], right[1]), 1e-9)
+    toward = np.array([camera.eye[0] - camera.target[0], camera.eye[1] - camera.target[1], 0.0])
+    toward /= max(np.linalg.norm(toward), 1e-9)
+    spot = poser.spot
+    poser.set_walk(spot + fr.get("walk_in_from", 1.0) * flat_right * (half_w + 1.2),
+                   spot + fr.get("walk_out_to", 1.0) * flat_right * (half_w + 1.2))
+    # A wall behind the person (and sometimes one to the side), furniture in front of the wall.
+    depth = float(np.max((allp[:, :2] - spot[:2]) @ -toward[:2]))
+    back = depth + fr.get("wall_m", 2.0)
+    yaw = math.degrees(math.atan2(flat_right[1], flat_right[0]))
+    wall_col = tuple(float(c) for c in np.clip(np.array(plan.background) * 1.05, 0, 1))
+    extras: list[Any] = [((*tuple(spot[:2] - toward[:2] * back), 1.5), (14.0, 0.05, 3.0), wall_col, yaw)]
+    if fr.get("side_wall", 0.0) > 0.5:
+        c = spot[:2] + flat_right[:2] * (half_w + 2.0) * (1 if plan.seed % 2 else -1)
+        extras.append(((*tuple(c), 1.5), (0.05, 14.0, 3.0), wall_col, yaw))
+    for x, d, size, color, fyaw in plan.scenery:
+        behind = depth + 0.6 + d * max(back - depth - 1.2, 0.1)
+        c = spot[:2] - toward[:2] * behind + flat_right[:2] * x * 2.5
+        extras.append(((*tuple(c), size[2] / 2.0), size, color, yaw + fyaw))
+    return camera, tuple((tuple(float(v) for v in c), tuple(float(v) for v in sz), col, float(yw))
+                         for c, sz, col, yw in extras)
 
 
 def _relpath(path: Path, base: Path) -> str:
@@ -560,4 +736,19 @@ def make_label(plan: ClipPlan, file: str, truth: str, look: dict[str, Any]) -> d
         "(from the generator's timeline); per-frame 2D/3D joints and joint angles are in the "
         "ground-truth npz.",
         "rep_times": tl.rep_times,
+    } | (_wide_label(plan) if plan.script is not None else {})
+
+
+def _wide_label(plan: ClipPlan) -> dict[str, Any]:
+    """What the wide corpus adds: per-rep sides, partial reps, sets, the script and framing."""
+    sc = plan.script
+    assert sc is not None
+    return {
+        "rep_sides": sc.rep_sides,
+        "partial_times": sc.partial_times,
+        "hold_sides": sc.hold_sides,
+        "sets": sc.sets,
+        "script": sc.info,
+        "framing": {k: round(v, 3) for k, v in plan.framing.items()},
+        "size": [plan.width, plan.height],
     }

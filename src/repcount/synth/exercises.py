@@ -188,6 +188,11 @@ class Exercise:
         return {}
 
     @staticmethod
+    def wide_style(rng: np.random.Generator) -> dict[str, float]:
+        """Extra style variety of the wide corpus (merged over :meth:`sample_style`)."""
+        return {}
+
+    @staticmethod
     def view_dirs() -> list[np.ndarray]:
         """Horizontal unit vectors from the subject towards a straight-on camera."""
         return [np.array([1.0, 0.0, 0.0]), np.array([-1.0, 0.0, 0.0])]
@@ -227,6 +232,16 @@ class SingleLegDip(Exercise):
             "free_knee": float(rng.uniform(10.0, 30.0)),
         }
 
+    @staticmethod
+    def wide_style(rng: np.random.Generator) -> dict[str, float]:  # noqa: D102
+        # The free foot hangs straight down, or is held bent behind or in front.
+        return {
+            "depth": float(rng.uniform(50.0, 75.0)),
+            "free_knee": float(rng.uniform(5.0, 75.0)),
+            "free_forward": float(rng.uniform(-5.0, 35.0)),
+            "arm_flex": float(rng.uniform(0.0, 70.0)),
+        }
+
     def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:
         super().__init__(body, side, style)
         heel = body.heel[side]
@@ -252,7 +267,8 @@ class SingleLegDip(Exercise):
         pose.set(f"calf_{s}", rot_x(k))
         pose.set(f"foot_{s}", rot_x(-d))
         # Free leg hangs just in front of vertical beside the box, toes pointing down.
-        pose.set(f"thigh_{o}", rot_y(-_sgn(o) * -4.0) @ rot_x(-(pitch + 8.0 + 8.0 * a)))
+        fwd = self.style.get("free_forward", 8.0)
+        pose.set(f"thigh_{o}", rot_y(-_sgn(o) * -4.0) @ rot_x(-(pitch + fwd + 8.0 * a)))
         pose.set(f"calf_{o}", rot_x(self.style["free_knee"] + 10.0 * a))
         pose.set(f"foot_{o}", rot_x(35.0))
         flex = self.style["arm_flex"] * (0.5 + a)
@@ -300,6 +316,11 @@ class SingleLegBridge(_Supine):
             "free_tilt": float(rng.uniform(-10.0, 5.0)),
         }
 
+    @staticmethod
+    def wide_style(rng: np.random.Generator) -> dict[str, float]:  # noqa: D102
+        return {"free_tilt": float(rng.uniform(-25.0, 10.0)), "free_knee": float(rng.uniform(0.0, 30.0)),
+                "alpha_max": float(rng.uniform(30.0, 44.0))}
+
     def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:
         super().__init__(body, side, style)
         pose, _ = self._trunk(2.0, 38.0)
@@ -323,7 +344,7 @@ class SingleLegBridge(_Supine):
         thigh = body.heads[body.bone(f"calf_{o}")] - body.heads[body.bone(f"thigh_{o}")]
         free = _wrap(90.0 + self.style["free_tilt"] - _yz_angle(thigh) - pitch)
         pose.set(f"thigh_{o}", rot_x(free))
-        pose.set(f"calf_{o}", rot_x(4.0))
+        pose.set(f"calf_{o}", rot_x(self.style.get("free_knee", 4.0)))
         pose.set(f"foot_{o}", rot_x(-8.0))
         return Frame(pose)
 

@@ -125,6 +125,8 @@ class Look:
         light_azimuth_deg: key light direction offset from the camera.
         light_intensity: key light intensity.
         mat: True to lay an exercise mat under the body.
+        extras: scenery boxes (walls, furniture) as (centre, size, colour, yaw in degrees).
+        ambient: ambient light level.
 
     """
 
@@ -135,6 +137,9 @@ class Look:
     light_azimuth_deg: float
     light_intensity: float
     mat: bool
+    extras: tuple[tuple[tuple[float, float, float], tuple[float, float, float],
+                        tuple[float, float, float], float], ...] = ()
+    ambient: float = 0.28
 
 
 def _import_pyrender() -> Any:
@@ -172,7 +177,7 @@ class Renderer:
         self.camera = camera
         self.look = look
         self.faces = faces.astype(np.uint32)
-        self.scene = pr.Scene(bg_color=[*look.background, 1.0], ambient_light=[0.28, 0.28, 0.28])
+        self.scene = pr.Scene(bg_color=[*look.background, 1.0], ambient_light=[look.ambient] * 3)
         cam = pr.PerspectiveCamera(
             yfov=math.radians(camera.yfov_deg), aspectRatio=camera.width / camera.height
         )
@@ -187,6 +192,8 @@ class Renderer:
         if look.mat:
             cx, cy, sx, sy = mat_xy
             self._add_box((cx, cy, 0.002), (sx, sy, 0.004), look.mat_color)
+        for center, size, color, yaw in look.extras:
+            self._add_box(center, size, color, yaw)
         self.prop_nodes: list[Any] = []
         self.body_node: Any = None
         try:
@@ -199,10 +206,12 @@ class Renderer:
             baseColorFactor=[*color, 1.0], metallicFactor=0.0, roughnessFactor=0.85
         )
 
-    def _add_box(self, center: tuple, size: tuple, color: tuple) -> Any:
+    def _add_box(self, center: tuple, size: tuple, color: tuple, yaw_deg: float = 0.0) -> Any:
         import trimesh
 
         m = trimesh.creation.box(extents=size)
+        if yaw_deg:
+            m.apply_transform(_rotate_about_z(np.eye(4), math.radians(yaw_deg)))
         m.apply_translation(center)
         mesh = self.pr.Mesh.from_trimesh(m, material=self._material(color), smooth=False)
         return self.scene.add(mesh)
