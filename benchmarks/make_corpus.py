@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "benchmarks" / "corpus"
 BASE_SEED = 20000
@@ -38,6 +40,26 @@ def clip_specs(per_exercise: int) -> list[tuple[str, int]]:
 def split_of(seed: int) -> str:
     """The corpus half a seed belongs to."""
     return "tune" if seed % 2 == 0 else "test"
+
+
+def corpus_label(label: dict[str, Any], seed: int, stem: str) -> dict[str, Any]:
+    """A rendered clip's label with the corpus fields (split, track)."""
+    label = dict(label)
+    label["split"] = split_of(seed)
+    label["track"] = f"tracks/{stem}.npz"
+    return label
+
+
+def label_only(spec: tuple[str, int]) -> dict[str, Any]:
+    """The label of a clip whose track exists, rebuilt from its plan (rendering is deterministic)."""
+    from repcount.synth.body import build_body
+    from repcount.synth.clip import body_colors, make_label, plan_clip
+
+    exercise, seed = spec
+    plan = plan_clip(exercise, seed, variety="wide")
+    stem = f"{exercise}_{seed}"
+    _, look = body_colors(build_body(plan.shape), np.random.default_rng(plan.colors_seed))
+    return corpus_label(make_label(plan, f"{stem}.mp4", f"{stem}.npz", look), seed, stem)
 
 
 def make_one(spec: tuple[str, int], videos: str, model_name: str) -> dict[str, Any]:
@@ -60,10 +82,9 @@ def make_one(spec: tuple[str, int], videos: str, model_name: str) -> dict[str, A
         raise RuntimeError(f"{stem}: no track recorded")
     track.meta["label"] = stem
     track.save(CORPUS / "tracks" / f"{stem}.npz", compact=True)
-    label = dict(res.label)
-    label["split"] = split_of(seed)
-    label["track"] = f"tracks/{stem}.npz"
+    label = corpus_label(res.label, seed, stem)
     label["source"]["render_s"] = round(render_s, 1)
+    json.dumps(label)  # fail here, in the worker, rather than in the parent's bookkeeping
     return label
 
 
@@ -80,8 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     labels: dict[str, dict[str, Any]] = {}
     if labels_path.exists():
         labels = {e["track"]: e for e in json.loads(labels_path.read_text())}
-    todo = [s for s in clip_specs(args.per_exercise)
-            if not (CORPUS / "tracks" / f"{s[0]}_{s[1]}.npz").exists()]
+    specs = clip_specs(args.per_exercise)
+    todo = [s for s in specs if not (CORPUS / "tracks" / f"{s[0]}_{s[1]}.npz").exists()]
     print(f"{len(todo)} clips to make", flush=True)
 
     def save(label: dict[str, Any]) -> None:
@@ -93,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label['track']}: {label['exercise']} reps {label['reps']} side {label['side']} "
               f"{label['duration_s']:.0f} s ({len(labels)} in corpus)", flush=True)
 
+    for spec in specs:  # tracks made by a run stopped before it wrote their labels
+        if spec not in todo and f"tracks/{spec[0]}_{spec[1]}.npz" not in labels:
+            save(label_only(spec))
     if args.jobs <= 1:
         for spec in todo:
             save(make_one(spec, args.videos, args.model))

@@ -1,6 +1,6 @@
 """Every exercise on synthetic landmark sequences with known answers (no model, no video).
 
-Tracks come from ``repcount.simulate``: joint-angle trajectories of a stick figure with noise,
+Tracks come from ``simulate``: joint-angle trajectories of a stick figure with noise,
 dropouts, pauses, changing tempo, partial reps, a lead-in while getting into position, both
 sides, and side and oblique views. Counts must be exact, sides right, holds within 0.5 s, the
 streaming detector must agree with the offline analysis, and ``auto`` must name the exercise.
@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from repcount.detectors import EXERCISES, Detector, analyze_samples, get_exercise
-from repcount.detectors.auto import recognise
+from repcount.detectors.recognition import recognise
 from repcount.records import Hold, Pose, PoseSample, Rep
-from repcount.simulate import SimSpec, simulate
+from simulate import SimSpec, simulate
 
 REP_EXERCISES = [n for n in EXERCISES if n != "single_leg_bridge_hold"]
 VIEWS = ["side", "side_flipped", "oblique"]

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from repcount.detectors import EXERCISES, Detector, analyze_samples
 from repcount.records import NUM_LANDMARKS, Hold, Pose, PoseSample, Rep
-from repcount.simulate import EXERCISES as SIM_EXERCISES
-from repcount.simulate import SimSpec, simulate
+from simulate import EXERCISES as SIM_EXERCISES
+from simulate import SimSpec, simulate
 
 #: Frame operations that lose or degrade the pose but never invent a movement.
 BENIGN = ("keep", "keep", "keep", "none", "nan_all", "nan_leg", "freeze", "vis")

@@ -7,7 +7,7 @@ import pytest
 
 from repcount.pose.track import Track
 from repcount.records import LM
-from repcount.simulate import EXERCISES, SimSpec, SimTruth, simulate
+from simulate import EXERCISES, SimSpec, SimTruth, simulate
 
 SIDES = (
     ("left", 1.0, LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE),

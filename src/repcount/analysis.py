@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from repcount.detectors import EXERCISES, Detector, ExerciseDef, analyze_samples
-from repcount.detectors.auto import recognise
-from repcount.detectors.base import TrackResult
+from repcount.detectors.recognition import recognise
+from repcount.detectors import TrackResult
 from repcount.models import ModelInfo
 from repcount.overlay import OverlayContext, draw
 from repcount.pose import cache

@@ -1,18 +1,17 @@
-"""``repcount bench LABELS.json``: measure counting accuracy and speed over labelled clips.
+"""``repcount bench``: accuracy (and pose speed) on labelled clips, per set and per exercise.
 
-For every clip of a labels file (the format of ``../shared/clips/labels.json``) the clip is
-analysed with its labelled exercise and compared with the hand count: normalised absolute error
-``|pred - true| / true``, off-by-one (``|pred - true| <= 1``) and the hold-time error in seconds.
-Clips labelled ``other`` (or with an exercise repcount has no detector for) go through automatic
-recognition instead, which is right when it says "not recognised". Landmark tracks come from the
-cache, so a second run only re-runs the detectors.
+With no labels file it scores every labelled set it finds and did not tune on: the real clips
+(``../shared/clips``), the independent renderer's clips (``../shared/synthetic``), the sample
+videos and the test half of the randomised corpus (see :mod:`repcount.evaluation.datasets`);
+``--set`` picks sets (``corpus-tune`` is the half constants are tuned on). For every clip: the
+labelled exercise is counted and compared with the label (normalised error, off by one, side,
+hold time), ``--exercise auto`` is checked, and the plain-peaks baseline is counted beside it.
+``--model lite,full,heavy`` scores several models in one run and lists the clips whose counts
+differ between them. ``--compare PREV.json`` shows the change from a previous run.
 
 The bench measures; it does not judge: it exits 0 whatever the counts. A clip that cannot be
 analysed (missing, corrupt) is reported as a row with an error, the run goes on, and the exit
 status is then 2. Ctrl-C writes the JSON of the clips finished so far and exits 130.
-
-Run standalone with ``python -c "import sys; from repcount.bench import main; sys.exit(main(sys.argv[1:]))"``
-until the main CLI wires it in via :func:`configure` and :func:`run`.
 """
 
 from __future__ import annotations
@@ -23,470 +22,22 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from repcount.errors import InputError, RepcountError
+from repcount.evaluation.datasets import DEFAULT_SETS, SET_NAMES, dataset, sample_track
+from repcount.evaluation.labels import Label, load_labels
+from repcount.evaluation.metrics import ClipRow, evaluate_samples, summarise
 from repcount.models import ModelInfo
 from repcount.pose.track import Track
-from repcount.records import PoseSample
 
-#: Label exercise meaning "none of ours": auto recognition must say "not recognised".
-OTHER = "other"
+__all__ = ["ClipRow", "Label", "cached_track", "evaluate_tracks", "load_labels", "regressions", "run"]
 
 
-# ----------------------------------------------------------------------------- labels
-@dataclass(frozen=True)
-class Label:
-    """One labels.json entry, validated.
-
-    Attributes:
-        index: position in the labels file (results are reported in this order).
-        file: the ``file`` field as written.
-        path: the clip, resolved against the labels file's folder.
-        exercise: the labelled exercise (``other`` or a name without a detector are not ours).
-        reps: true full repetitions, None for a hold-only clip.
-        holds: true hold intervals ``(start_s, end_s)``.
-        side: labelled side.
-        view: camera view.
-
-    """
-
-    index: int
-    file: str
-    path: Path
-    exercise: str
-    reps: int | None
-    holds: tuple[tuple[float, float], ...] = ()
-    side: str = "unknown"
-    view: str = "unknown"
-
-    @property
-    def ours(self) -> bool:
-        """Whether repcount has a detector for the labelled exercise."""
-        from repcount.detectors import EXERCISES
-
-        return self.exercise in EXERCISES
-
-
-def _label(i: int, entry: object, base: Path, where: Path) -> Label:
-    if not isinstance(entry, dict):
-        raise InputError(f"{where}: entry {i} is not a JSON object")
-    file, exercise, reps = entry.get("file"), entry.get("exercise"), entry.get("reps")
-    if not isinstance(file, str) or not file:
-        raise InputError(f"{where}: entry {i} has no 'file'")
-    if not isinstance(exercise, str) or not exercise:
-        raise InputError(f"{where}: entry {i} ({file}) has no 'exercise'")
-    # bool is an int in Python; a label of `true` reps is a typo, not one rep.
-    if reps is not None and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 0):
-        raise InputError(f"{where}: entry {i} ({file}): 'reps' must be a non-negative integer or null")
-    holds_raw = entry.get("holds") or []
-    try:
-        holds = tuple((float(a), float(b)) for a, b in holds_raw)
-    except (TypeError, ValueError):
-        raise InputError(f"{where}: entry {i} ({file}): 'holds' must be a list of [start_s, end_s]") from None
-    return Label(i, file, base / file, exercise, reps, holds,
-                 str(entry.get("side", "unknown")), str(entry.get("view", "unknown")))
-
-
-def load_labels(path: str | os.PathLike[str]) -> list[Label]:
-    """Read and validate a labels file; clip paths are relative to its folder.
-
-    Raises:
-        InputError: when the file is missing, unreadable, not a JSON list or has a bad entry.
-
-    """
-    path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such labels file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read labels file ({exc})") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: labels file is not valid JSON ({exc})") from None
-    if not isinstance(doc, list):
-        raise InputError(f"{path}: labels file must be a JSON list of clips")
-    if not doc:
-        raise InputError(f"{path}: labels file lists no clips")
-    base = path.resolve().parent
-    return [_label(i, e, base, path) for i, e in enumerate(doc)]
-
-
-# ----------------------------------------------------------------------------- metrics
-def norm_abs_error(pred: int | None, true: int | None) -> float | None:
-    """Normalised absolute count error ``|pred - true| / true`` (None when undefined)."""
-    if pred is None or true is None or true <= 0:
-        return None
-    return abs(pred - true) / true
-
-
-def off_by_one(pred: int | None, true: int | None) -> bool | None:
-    """Whether the count is within one of the truth (None when there is no true count)."""
-    if pred is None or true is None:
-        return None
-    return abs(pred - true) <= 1
-
-
-def total_hold_s(holds: Iterable[tuple[float, float]]) -> float:
-    """Total seconds of a list of ``(start_s, end_s)`` intervals."""
-    return float(sum(max(0.0, b - a) for a, b in holds))
-
-
-def hold_error_s(pred_s: float | None, true_s: float | None) -> float | None:
-    """Absolute hold-time error in seconds (None when either side is missing)."""
-    if pred_s is None or true_s is None:
-        return None
-    return abs(pred_s - true_s)
-
-
-def _mean(xs: Iterable[float | None]) -> float | None:
-    vals = [float(x) for x in xs if x is not None]
-    return sum(vals) / len(vals) if vals else None
-
-
-# ----------------------------------------------------------------------------- one clip
-@dataclass
-class ClipRow:
-    """The measurement of one clip (one table row, one JSON object).
-
-    Count columns are None for hold-only labels and for exercises that are not ours; hold
-    columns are None for clips with neither labelled holds nor a hold detector.
-    """
-
-    index: int
-    file: str
-    exercise: str
-    view: str
-    true_reps: int | None
-    counted_reps: int | None = None
-    norm_error: float | None = None
-    obo: bool | None = None
-    true_hold_s: float | None = None
-    counted_hold_s: float | None = None
-    hold_error_s: float | None = None
-    auto: str | None = None
-    auto_ok: bool | None = None
-    pose_fps: float = 0.0
-    detect_fps: float = 0.0
-    cached: bool = False
-    frames: int = 0
-    wall_s: float = 0.0
-    warnings: list[str] = field(default_factory=list)
-    error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready dict (rounded floats)."""
-        d = asdict(self)
-        for k, v in d.items():
-            if isinstance(v, float):
-                d[k] = round(v, 4)
-        return d
-
-
-def score(label: Label, counted_reps: int | None, counted_hold_s: float, *, has_hold_detector: bool,
-          auto: str | None = None, auto_checked: bool = False) -> ClipRow:
-    """Compare a clip's counts with its label.
-
-    Args:
-        label: the label.
-        counted_reps: full reps counted (None when no count was made).
-        counted_hold_s: total hold time found.
-        has_hold_detector: whether the exercise that ran times holds.
-        auto: what automatic recognition said (None = not recognised).
-        auto_checked: whether recognition ran at all (``auto_ok`` stays None otherwise).
-
-    """
-    scored = label.ours and label.reps is not None
-    hold_scored = bool(label.holds) or label.reps is None or has_hold_detector
-    true_hold = total_hold_s(label.holds) if hold_scored else None
-    got_hold = counted_hold_s if hold_scored else None
-    expected_auto = label.exercise if label.ours else None
-    return ClipRow(
-        index=label.index, file=label.file, exercise=label.exercise, view=label.view,
-        true_reps=label.reps,
-        counted_reps=counted_reps if label.reps is not None else None,
-        norm_error=norm_abs_error(counted_reps, label.reps) if scored else None,
-        obo=off_by_one(counted_reps, label.reps) if scored else None,
-        true_hold_s=true_hold, counted_hold_s=got_hold,
-        hold_error_s=hold_error_s(got_hold, true_hold),
-        auto=auto if auto_checked else None,
-        auto_ok=(auto == expected_auto) if auto_checked else None,
-    )
-
-
-def evaluate_samples(label: Label, samples: Sequence[PoseSample], *, check_auto: bool = True) -> ClipRow:
-    """Score a clip from its landmark samples alone (no model, no video): the regression path.
-
-    The labelled exercise runs through :func:`repcount.detectors.analyze_samples`; a label that
-    is not ours runs through recognition and whatever it recognises.
-    """
-    from repcount.detectors import EXERCISES, analyze_samples
-    from repcount.detectors.auto import recognise
-
-    t0 = time.perf_counter()
-    auto: str | None = None
-    if check_auto or not label.ours:
-        auto, _ = recognise(samples)
-    exdef = EXERCISES[label.exercise] if label.ours else (EXERCISES[auto] if auto else None)
-    result = analyze_samples(exdef, samples) if exdef is not None else None
-    reps = len(result.reps) if result else 0
-    hold = sum(h.duration_s for h in result.holds) if result else 0.0
-    row = score(label, reps, hold, has_hold_detector=bool(exdef and exdef.hold), auto=auto,
-                auto_checked=check_auto or not label.ours)
-    row.frames = len(samples)
-    row.wall_s = time.perf_counter() - t0
-    row.warnings = list(result.warnings) if result else []
-    return row
-
-
-def measure_clip(label: Label, model: ModelInfo, use_cache: bool = True) -> ClipRow:
-    """Analyse one clip with the model (or its cached track) and score it.
-
-    Runs in a worker process with ``--jobs`` > 1 (the pose model is created there). Errors of
-    the clip become the row's ``error``; a Ctrl-C propagates.
-    """
-    from repcount.analysis import analyze_video
-    from repcount.detectors import EXERCISES
-    from repcount.detectors.auto import recognise
-    from repcount.pose import cache
-
-    t0 = time.perf_counter()
-    try:
-        if not label.path.is_file():
-            raise InputError(f"{label.path}: no such file")
-        exdef = EXERCISES[label.exercise] if label.ours else None
-        analysis, _, stats = analyze_video(label.path, exdef, model, use_cache=use_cache)
-        if stats.interrupted:  # the pose pass swallows Ctrl-C; a half clip is no measurement
-            raise KeyboardInterrupt
-        auto: str | None = None
-        checked = False
-        if exdef is None:
-            info = analysis.extra.get("auto")
-            auto = info.get("recognised") if isinstance(info, dict) else None
-            checked = True
-        elif use_cache:
-            # Recognition needs the poses, which analyze_video does not return: re-read the
-            # track it just cached (cheap). Without the cache this would mean a second pose pass.
-            track = cache.load_cached(label.path, model.sha256)
-            if track is not None:
-                auto, _ = recognise(list(track.samples()))
-                checked = True
-        rec = EXERCISES.get(analysis.exercise)
-        row = score(label, analysis.total_reps, sum(h.duration_s for h in analysis.holds),
-                    has_hold_detector=bool(rec and rec.hold), auto=auto, auto_checked=checked)
-        row.pose_fps, row.detect_fps = stats.pose_fps, stats.detect_fps
-        row.cached, row.frames = stats.cached, stats.frames
-        row.warnings = list(analysis.warnings)
-    except RepcountError as exc:
-        row = ClipRow(label.index, label.file, label.exercise, label.view, label.reps, error=str(exc))
-    except KeyboardInterrupt:
-        raise
-    except Exception as exc:  # one broken clip must not lose the whole bench
-        row = ClipRow(label.index, label.file, label.exercise, label.view, label.reps,
-                      error=f"{type(exc).__name__}: {exc}")
-    row.wall_s = time.perf_counter() - t0
-    return row
-
-
-# ----------------------------------------------------------------------------- summary
-def summarise(rows: Sequence[ClipRow]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Per-exercise and overall figures.
-
-    MAE and OBO are means over the clips with a true count (OBO as a fraction); the hold error
-    over clips scored on holds; ``auto_ok`` over clips where recognition ran. Clips with an
-    error are only counted in ``errors``.
-    """
-
-    def block(rs: Sequence[ClipRow]) -> dict[str, Any]:
-        ok = [r for r in rs if r.error is None]
-        counted = [r for r in ok if r.norm_error is not None]
-        autos = [r for r in ok if r.auto_ok is not None]
-        holds = [r for r in ok if r.hold_error_s is not None]
-        return {
-            "n": len(rs),
-            "n_counted": len(counted),
-            "mae": _mean(r.norm_error for r in counted),
-            "obo": _mean(float(bool(r.obo)) for r in counted),
-            "n_holds": len(holds),
-            "mean_hold_error_s": _mean(r.hold_error_s for r in holds),
-            "auto_n": len(autos),
-            "auto_ok": sum(1 for r in autos if r.auto_ok),
-            "errors": len(rs) - len(ok),
-        }
-
-    order: list[str] = []
-    for r in rows:
-        if r.exercise not in order:
-            order.append(r.exercise)
-    per = [{"exercise": ex, **block([r for r in rows if r.exercise == ex])} for ex in order]
-    return per, block(rows)
-
-
-@dataclass
-class BenchReport:
-    """A bench run: rows in label order plus how it was run."""
-
-    labels: str
-    model: str
-    model_sha256: str
-    jobs: int
-    use_cache: bool
-    rows: list[ClipRow]
-    wall_s: float = 0.0
-    interrupted: bool = False
-    n_labels: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``--json`` document."""
-        per, overall = summarise(self.rows)
-        overall = {**overall, "wall_s": round(self.wall_s, 3),
-                   "cached_clips": sum(1 for r in self.rows if r.cached)}
-        return {
-            "labels": self.labels, "model": self.model, "model_sha256": self.model_sha256,
-            "jobs": self.jobs, "use_cache": self.use_cache, "interrupted": self.interrupted,
-            "n_labels": self.n_labels,
-            "clips": [r.to_json() for r in self.rows],
-            "exercises": [_round(d) for d in per],
-            "overall": _round(overall),
-        }
-
-
-def _round(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: round(v, 4) if isinstance(v, float) else v for k, v in d.items()}
-
-
-# ----------------------------------------------------------------------------- running
-def run_bench(labels: Sequence[Label], model: ModelInfo, *, jobs: int = 1, use_cache: bool = True,
-              labels_path: str = "", on_row: Callable[[ClipRow], None] | None = None) -> BenchReport:
-    """Measure every clip; rows come back in label order.
-
-    A Ctrl-C stops the run and returns the rows finished so far with ``interrupted`` set.
-
-    Args:
-        labels: the clips.
-        model: the resolved pose model (each worker creates its own estimator from it).
-        jobs: worker processes; 1 runs in this process.
-        use_cache: read and store landmark tracks in the cache.
-        labels_path: recorded in the report.
-        on_row: called as each clip finishes (in completion order), e.g. for progress.
-
-    """
-    report = BenchReport(labels_path, model.name, model.sha256, jobs, use_cache, [], n_labels=len(labels))
-    done: dict[int, ClipRow] = {}
-    t0 = time.perf_counter()
-    try:
-        if jobs <= 1:
-            for lab in labels:
-                done[lab.index] = row = measure_clip(lab, model, use_cache)
-                if on_row:
-                    on_row(row)
-        else:
-            _run_pool(labels, model, jobs, use_cache, done, on_row)
-    except KeyboardInterrupt:
-        report.interrupted = True
-    report.wall_s = time.perf_counter() - t0
-    report.rows = [done[k] for k in sorted(done)]
-    return report
-
-
-def _run_pool(labels: Sequence[Label], model: ModelInfo, jobs: int, use_cache: bool,
-              done: dict[int, ClipRow], on_row: Callable[[ClipRow], None] | None) -> None:
-    from functools import partial
-
-    from repcount.parallel import run_in_processes
-
-    def failed(i: int, exc: Exception) -> ClipRow:  # e.g. a worker killed by the OS
-        lab = labels[i]
-        return ClipRow(lab.index, lab.file, lab.exercise, lab.view, lab.reps,
-                       error=f"worker failed: {type(exc).__name__}: {exc}")
-
-    def finished(i: int, row: ClipRow) -> None:
-        done[labels[i].index] = row
-        if on_row:
-            on_row(row)
-
-    run_in_processes(partial(measure_clip, model=model, use_cache=use_cache), list(labels), jobs,
-                     finished, failed)
-
-
-# ----------------------------------------------------------------------------- output
-def _f(x: float | None, fmt: str = "{:.2f}") -> str:
-    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
-
-
-def _yn(x: bool | None) -> str:
-    return "" if x is None else ("yes" if x else "no")
-
-
-def print_report(report: BenchReport, console: Any = None) -> None:
-    """Print the per-clip and per-exercise tables and the overall line (rich)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    con = console or Console(highlight=False)
-    if console is None and not con.is_terminal:
-        con = Console(highlight=False, width=200)  # a pipe or file: do not squeeze the table
-    t = Table(title=f"bench {report.labels} (model {report.model})")
-    for col, just in (("file", "left"), ("exercise", "left"), ("view", "left"), ("true reps", "right"),
-                      ("counted", "right"), ("norm. err", "right"), ("OBO", "center"),
-                      ("true hold s", "right"), ("hold s", "right"), ("hold err s", "right"),
-                      ("auto ok", "center"), ("pose fps", "right"), ("det. fps", "right"),
-                      ("cached", "center")):
-        t.add_column(col, justify=just)  # type: ignore[arg-type]
-    for r in report.rows:
-        if r.error:
-            t.add_row(r.file, r.exercise, r.view, _f(r.true_reps, "{}"), f"[red]error: {r.error}[/red]",
-                      *[""] * 9)
-            continue
-        # A wrong recognition shows what was recognised instead.
-        auto = _yn(r.auto_ok) + (f" ({r.auto or 'none'})" if r.auto_ok is False else "")
-        t.add_row(r.file, r.exercise, r.view, _f(r.true_reps, "{}"), _f(r.counted_reps, "{}"),
-                  _f(r.norm_error), _yn(r.obo), _f(r.true_hold_s, "{:.1f}"), _f(r.counted_hold_s, "{:.1f}"),
-                  _f(r.hold_error_s, "{:.1f}"), auto,
-                  _f(r.pose_fps, "{:.1f}") if r.pose_fps else "", _f(r.detect_fps, "{:.0f}"),
-                  _yn(r.cached))
-    con.print(t)
-    per, overall = summarise(report.rows)
-    s = Table(title="per exercise")
-    for col in ("exercise", "clips", "counted", "MAE", "OBO", "hold clips", "mean hold err s", "auto ok"):
-        s.add_column(col, justify="left" if col == "exercise" else "right")
-    for d in per:
-        s.add_row(d["exercise"], str(d["n"]), str(d["n_counted"]), _f(d["mae"], "{:.3f}"),
-                  _f(d["obo"], "{:.2f}"), str(d["n_holds"] or ""), _f(d["mean_hold_error_s"], "{:.1f}"),
-                  f"{d['auto_ok']}/{d['auto_n']}" if d["auto_n"] else "")
-    con.print(s)
-    line = (f"overall: {overall['n_counted']} counted clips, MAE {_f(overall['mae'], '{:.3f}') or '-'}, "
-            f"OBO {_f(overall['obo'], '{:.2f}') or '-'}")
-    if overall["n_holds"]:
-        line += f", mean hold error {_f(overall['mean_hold_error_s'], '{:.1f}')} s"
-    if overall["auto_n"]:
-        line += f", auto recognition {overall['auto_ok']}/{overall['auto_n']}"
-    cached = sum(1 for r in report.rows if r.cached)
-    line += (f"; {len(report.rows)} of {report.n_labels} clips in {report.wall_s:.1f} s wall "
-             f"({report.jobs} job{'s' if report.jobs != 1 else ''}, {cached} from cached landmarks)")
-    con.print(line)
-    if overall["errors"]:
-        con.print(f"[red]{overall['errors']} clip(s) could not be analysed[/red]")
-    if report.interrupted:
-        con.print("[yellow]interrupted: partial results[/yellow]")
-
-
-def write_report_json(report: BenchReport, path: str | os.PathLike[str]) -> None:
-    """Write the report's JSON atomically."""
-    from repcount.io_utils import write_text_atomic
-
-    write_text_atomic(path, json.dumps(report.to_json(), indent=1) + "\n")
-
-
-# ----------------------------------------------------------------------------- baseline
-def track_file(tracks_dir: str | os.PathLike[str], label: Label) -> Path:
-    """Where the committed landmark track of a clip lives: ``tracks_dir/<clip stem>.npz``."""
-    return Path(tracks_dir) / f"{Path(label.file).stem}.npz"
-
-
+# ----------------------------------------------------------------------------- tracks
 def cached_track(label: Label, model: ModelInfo, *, record: bool = True) -> Track | None:
     """The clip's landmark track from the repcount cache, recorded (and cached) when missing.
 
@@ -503,13 +54,267 @@ def cached_track(label: Label, model: ModelInfo, *, record: bool = True) -> Trac
     return track
 
 
+def track_of(label: Label, model: ModelInfo, use_cache: bool, set_name: str = "") -> tuple[Track, bool]:
+    """The landmark track a clip is scored on, and whether it came without running the model.
+
+    A corpus clip's committed track (full model); a sample video's committed track when the
+    model is the one it was made with; otherwise the model's track of the video (cached).
+
+    Raises:
+        InputError: when the clip (or its track) is missing.
+
+    """
+    if label.track is not None:
+        if model.name != "full":
+            raise InputError(f"{label.file}: only a full-model track is committed for corpus clips")
+        return Track.load(label.track), True
+    committed = sample_track(label)
+    if set_name == "samples" and model.name == "full" and committed.is_file():
+        return Track.load(committed), True
+    if not label.path.is_file():
+        raise InputError(f"{label.path}: no such file")
+    if not use_cache:
+        from repcount.analysis import analyze_video
+        from repcount.pose import cache
+
+        analyze_video(label.path, None, model, use_cache=False)
+        track = cache.load_cached(label.path, model.sha256)
+        if track is None:
+            raise InputError(f"{label.file}: no track recorded")
+        return track, False
+    from repcount.pose import cache
+
+    was_cached = cache.load_cached(label.path, model.sha256) is not None
+    track = cached_track(label, model)
+    if track is None:
+        raise InputError(f"{label.file}: no track recorded")
+    return track, was_cached
+
+
+@dataclass(frozen=True)
+class Job:
+    """One clip to score: its set, label and model."""
+
+    set_name: str
+    label: Label
+    model: ModelInfo
+
+
+def measure_clip(job: Job, use_cache: bool = True) -> ClipRow:
+    """Score one clip (in a worker process with ``--jobs`` > 1); errors become the row's ``error``."""
+    t0 = time.perf_counter()
+    lab = job.label
+    try:
+        track, cached = track_of(lab, job.model, use_cache, job.set_name)
+        row = evaluate_samples(lab, list(track.samples()))
+        row.cached = cached
+        row.pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
+    except RepcountError as exc:
+        row = ClipRow(lab.index, lab.file, lab.exercise, lab.view, lab.reps, error=str(exc))
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # one broken clip must not lose the whole bench
+        row = ClipRow(lab.index, lab.file, lab.exercise, lab.view, lab.reps,
+                      error=f"{type(exc).__name__}: {exc}")
+    row.dataset = job.set_name
+    row.split = lab.split
+    row.wall_s = time.perf_counter() - t0
+    return row
+
+
 def evaluate_tracks(labels: Sequence[Label], tracks: dict[int, Track]) -> list[ClipRow]:
     """Score every label whose track (keyed by label index) is given, in label order."""
     return [evaluate_samples(lab, list(tracks[lab.index].samples())) for lab in labels if lab.index in tracks]
 
 
+# ----------------------------------------------------------------------------- a run
+@dataclass
+class BenchRun:
+    """One (set, model) pair's rows."""
+
+    set_name: str
+    model: str
+    rows: list[ClipRow] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """Per clip, per exercise and overall figures."""
+        per, overall = summarise(self.rows)
+        return {"set": self.set_name, "model": self.model, "clips": [r.to_json() for r in self.rows],
+                "exercises": [_round(d) for d in per], "overall": _round(overall)}
+
+
+@dataclass
+class BenchReport:
+    """A whole bench: its runs, the model agreement, and how it ran."""
+
+    runs: list[BenchRun]
+    jobs: int
+    use_cache: bool
+    wall_s: float = 0.0
+    interrupted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``--json`` document."""
+        return {"jobs": self.jobs, "use_cache": self.use_cache, "interrupted": self.interrupted,
+                "wall_s": round(self.wall_s, 3), "runs": [r.to_json() for r in self.runs],
+                "agreement": model_agreement(self.runs)}
+
+
+def _round(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: round(v, 4) if isinstance(v, float) else v for k, v in d.items()}
+
+
+def model_agreement(runs: Sequence[BenchRun]) -> list[dict[str, Any]]:
+    """Clips whose counts, sides or hold times differ between the models of a run."""
+    by_clip: dict[tuple[str, str], dict[str, ClipRow]] = {}
+    for run in runs:
+        for r in run.rows:
+            if r.error is None:
+                by_clip.setdefault((run.set_name, r.file), {})[run.model] = r
+    out = []
+    for (set_name, file), rows in by_clip.items():
+        if len(rows) < 2:
+            continue
+        counts = {m: r.counted_reps for m, r in rows.items()}
+        sides = {m: r.per_side for m, r in rows.items()}
+        holds = {m: round(r.counted_hold_s, 1) if r.counted_hold_s is not None else None for m, r in rows.items()}
+        if len(set(counts.values())) > 1 or len({json.dumps(s, sort_keys=True) for s in sides.values()}) > 1 \
+                or any(abs((a or 0) - (b or 0)) > 0.5 for a in holds.values() for b in holds.values()):
+            true = next(iter(rows.values())).true_reps
+            out.append({"set": set_name, "file": file, "true_reps": true, "counts": counts, "sides": sides,
+                        "holds_s": holds, "rejected": {m: r.rejected for m, r in rows.items()}})
+    return out
+
+
+def run_bench(jobs_list: Sequence[Job], *, jobs: int = 1, use_cache: bool = True,
+              on_row: Callable[[ClipRow], None] | None = None) -> BenchReport:
+    """Score every job; runs come back per (set, model) in the jobs' order, rows in label order.
+
+    A Ctrl-C stops the run and returns the rows finished so far with ``interrupted`` set.
+    """
+    report = BenchReport([], jobs, use_cache)
+    done: dict[int, ClipRow] = {}
+    t0 = time.perf_counter()
+    try:
+        if jobs <= 1:
+            for i, job in enumerate(jobs_list):
+                done[i] = row = measure_clip(job, use_cache)
+                if on_row:
+                    on_row(row)
+        else:
+            from functools import partial
+
+            from repcount.parallel import run_in_processes
+
+            def failed(i: int, exc: Exception) -> ClipRow:  # e.g. a worker killed by the OS
+                lab = jobs_list[i].label
+                return ClipRow(lab.index, lab.file, lab.exercise, lab.view, lab.reps, dataset=jobs_list[i].set_name,
+                               error=f"worker failed: {type(exc).__name__}: {exc}")
+
+            def finished(i: int, row: ClipRow) -> None:
+                done[i] = row
+                if on_row:
+                    on_row(row)
+
+            run_in_processes(partial(measure_clip, use_cache=use_cache), list(jobs_list), jobs, finished, failed)
+    except KeyboardInterrupt:
+        report.interrupted = True
+    report.wall_s = time.perf_counter() - t0
+    runs: dict[tuple[str, str], BenchRun] = {}
+    for i, job in enumerate(jobs_list):
+        run = runs.setdefault((job.set_name, job.model.name), BenchRun(job.set_name, job.model.name))
+        if i in done:
+            run.rows.append(done[i])
+    report.runs = list(runs.values())
+    return report
+
+
+# ----------------------------------------------------------------------------- output
+def _f(x: float | None, fmt: str = "{:.2f}") -> str:
+    return "" if x is None or (isinstance(x, float) and math.isnan(x)) else fmt.format(x)
+
+
+def _short(name: str, n: int = 28) -> str:
+    return name if len(name) <= n else name[: n - 1] + "…"
+
+
+def print_report(report: BenchReport, console: Any = None, previous: dict[str, Any] | None = None) -> None:
+    """Per set: a table per exercise, the overall line, the clips worse than plain peaks and
+    the withheld movements by reason; then the model agreement (rich, fits 100 columns)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from repcount.detectors import title_of
+
+    con = console or Console(highlight=False)
+    if console is None and not con.is_terminal:
+        con = Console(highlight=False, width=100)
+    prev = {(r["set"], r["model"]): r for r in (previous or {}).get("runs", [])}
+    for run in report.runs:
+        per, overall = summarise(run.rows)
+        t = Table(title=f"{run.set_name} · model {run.model}", title_justify="left")
+        for col in ("exercise", "clips", "MAE", "OBO", "side", "hold err s", "auto", "plain MAE", "plain OBO"):
+            t.add_column(col, justify="left" if col == "exercise" else "right")
+        for d in [*per, {"exercise": "all", **overall}]:
+            t.add_row(title_of(d["exercise"]) if d["exercise"] not in ("all", "other") else d["exercise"],
+                      f"{d['n_counted']}/{d['n']}", _f(d["mae"], "{:.3f}"), _f(d["obo"]),
+                      f"{d['side_acc']:.2f} ({d['n_sided']})" if d["side_acc"] is not None else "",
+                      _f(d["mean_hold_error_s"], "{:.2f}"),
+                      f"{d['auto_ok']}/{d['auto_n']}" if d["auto_n"] else "",
+                      _f(d["baseline_mae"], "{:.3f}"), _f(d["baseline_obo"]))
+        con.print(t)
+        p = prev.get((run.set_name, run.model))
+        if p is not None:
+            po = p["overall"]
+            con.print(f"  vs previous: MAE {_f(po.get('mae'), '{:.3f}')} -> {_f(overall['mae'], '{:.3f}')}, "
+                      f"OBO {_f(po.get('obo'))} -> {_f(overall['obo'])}, "
+                      f"side {_f(po.get('side_acc'))} -> {_f(overall['side_acc'])}")
+        worse = [r for r in run.rows if r.worse_than_baseline]
+        if worse:
+            con.print(f"  further from the truth than plain peaks ({len(worse)}): " + ", ".join(
+                f"{_short(Path(r.file).stem)} {r.counted_reps} vs {r.baseline_reps} of {r.true_reps}" for r in worse))
+        wrong = [r for r in run.rows if r.error is None and (
+            (r.norm_error or 0) > 0 or r.side_ok is False or (r.hold_error_s or 0) > 0.5 or r.auto_ok is False)]
+        for r in wrong:
+            what = []
+            if (r.norm_error or 0) > 0:
+                what.append(f"{r.counted_reps} of {r.true_reps} reps")
+            if r.side_ok is False:
+                what.append(f"sides {r.per_side} for {r.side}")
+            if (r.hold_error_s or 0) > 0.5:
+                what.append(f"hold {r.counted_hold_s:.1f} of {r.true_hold_s:.1f} s")
+            if r.auto_ok is False:
+                what.append(f"auto: {title_of(r.auto)}")
+            con.print(f"  {_short(Path(r.file).stem, 36)}: " + "; ".join(what))
+        if overall["rejected"]:
+            con.print("  withheld movements: " + ", ".join(f"{k} {v}" for k, v in sorted(overall["rejected"].items())))
+        errors = [r for r in run.rows if r.error]
+        for r in errors:
+            con.print(f"  [red]{r.file}: {r.error}[/red]")
+    agree = model_agreement(report.runs)
+    if len({r.model for r in report.runs}) > 1:
+        con.print(f"models disagree on {len(agree)} clip(s)" + (":" if agree else ""))
+        for a in agree:
+            con.print(f"  {a['set']} {_short(Path(a['file']).stem, 36)}: counts {a['counts']}"
+                      + (f", holds {a['holds_s']}" if any(v for v in a["holds_s"].values()) else ""))
+    cached = sum(1 for run in report.runs for r in run.rows if r.cached)
+    n = sum(len(run.rows) for run in report.runs)
+    con.print(f"{n} clips in {report.wall_s:.1f} s ({report.jobs} job{'s' if report.jobs != 1 else ''}, "
+              f"{cached} without running the model)")
+    if report.interrupted:
+        con.print("[yellow]interrupted: partial results[/yellow]")
+
+
+def write_report_json(report: BenchReport, path: str | os.PathLike[str]) -> None:
+    """Write the report's JSON atomically."""
+    from repcount.io_utils import write_text_atomic
+
+    write_text_atomic(path, json.dumps(report.to_json(), indent=1) + "\n")
+
+
+# ----------------------------------------------------------------------------- baseline
 def baseline_doc(rows: Sequence[ClipRow], source: str) -> dict[str, Any]:
-    """The committed baseline of a regression test: per exercise and per clip figures."""
+    """The committed baseline of the regression test: per exercise and per clip figures."""
     per, overall = summarise(rows)
     return {
         "source": source,
@@ -517,8 +322,8 @@ def baseline_doc(rows: Sequence[ClipRow], source: str) -> dict[str, Any]:
         "exercises": {d["exercise"]: {k: v for k, v in d.items() if k != "exercise"} for d in per},
         "overall": overall,
         "clips": {r.file: {"exercise": r.exercise, "true_reps": r.true_reps, "counted_reps": r.counted_reps,
-                           "norm_error": r.norm_error, "hold_error_s": r.hold_error_s, "auto_ok": r.auto_ok}
-                  for r in rows},
+                           "norm_error": r.norm_error, "side_ok": r.side_ok, "hold_error_s": r.hold_error_s,
+                           "auto_ok": r.auto_ok} for r in rows},
     }
 
 
@@ -526,8 +331,9 @@ def regressions(rows: Sequence[ClipRow], baseline: dict[str, Any], *, tol: float
                 hold_tol_s: float = 0.05) -> list[str]:
     """Per-exercise figures that got worse than ``baseline`` (empty when none did).
 
-    MAE and mean hold error must not rise (beyond ``tol`` / ``hold_tol_s``), OBO and the number
-    of correct recognitions must not fall. Exercises absent from the baseline are not judged.
+    MAE and mean hold error must not rise (beyond ``tol`` / ``hold_tol_s``), OBO, side accuracy
+    and the number of correct recognitions must not fall. Exercises absent from the baseline
+    are not judged.
     """
     per, _ = summarise(rows)
     bad: list[str] = []
@@ -540,8 +346,9 @@ def regressions(rows: Sequence[ClipRow], baseline: dict[str, Any], *, tol: float
             bad.append(f"{ex}: {d['errors']} clip(s) failed")
         if b.get("mae") is not None and (d["mae"] is None or d["mae"] > b["mae"] + tol):
             bad.append(f"{ex}: MAE {d['mae']} > baseline {b['mae']}")
-        if b.get("obo") is not None and (d["obo"] is None or d["obo"] < b["obo"] - tol):
-            bad.append(f"{ex}: OBO {d['obo']} < baseline {b['obo']}")
+        for key in ("obo", "side_acc"):
+            if b.get(key) is not None and (d[key] is None or d[key] < b[key] - tol):
+                bad.append(f"{ex}: {key} {d[key]} < baseline {b[key]}")
         bh = b.get("mean_hold_error_s")
         if bh is not None and (d["mean_hold_error_s"] is None or d["mean_hold_error_s"] > bh + hold_tol_s):
             bad.append(f"{ex}: mean hold error {d['mean_hold_error_s']} s > baseline {bh} s")
@@ -555,16 +362,48 @@ def configure(parser: argparse.ArgumentParser) -> None:
     """Add the arguments of ``repcount bench`` to ``parser``."""
     from repcount.models import DEFAULT_MODEL
 
-    parser.add_argument("labels", metavar="LABELS.json",
-                        help="labels file (clip paths are relative to its folder)")
+    parser.add_argument("labels", nargs="*", metavar="LABELS.json",
+                        help="labels files (clip paths are relative to each file's folder); "
+                             "default: the known sets (--set)")
+    parser.add_argument("--set", dest="sets", action="append", metavar="NAME",
+                        help=f"a known set: {', '.join(SET_NAMES)} or all (repeatable; default: "
+                             f"{', '.join(DEFAULT_SETS)})")
     parser.add_argument("--json", metavar="OUT", help="write per clip, per exercise and overall figures")
+    parser.add_argument("--compare", metavar="PREV.json", help="show the change from a previous --json")
     parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                         help="clips analysed in N worker processes (default 1)")
-    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="lite|full|heavy|PATH",
-                        help=f"pose model (default {DEFAULT_MODEL})")
+    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="lite|full|heavy|PATH[,...]",
+                        help=f"pose model(s), comma-separated (default {DEFAULT_MODEL})")
     parser.add_argument("--no-cache", action="store_true",
                         help="ignore (and do not store) cached landmark tracks")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress and no tables")
+
+
+def _jobs_of(args: argparse.Namespace, models: list[ModelInfo]) -> list[Job]:
+    out: list[Job] = []
+    named: list[tuple[str, list[Label]]] = [(str(p), load_labels(p)) for p in args.labels]
+    if not args.labels or args.sets:
+        wanted = args.sets or list(DEFAULT_SETS)
+        if "all" in wanted:
+            wanted = list(SET_NAMES)
+        for name in wanted:
+            if name not in SET_NAMES:
+                raise InputError(f"unknown set '{name}'; choose from {', '.join(SET_NAMES)} or all")
+            ds = dataset(name)
+            if not ds.available():
+                print(f"repcount: note: set '{name}' not found at {ds.labels_path}; skipped", file=sys.stderr)
+                continue
+            named.append((name, ds.labels()))
+    if not named:
+        raise InputError("no labelled sets found (give a LABELS.json)")
+    for model in models:
+        for name, labels in named:
+            if name.startswith("corpus") and model.name != "full":
+                print(f"repcount: note: set '{name}' has full-model tracks only; skipped for {model.name}",
+                      file=sys.stderr)
+                continue
+            out.extend(Job(name, lab, model) for lab in labels)
+    return out
 
 
 def run(args: argparse.Namespace) -> int:
@@ -574,55 +413,40 @@ def run(args: argparse.Namespace) -> int:
 
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}")
-    labels = load_labels(args.labels)
     if args.json:
         check_writable(args.json)
-    model = resolve(args.model)
-    show = not getattr(args, "quiet", False) and sys.stderr.isatty()
-    n = len(labels)
+    previous = None
+    if args.compare:
+        try:
+            previous = json.loads(Path(args.compare).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{args.compare}: not a bench JSON ({exc})") from None
+    models = [resolve(m.strip()) for m in str(args.model).split(",") if m.strip()]
+    jobs_list = _jobs_of(args, models)
+    show = not args.quiet and sys.stderr.isatty()
     count = [0]
 
     def progress(row: ClipRow) -> None:
         count[0] += 1
         if show:
-            reps = "-" if row.counted_reps is None else row.counted_reps
-            what = "error" if row.error else f"{reps} reps"
-            print(f"\r[{count[0]}/{n}] {row.file}: {what}\033[K", end="", file=sys.stderr, flush=True)
+            print(f"\r[{count[0]}/{len(jobs_list)}] {row.dataset} {row.file}\033[K", end="", file=sys.stderr,
+                  flush=True)
 
-    report = run_bench(labels, model, jobs=args.jobs, use_cache=not args.no_cache,
-                       labels_path=str(args.labels), on_row=progress)
+    report = run_bench(jobs_list, jobs=args.jobs, use_cache=not args.no_cache, on_row=progress)
     if show:
         print("\r\033[K", end="", file=sys.stderr)
     if args.json:
         write_report_json(report, args.json)
-    if not getattr(args, "quiet", False):
-        print_report(report)
+    if not args.quiet:
+        print_report(report, previous=previous)
+    n = sum(len(r.rows) for r in report.runs)
     if report.interrupted:
-        print(f"repcount: interrupted after {len(report.rows)} of {n} clips"
+        print(f"repcount: interrupted after {n} of {len(jobs_list)} clips"
               + (f"; partial results in {args.json}" if args.json else ""), file=sys.stderr)
         return 130
-    failed = [r for r in report.rows if r.error]
+    failed = [r for run_ in report.runs for r in run_.rows if r.error]
     if failed:
-        print(f"repcount: error: {len(failed)} of {n} clips could not be analysed "
-              f"(first: {failed[0].error})", file=sys.stderr)
+        print(f"repcount: error: {len(failed)} of {n} clips could not be analysed (first: {failed[0].error})",
+              file=sys.stderr)
         return 2
     return 0
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Standalone entry point (``repcount bench`` once wired into the CLI)."""
-    parser = argparse.ArgumentParser(prog="repcount bench", description=__doc__.splitlines()[0])
-    configure(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except RepcountError as exc:
-        print(f"repcount: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("repcount: interrupted", file=sys.stderr)
-        return 130
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from repcount.detectors import EXERCISES, Detector
-from repcount.detectors.base import DetectorState
+from repcount.detectors import DetectorState
 from repcount.errors import InputError, OutputError
 from repcount.io_utils import user_data_dir
 from repcount.records import FormEvent, Hold, PoseSample, Rep, Side

@@ -39,8 +39,8 @@ from repcount.circuit import (
     summary_lines,
 )
 from repcount.detectors import EXERCISES, Detector, ExerciseDef, analyze_samples, get_exercise
-from repcount.detectors.base import DetectorState, TrackResult
-from repcount.detectors.features import posture_of
+from repcount.detectors import DetectorState, TrackResult
+from repcount.signals.features import posture_of
 from repcount.errors import InputError
 from repcount.io_utils import check_writable
 from repcount.overlay import (
@@ -261,7 +261,7 @@ def guidance(pose: Pose | None, exdef: ExerciseDef) -> list[str]:
     posture = posture_of(pose)
     if posture != "unknown" and posture not in exdef.postures:
         out.append(" or ".join(POSTURE_HINT.get(p, p) for p in exdef.postures) + f" (now: {posture})")
-    elif exdef.signal.mode == "image" and "side" not in exdef.postures:
+    elif "side" not in exdef.postures:
         p = pose.pixels()
         hips = abs(p[LM.LEFT_HIP][0] - p[LM.RIGHT_HIP][0])
         shoulders = abs(p[LM.LEFT_SHOULDER][0] - p[LM.RIGHT_SHOULDER][0])

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from repcount.detectors.base import DetectorState
+from repcount.detectors import DetectorState
 from repcount.records import SKELETON, Pose
 
 Image = npt.NDArray[np.uint8]

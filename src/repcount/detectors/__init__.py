@@ -1,47 +1,52 @@
-"""Per-exercise detectors over the shared peak/hold core."""
+"""Per-exercise detectors over one peak/hold core.
+
+- :mod:`~repcount.detectors.spec`: the definition types (data);
+- :mod:`~repcount.detectors.exercises`: one definition per exercise;
+- :mod:`~repcount.detectors.peaks` and :mod:`~repcount.detectors.holds`: the counting core;
+- :mod:`~repcount.detectors.attribution`: which leg, and the gates (with their reasons);
+- :mod:`~repcount.detectors.streaming`: the live detector, one pose at a time;
+- :mod:`~repcount.detectors.offline`: the pass over a whole recording;
+- :mod:`~repcount.detectors.recognition`: ``--exercise auto``.
+"""
 
 from __future__ import annotations
 
-from repcount.detectors.ball_leg_curl import BALL_LEG_CURL
-from repcount.detectors.base import Detector, ExerciseDef, TrackResult, analyze_samples
-from repcount.detectors.clamshell import CLAMSHELL
-from repcount.detectors.glute_bridge import GLUTE_BRIDGE
-from repcount.detectors.leg_raise import LEG_RAISE
-from repcount.detectors.lunge import LUNGE
-from repcount.detectors.prone_leg_lift import PRONE_LEG_LIFT
-from repcount.detectors.pushup import PUSHUP
-from repcount.detectors.single_leg_bridge import SINGLE_LEG_BRIDGE, SINGLE_LEG_BRIDGE_HOLD
-from repcount.detectors.single_leg_dip import SINGLE_LEG_DIP
-from repcount.detectors.situp import SITUP
-from repcount.detectors.squat import SQUAT
+import difflib
+
+from repcount.detectors.exercises import ALL
+from repcount.detectors.offline import TrackResult, analyze_samples
+from repcount.detectors.spec import ExerciseDef
+from repcount.detectors.streaming import Detector, DetectorState, DetectorUpdate, Rejected
 from repcount.errors import InputError
 
 #: The circuit's exercises first, then the secondary ones of the real clips.
-EXERCISES: dict[str, ExerciseDef] = {
-    d.name: d
-    for d in (
-        SINGLE_LEG_DIP, SINGLE_LEG_BRIDGE, SINGLE_LEG_BRIDGE_HOLD, PRONE_LEG_LIFT, BALL_LEG_CURL,
-        CLAMSHELL, GLUTE_BRIDGE, SQUAT, LUNGE, SITUP, PUSHUP, LEG_RAISE,
-    )
-}
+EXERCISES: dict[str, ExerciseDef] = {d.name: d for d in ALL}
 CIRCUIT = ("single_leg_dip", "single_leg_bridge", "single_leg_bridge_hold", "prone_leg_lift",
            "ball_leg_curl", "clamshell")
 
 
+def title_of(name: str | None) -> str:
+    """The name users see for an exercise identifier ("not recognised" for None)."""
+    if name is None:
+        return "not recognised"
+    ex = EXERCISES.get(name)
+    return ex.title if ex is not None else name.replace("_", " ").capitalize()
+
+
 def get_exercise(name: str) -> ExerciseDef:
-    """Look up an exercise definition by CLI name.
+    """Look up an exercise definition by CLI name (``single-leg-dip`` and titles accepted).
 
     Raises:
-        InputError: for an unknown name, listing the known ones.
+        InputError: for an unknown name, with the closest known ones.
 
     """
-    try:
-        return EXERCISES[name]
-    except KeyError:
-        raise InputError(
-            f"unknown exercise '{name}'; choose one of: auto, {', '.join(EXERCISES)}"
-        ) from None
+    key = name.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in EXERCISES:
+        return EXERCISES[key]
+    close = difflib.get_close_matches(key, list(EXERCISES), n=2, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise InputError(f"unknown exercise '{name}'{hint} (choose one of: auto, {', '.join(EXERCISES)})")
 
 
-__all__ = ["CIRCUIT", "EXERCISES", "Detector", "ExerciseDef", "TrackResult", "analyze_samples",
-           "get_exercise"]
+__all__ = ["CIRCUIT", "EXERCISES", "Detector", "DetectorState", "DetectorUpdate", "ExerciseDef", "Rejected",
+           "TrackResult", "analyze_samples", "get_exercise", "title_of"]

@@ -197,7 +197,7 @@ def body_colors(body: Body, rng: np.random.Generator) -> tuple[np.ndarray, dict[
         "skin": [round(float(c), 3) for c in tone],
         "top": top,
         "bottom": bottom,
-        "shoes": shoes,
+        "shoes": tuple(float(c) for c in shoes),  # may be the skin tone (numpy floats)
         "sleeves": sleeves,
         "legs": legs,
         "hair": hair if has_hair else None,

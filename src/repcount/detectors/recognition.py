@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from repcount.detectors.features import (
-    LM,
+from repcount.records import LM, Pose, PoseSample
+from repcount.signals.features import (
     Posture,
     cue_higher_ankle,
-    joint_measure,
+    joint_opening,
     leg_elevation,
     posture_of,
     thigh_opening,
@@ -28,7 +28,6 @@ from repcount.detectors.features import (
     trunk_angle,
     world_leg_length,
 )
-from repcount.records import Pose, PoseSample
 
 
 def _rom(x: np.ndarray) -> float:
@@ -76,7 +75,7 @@ def clip_facts(samples: Sequence[PoseSample]) -> ClipFacts | None:
     med: dict[str, float] = {}
     for side in ("left", "right"):
         for kind in ("hip", "knee", "elbow"):
-            v = arr(lambda p, k=kind, s=side: joint_measure(p, k, s), sel)
+            v = arr(lambda p, k=kind, s=side: joint_opening(p, k, s), sel)
             rom[f"{kind}_{side}"] = _rom(v)
             med[f"{kind}_{side}"] = _med(v)
         e = arr(lambda p, s=side: leg_elevation(p, s), sel)

@@ -973,7 +973,7 @@ def simulate(spec: SimSpec) -> tuple[Track, SimTruth]:
 
     up_world = r_cam @ np.array([0.0, 1.0, 0.0])
     meta: dict[str, object] = {
-        "source": "repcount.simulate",
+        "source": "simulate",
         "spec": asdict(spec),
         "azimuth_deg": az,
         "focal_px": focal,

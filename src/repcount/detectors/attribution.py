@@ -1,0 +1,276 @@
+"""Side attribution and the gates: which leg a movement belongs to, and whether it is a rep.
+
+Every frame leaves a :class:`FrameRecord` (the followed signal of each leg, the side cue, the
+feet's positions, the torso's tilt). When a candidate movement is big enough to count,
+:class:`Judge` looks back over the frames of that movement and gives a :class:`Verdict`:
+
+- the side: the leg that moved (its robust excursion clearly larger than the other's), the leg
+  a geometric cue names, or, when the evidence is ambiguous (MediaPipe's far leg copying the
+  near one), the side of the set so far: a set stays on its leg unless the evidence says
+  otherwise, so a mid-set switch is still split;
+- a gate may withhold the movement only on positive evidence, and says why: the supporting
+  foot travelled (walking, stepping up, lifting the free leg), or the torso turned through a
+  large angle (getting up, lying down, rolling over). Every gate input is de-spiked
+  (:func:`repcount.signals.filters.robust_range`), so a few frames of label flicker prove
+  nothing.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import astuple, dataclass, fields
+from typing import Literal
+
+import numpy as np
+
+from repcount.detectors.peaks import Candidate
+from repcount.detectors.spec import ExerciseDef, other_side
+from repcount.records import FloatArray, FormEvent, Rep, Side
+from repcount.signals.filters import robust_range, running_median
+
+#: Seconds of side cue read before a rep's turning point to decide its side.
+CUE_WINDOW_S = 0.4
+#: Seconds before a turning point over which the two legs' excursions are compared: long
+#: enough to see the whole descent of either leg into the movement.
+MOVER_WINDOW_S = 1.5
+#: Turning points of the two legs' signals closer than this belong to one movement.
+SAME_MOVEMENT_S = 0.8
+#: A supporting ankle travelling less than this (leg lengths, de-spiked) during a standing rep
+#: is no evidence of a step, whatever the hips did (jitter of a planted ankle: ~0.01-0.02).
+MIN_FOOT_TRAVEL = 0.06
+#: A planted foot moves far less than the hips above it (a dip or squat lowers the hips, the
+#: foot stays): an ankle travelling more than this share of the hips' drop is not planted
+#: (stepping, walking, the free leg lifting).
+FOOT_TO_HIP = 2.0
+#: The free foot of a one-leg standing exercise ends a rep about where it started (it hangs or
+#: swings); one that has moved on by more than this (leg lengths) stepped somewhere (onto the box).
+FREE_FOOT_SHIFT = 0.15
+#: Largest change of the torso's tilt in the picture (degrees, de-spiked) during a rep: a
+#: bridge tilts it by up to ~40, lying down or getting up by ~90.
+MAX_TILT_CHANGE = 60.0
+#: A counted rep this recent sets the side of an ambiguous movement (the set goes on).
+SET_MEMORY_S = 12.0
+#: Below this ankle visibility a foot's position is no evidence.
+MIN_FOOT_VISIBILITY = 0.3
+
+
+@dataclass(frozen=True)
+class FrameRecord:
+    """Per-frame facts the judge of a movement looks back at (NaN when unknown).
+
+    Attributes:
+        t: time (s).
+        cue: the exercise's side cue (positive = left).
+        sig_left: the followed signal of the left leg.
+        sig_right: the followed signal of the right leg.
+        work_side: the working leg of a cue exercise (+1 left, -1 right, 0 none).
+        other_left: the secondary check measure on the left leg.
+        other_right: the secondary check measure on the right leg.
+        ankle_left_x: left ankle x in pixels.
+        ankle_left_y: left ankle y in pixels.
+        ankle_right_x: right ankle x in pixels.
+        ankle_right_y: right ankle y in pixels.
+        ankle_vis_left: left ankle visibility.
+        ankle_vis_right: right ankle visibility.
+        leg_px: the body's scale (see :func:`repcount.signals.features.body_scale_px`).
+        tilt: the torso's tilt from vertical in the picture (degrees).
+        hip_y: the hips' midpoint height in the picture (pixels, down).
+
+    """
+
+    t: float
+    cue: float = float("nan")
+    sig_left: float = float("nan")
+    sig_right: float = float("nan")
+    work_side: float = 0.0
+    other_left: float = float("nan")
+    other_right: float = float("nan")
+    ankle_left_x: float = float("nan")
+    ankle_left_y: float = float("nan")
+    ankle_right_x: float = float("nan")
+    ankle_right_y: float = float("nan")
+    ankle_vis_left: float = float("nan")
+    ankle_vis_right: float = float("nan")
+    leg_px: float = float("nan")
+    tilt: float = float("nan")
+    hip_y: float = float("nan")
+
+
+_FIELDS = tuple(f.name for f in fields(FrameRecord))
+
+
+class History:
+    """The last ``keep_s`` seconds of frame records, queried by field and time window."""
+
+    def __init__(self, keep_s: float = 120.0) -> None:
+        self.keep_s = keep_s
+        self._rows: deque[tuple[float, ...]] = deque()
+
+    def record(self, rec: FrameRecord) -> None:
+        """Remember one frame."""
+        self._rows.append(astuple(rec))
+        while self._rows and self._rows[0][0] < rec.t - self.keep_s:
+            self._rows.popleft()
+
+    def window(self, key: str, t0: float, t1: float, finite: bool = True) -> FloatArray:
+        """Values of field ``key`` recorded between ``t0`` and ``t1`` (finite ones only)."""
+        if not self._rows:
+            return np.zeros(0)
+        arr = np.asarray(self._rows, dtype=np.float64)
+        t = arr[:, 0]
+        v = arr[(t >= t0 - 1e-9) & (t <= t1 + 1e-9), _FIELDS.index(key)]
+        return v[np.isfinite(v)] if finite else v
+
+
+VerdictKind = Literal["count", "reject", "pass"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the judge decided about a candidate movement.
+
+    ``count``: a rep on ``side``; ``reject``: withheld, with the reason; ``pass``: not this
+    signal's movement (the other leg's, or one already counted).
+    """
+
+    kind: VerdictKind
+    side: Side = "both"
+    code: str = ""
+    reason: str = ""
+    cues: tuple[FormEvent, ...] = ()
+
+
+class Judge:
+    """Attributes candidate movements to a side and applies the gates, live and offline alike.
+
+    Everything is read in the window from the movement's start to the moment it is judged,
+    which is in the past for a live count.
+    """
+
+    def __init__(self, exdef: ExerciseDef, forced: Side | None, history: History) -> None:
+        self.exdef = exdef
+        self.forced = forced
+        self.history = history
+        self.counted: list[Rep] = []
+        self._channels: list[Side] = []
+        #: The polarity of each leg's signal (the streaming detector keeps it up to date when
+        #: it is found from where the signal rests).
+        self.polarities: dict[str, int] = {}
+
+    def polarity(self, side: str) -> int:
+        """The polarity of a leg's signal."""
+        return self.polarities.get(side, self.exdef.peaks.polarity) or 1
+
+    def add(self, rep: Rep, channel: Side) -> None:
+        """Record a counted rep and the signal that counted it."""
+        self.counted.append(rep)
+        self._channels.append(channel)
+
+    # ------------------------------------------------------------------ side
+    def _excursion(self, side: str, c: Candidate, now: float) -> float:
+        """How much a leg's signal moved around the movement (de-spiked range over the window
+        from before its turning point to now): a leg that only wobbles scores its wobble, and
+        a leg in the middle of a bigger movement of its own scores that."""
+        v = self.history.window(f"sig_{side}", min(c.start_s, c.peak_s - MOVER_WINDOW_S), now)
+        return robust_range(v, k=5, q=10.0)
+
+    def _set_side(self, t: float) -> Side | None:
+        """The side of the set going on at ``t`` (the last counted rep's, if recent)."""
+        recent = [r for r in self.counted if t - r.peak_s < SET_MEMORY_S]
+        return recent[-1].side if recent else None
+
+    def side_of(self, c: Candidate, channel: Side, now: float) -> Side | None:
+        """The candidate's side, or None when it is the other leg's movement."""
+        ex = self.exdef
+        if self.forced in ("left", "right"):
+            return self.forced
+        if ex.legs == "cue":
+            ws = self.history.window("work_side", c.peak_s - CUE_WINDOW_S, c.peak_s)
+            ws = ws[ws != 0]
+            w = float(np.median(ws)) if len(ws) else 0.0
+            return "left" if w > 0 else "right" if w < 0 else channel
+        if ex.legs == "mover":
+            own = self._excursion(channel, c, now)
+            oth = self._excursion(other_side(channel), c, now)
+            rel = (own - oth) / max(own, oth, 1e-6)
+            if rel < -ex.cue_margin:
+                return None  # the other leg moved clearly more: its signal counts it
+            if rel > ex.cue_margin:
+                return channel
+            if ex.allow_both:
+                return "both"
+            # Ambiguous (the far leg copying the near one): the set goes on on its leg.
+            return self._set_side(c.peak_s) or channel
+        if ex.cue is None:
+            return "both"
+        cue = self.history.window("cue", c.peak_s - CUE_WINDOW_S, c.peak_s)
+        m = float(np.median(cue)) if len(cue) else 0.0
+        if abs(m) > ex.cue_margin:
+            return "left" if m > 0 else "right"
+        return self._set_side(c.peak_s) or ("left" if m > 0 else "right" if m < 0 else "both")
+
+    # ------------------------------------------------------------------ gates
+    def gate(self, c: Candidate, side: Side, now: float) -> tuple[str, str]:
+        """Why the movement is withheld, as (code, message); empty when it is not.
+
+        Positive evidence only: a gate whose input is missing or unreliable does not withhold.
+        """
+        h = self.history
+        if not self.exdef.trunk_moves:
+            turn = robust_range(h.window("tilt", c.start_s, now))
+            if turn > MAX_TILT_CHANGE:
+                return ("torso_turned", f"the torso turned through {turn:.0f} degrees "
+                        "(getting up, lying down or rolling over)")
+        if self.exdef.feet_planted:
+            scale = h.window("leg_px", c.start_s, now)
+            if len(scale):
+                leg = float(np.median(scale))
+                drop = robust_range(h.window("hip_y", c.start_s, now)) / leg
+                for s in (("left", "right") if side == "both" else (side,)):
+                    vis = h.window(f"ankle_vis_{s}", c.start_s, now)
+                    if not len(vis) or float(np.median(vis)) < MIN_FOOT_VISIBILITY:
+                        continue
+                    travel = max(robust_range(h.window(f"ankle_{s}_{a}", c.start_s, now)) for a in "xy") / leg
+                    if travel > max(MIN_FOOT_TRAVEL, FOOT_TO_HIP * drop):
+                        return ("foot_moved", f"the {s} foot moved {travel:.2f} leg lengths while the hips "
+                                f"moved {drop:.2f} (walking, stepping or lifting the leg)")
+                if side in ("left", "right"):
+                    free = other_side(side)
+                    shift = self._shift(free, c.start_s, now) / leg
+                    if shift > FREE_FOOT_SHIFT:
+                        return ("foot_moved", f"the {free} (free) foot moved on {shift:.2f} leg lengths "
+                                "(a step, not a rep)")
+        return "", ""
+
+    def _shift(self, side: str, t0: float, t1: float) -> float:
+        """How far a foot has moved on from where it was at ``t0`` (pixels, end medians)."""
+        xs = [self.history.window(f"ankle_{side}_{a}", t0, t1) for a in "xy"]
+        if min(len(v) for v in xs) < 6:
+            return 0.0
+        return float(np.hypot(*[np.median(v[-5:]) - np.median(v[:5]) for v in xs]))
+
+    def form_cues(self, c: Candidate, side: Side) -> tuple[FormEvent, ...]:
+        """Form cues of a counted rep: too fast, the raised leg bent."""
+        out: list[FormEvent] = []
+        if c.end_s - c.start_s < self.exdef.min_rep_s:
+            out.append(FormEvent(c.peak_s, side, "too_fast", "slow down: control the movement"))
+        check = self.exdef.other_check
+        if check is not None and side in ("left", "right"):
+            v = self.history.window(f"other_{other_side(side)}", c.start_s, c.peak_s)
+            if len(v) and float(np.median(v)) < check[1]:
+                code, msg = self.exdef.other_cue
+                out.append(FormEvent(c.peak_s, side, code, msg))
+        return tuple(out)
+
+    def judge(self, c: Candidate, channel: Side, now: float) -> Verdict:
+        """Decide a candidate of the signal ``channel`` at time ``now``."""
+        side = self.side_of(c, channel, now)
+        if side is None:
+            return Verdict("pass")
+        if any(abs(r.peak_s - c.peak_s) < SAME_MOVEMENT_S and ch != channel
+               for r, ch in zip(self.counted, self._channels)):
+            return Verdict("pass")  # both legs' signals saw one movement: counted once
+        code, why = self.gate(c, side, now)
+        if code:
+            return Verdict("reject", side, code, why)
+        return Verdict("count", side, cues=self.form_cues(c, side))

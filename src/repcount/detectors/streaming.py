@@ -1,0 +1,322 @@
+"""The streaming detector: one pose in, the reps, holds, cues and withheld movements it completes out.
+
+Per frame: the body's facing sense and stance are updated, the exercise's measure is taken on
+each followed signal (one for both legs, each leg, or the working leg a cue names), de-spiked
+and gap-filled, and a :class:`~repcount.detectors.peaks.CandidateStream` per signal proposes
+movements. One big enough to count (against the median of the recent counted reps) goes to the
+:class:`~repcount.detectors.attribution.Judge`, which names its side and may withhold it with a
+reason. A count is announced as soon as the signal is back down by the full-rep threshold, and
+never taken back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from repcount.detectors.attribution import FrameRecord, History, Judge
+from repcount.detectors.holds import HoldTracker
+from repcount.detectors.peaks import Candidate, CandidateStream, RangeReference, full_threshold
+from repcount.detectors.spec import ExerciseDef
+from repcount.records import LM, FormEvent, Hold, Pose, PoseSample, Rep, Side
+from repcount.signals.features import (
+    CUES,
+    BodySense,
+    Stance,
+    StanceTracker,
+    body_scale_px,
+    image_tilt_deg,
+    measure,
+)
+from repcount.signals.filters import SignalFilter
+
+#: Hysteresis of the working leg of a cue exercise: the smoothed cue must pass this many times
+#: the exercise's cue margin to change leg.
+SWITCH_MARGIN = 1.5
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A movement big enough to count that a gate withheld, with the reason."""
+
+    side: Side
+    start_s: float
+    peak_s: float
+    end_s: float
+    rom_deg: float
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DetectorState:
+    """What the overlay needs to draw the detector's state after a sample."""
+
+    t: float
+    side: Side
+    count: int
+    angle: float
+    reference_rom: float
+    full_threshold: float
+    hold_s: float
+    holding: bool
+    posture: str = "unknown"
+
+
+@dataclass(frozen=True)
+class DetectorUpdate:
+    """What one frame completed: new reps, closed holds, form cues and withheld movements."""
+
+    reps: tuple[Rep, ...] = ()
+    holds: tuple[Hold, ...] = ()
+    events: tuple[FormEvent, ...] = ()
+    rejected: tuple[Rejected, ...] = ()
+
+    def __iter__(self) -> Iterator[Rep | Hold | FormEvent]:
+        """Reps, holds and cues in one sequence (for consumers of all three)."""
+        yield from self.reps
+        yield from self.holds
+        yield from self.events
+
+    def __bool__(self) -> bool:
+        return bool(self.reps or self.holds or self.events or self.rejected)
+
+
+def channels_of(exdef: ExerciseDef, forced: Side | None) -> tuple[Side, ...]:
+    """The signals followed: one for both legs or the working leg, or one per leg."""
+    if exdef.legs == "mover":
+        return (forced,) if forced in ("left", "right") else ("left", "right")
+    return ("both",)
+
+
+class WorkingLeg:
+    """The working leg of a cue exercise: the smoothed cue with hysteresis (it rarely changes)."""
+
+    def __init__(self, margin: float, forced: Side | None) -> None:
+        self.margin = margin
+        self.forced = forced
+        self._ema = 0.0
+        self._seen = False
+        self.side: Side = forced if forced in ("left", "right") else "both"
+
+    def update(self, cue: float) -> Side:
+        """Feed one frame's cue (positive = left)."""
+        if self.forced in ("left", "right") or not np.isfinite(cue):
+            return self.side
+        self._ema = cue if not self._seen else 0.9 * self._ema + 0.1 * cue
+        self._seen = True
+        m = SWITCH_MARGIN * self.margin
+        if self.side != "left" and self._ema > (m if self.side == "right" else self.margin):
+            self.side = "left"
+        elif self.side != "right" and self._ema < -(m if self.side == "left" else self.margin):
+            self.side = "right"
+        return self.side
+
+
+def stance_allows(exdef: ExerciseDef, stance: Stance) -> bool:
+    """Whether frames in ``stance`` are followed (only a clearly different stance gates)."""
+    if exdef.stance == "upright":
+        return stance != "lying"
+    if exdef.stance == "lying":
+        return stance != "upright"
+    return True
+
+
+@dataclass
+class _Channel:
+    side: Side
+    filt: SignalFilter
+    stream: CandidateStream
+    value: float = float("nan")
+    counted: list[Rep] = field(default_factory=list)
+
+
+class Detector:
+    """Causal streaming detector for one exercise.
+
+    Args:
+        exdef: the exercise definition.
+        fps: nominal sample rate.
+        side: force the working leg (``left``/``right``); None decides automatically.
+
+    """
+
+    def __init__(self, exdef: ExerciseDef, fps: float = 30.0, side: Side | None = None) -> None:
+        self.exdef = exdef
+        self.forced: Side | None = side if side in ("left", "right") else None
+        self.sides = channels_of(exdef, self.forced)
+        self._ch = {s: _Channel(s, SignalFilter(exdef.max_gap_s, exdef.median_k),
+                                CandidateStream(exdef.peaks, fps)) for s in self.sides}
+        self.history = History()
+        self.judge = Judge(exdef, self.forced, self.history)
+        self._refs: dict[str, RangeReference] = {}
+        self._work = WorkingLeg(exdef.cue_margin, self.forced)
+        self._holds = HoldTracker(exdef.hold) if exdef.hold else None
+        self._sense = BodySense()
+        self._stance = StanceTracker()
+        self._t = 0.0
+        self._last_work: Side = "both"
+        #: The per-frame facts of the last sample.
+        self.last_record = FrameRecord(0.0)
+        self.events: list[FormEvent] = []
+        self.rejected: list[Rejected] = []
+
+    # ----------------------------------------------------------------- signals
+    def _reference(self, side: Side) -> RangeReference:
+        """Reference range of a side (one for a single signal): a set on the other leg may have
+        a range of its own, seen from another angle."""
+        key = "both" if self.exdef.legs == "both" else side
+        return self._refs.setdefault(key, RangeReference())
+
+    def _record(self, t: float, pose: Pose | None, allowed: bool, sense: int) -> FrameRecord:
+        ex = self.exdef
+        if pose is None:  # the working leg stays what it was
+            ws = self._work.side
+            return FrameRecord(t, work_side=1.0 if ws == "left" else -1.0 if ws == "right" else 0.0)
+        cue = float(CUES[ex.cue](pose)) if ex.cue else float("nan")
+        work = self._work.update(cue) if ex.legs == "cue" else "both"
+        legs: dict[str, float] = {}
+        for s in ("left", "right"):
+            legs[f"sig_{s}"] = (measure(pose, ex.signal.measure, s, ex.signal.mode, ex.min_visibility, sense)
+                                if allowed and ex.legs == "mover" else float("nan"))
+            check = ex.other_check[0] if ex.other_check else (ex.hold.other_measure if ex.hold else None)
+            legs[f"other_{s}"] = (measure(pose, check, s, "image", ex.min_visibility, sense)
+                                  if check else float("nan"))
+        p = pose.pixels()
+        return FrameRecord(
+            t=t, cue=cue, work_side=1.0 if work == "left" else -1.0 if work == "right" else 0.0,
+            ankle_left_x=float(p[LM.LEFT_ANKLE][0]), ankle_left_y=float(p[LM.LEFT_ANKLE][1]),
+            ankle_right_x=float(p[LM.RIGHT_ANKLE][0]), ankle_right_y=float(p[LM.RIGHT_ANKLE][1]),
+            ankle_vis_left=float(pose.image[LM.LEFT_ANKLE, 3]),
+            ankle_vis_right=float(pose.image[LM.RIGHT_ANKLE, 3]),
+            leg_px=body_scale_px(pose), tilt=image_tilt_deg(pose),
+            hip_y=float((p[LM.LEFT_HIP][1] + p[LM.RIGHT_HIP][1]) / 2.0), **legs)
+
+    def _raw(self, side: Side, pose: Pose | None, allowed: bool, sense: int, rec: FrameRecord) -> float:
+        ex = self.exdef
+        if pose is None or not allowed:
+            return float("nan")
+        if ex.legs == "mover":
+            return rec.sig_left if side == "left" else rec.sig_right
+        if ex.legs == "cue":
+            work: Side = "left" if rec.work_side > 0 else "right" if rec.work_side < 0 else "both"
+            if work == "both":
+                return float("nan")
+            return measure(pose, ex.signal.measure, work, ex.signal.mode, ex.min_visibility, sense)
+        return measure(pose, ex.signal.measure, "both", ex.signal.mode, ex.min_visibility, sense)
+
+    # ----------------------------------------------------------------- update
+    def update(self, sample: PoseSample) -> DetectorUpdate:
+        """Feed one frame's pose; returns what it completed."""
+        pose, t = sample.pose, sample.t
+        self._t = t
+        sense = self._sense.update(pose)
+        allowed = stance_allows(self.exdef, self._stance.update(t, pose))
+        rec = self._record(t, pose, allowed, sense)
+        self.last_record = rec
+        self.history.record(rec)
+        work = self.side
+        switched = self.exdef.legs == "cue" and work != self._last_work
+        self._last_work = work
+        for ch in self._ch.values():
+            raw = float("nan") if switched else self._raw(ch.side, pose, allowed, sense, rec)
+            ch.value = ch.filt.update(t, raw)
+        if self._holds is not None:
+            ch = self._ch["both"]
+            other = rec.other_right if work == "left" else rec.other_left if work == "right" else float("nan")
+            step = self._holds.update(t, ch.value, work, other)
+            self.events.extend(step.events)
+            return DetectorUpdate(holds=step.holds, events=step.events)
+        reps: list[Rep] = []
+        events: list[FormEvent] = []
+        rejected: list[Rejected] = []
+        for ch in self._ch.values():
+            cands = ch.stream.update(t, ch.value)
+            self.judge.polarities[ch.side] = ch.stream.polarity
+            for c in cands:
+                self._consider(ch, c, t, reps, events, rejected)
+        self.events.extend(events)
+        self.rejected.extend(rejected)
+        return DetectorUpdate(reps=tuple(reps), events=tuple(events), rejected=tuple(rejected))
+
+    def _consider(self, ch: _Channel, c: Candidate, t: float, reps: list[Rep], events: list[FormEvent],
+                  rejected: list[Rejected]) -> None:
+        """Judge one candidate of a channel if it is big enough (or follow a counted one)."""
+        params = self.exdef.peaks
+        expected = self.side if self.exdef.legs == "cue" else ch.side
+        ref = self._reference(expected)
+        if ch.stream.is_decided(c.peak_s):
+            # A counted rep's prominence keeps growing until the signal is back at rest.
+            for r in ch.counted:
+                if abs(r.peak_s - c.peak_s) < params.min_period_s:
+                    self._reference(r.side).add(r.peak_s, c.prominence)
+            return
+        if c.prominence < full_threshold(params, ref.value(c.prominence)) or not c.returned:
+            return
+        ch.stream.decide(c.peak_s)
+        verdict = self.judge.judge(c, ch.side, t)
+        if verdict.kind == "reject":
+            rejected.append(Rejected(verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence,
+                                     verdict.code, verdict.reason))
+        if verdict.kind != "count":
+            return
+        index = sum(1 for r in self.judge.counted if r.side == verdict.side) + 1
+        rep = Rep(index, verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence,
+                  cues=tuple(e.code for e in verdict.cues))
+        self.judge.add(rep, ch.side)
+        ch.stream.lock()
+        ch.counted.append(rep)
+        self._reference(verdict.side).add(c.peak_s, c.prominence)
+        reps.append(rep)
+        events.extend(verdict.cues)
+
+    def finish(self) -> list[Hold]:
+        """Close an open hold at the end of the stream."""
+        return self._holds.finish() if self._holds else []
+
+    # ----------------------------------------------------------------- views
+    def polarity(self, side: Side) -> int:
+        """The polarity of reps on a signal (fixed by the definition, or found from where the
+        signal rests)."""
+        return self._ch[side].stream.polarity
+
+    def value(self, side: Side) -> float:
+        """The filtered signal of ``side`` at the last sample (NaN when unusable)."""
+        ch = self._ch.get(side)
+        return ch.value if ch is not None else float("nan")
+
+    @property
+    def reps(self) -> list[Rep]:
+        """Reps counted so far."""
+        return list(self.judge.counted)
+
+    @property
+    def holds(self) -> list[Hold]:
+        """Holds closed so far."""
+        return self._holds.holds if self._holds else []
+
+    @property
+    def side(self) -> Side:
+        """The side currently followed (for the overlay)."""
+        if self.exdef.legs == "cue":
+            return self._work.side
+        if self.judge.counted:
+            return self.judge.counted[-1].side
+        return self.forced or "both"
+
+    def state(self) -> DetectorState:
+        """Snapshot for the overlay."""
+        side = self.side
+        key: Side = side if side in self._ch else self.sides[0]
+        ref = self._reference(side).value()
+        hold_s = self._holds.total() if self._holds else 0.0
+        return DetectorState(
+            t=self._t, side=side, count=sum(1 for r in self.judge.counted if r.side == side),
+            angle=self._ch[key].value, reference_rom=ref,
+            full_threshold=full_threshold(self.exdef.peaks, ref), hold_s=hold_s,
+            holding=bool(self._holds is not None and self._holds.holding),
+            posture=self._stance.stance,
+        )
+
