@@ -38,38 +38,90 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 @pytest.fixture(scope="session")
 def shared_tracks(request):
-    """Tracks of the shared clips with the full model, cached across sessions in .pytest_cache.
+    """Tracks of the shared real clips with the full model (see :func:`accuracy_rows`)."""
+    from repcount.bench import cached_track, load_labels
+    from repcount.models import resolve
 
-    The session's repcount cache is a fresh temporary folder (conftest); tracks are keyed by
-    the video's and the model's sha256, so keeping them in pytest's own cache cannot go stale.
+    labels = load_labels(CLIPS / "labels.json")
+    with track_cache(request):
+        _record_shared(labels)
+        model = resolve("full")
+        tracks = {lab.index: cached_track(lab, model, record=False) for lab in labels}
+    return labels, tracks
+
+
+class track_cache:  # noqa: N801 - a context manager used like a function
+    """Point the repcount track cache at pytest's cache folder for the duration.
+
+    The session's repcount cache is a fresh temporary folder (see ``_isolated_dirs``); tracks are
+    keyed by the video's and the model's sha256, so keeping them in pytest's own cache across
+    sessions cannot go stale, and only the first session on a machine pays for the model.
     """
+
+    def __init__(self, request) -> None:
+        self.folder = request.config.cache.mkdir("repcount-tracks")
+
+    def __enter__(self):
+        self.old = os.environ.get("REPCOUNT_CACHE_DIR")
+        os.environ["REPCOUNT_CACHE_DIR"] = str(self.folder)
+        return self.folder
+
+    def __exit__(self, *exc) -> None:
+        if self.old is None:
+            os.environ.pop("REPCOUNT_CACHE_DIR", None)
+        else:
+            os.environ["REPCOUNT_CACHE_DIR"] = self.old
+
+
+def _record_shared(labels) -> None:
+    """Record the missing full-model tracks of shared clips in two worker processes."""
     from functools import partial
 
-    from repcount.bench import cached_track, load_labels
+    from repcount.bench import cached_track
     from repcount.models import resolve
     from repcount.parallel import run_in_processes
     from repcount.pose import cache
 
-    labels = load_labels(CLIPS / "labels.json")
-    folder = request.config.cache.mkdir("repcount-tracks")
-    old = os.environ.get("REPCOUNT_CACHE_DIR")
-    os.environ["REPCOUNT_CACHE_DIR"] = str(folder)
-    try:
-        model = resolve("full")
-        missing = [lab for lab in labels if cache.load_cached(lab.path, model.sha256) is None]
-        if missing:  # record them in two worker processes (2 cores): the suite's longest step
-            def failed(i: int, exc: Exception) -> None:
-                raise exc
+    model = resolve("full")
+    missing = [lab for lab in labels if lab.track is None and cache.load_cached(lab.path, model.sha256) is None]
+    if missing:  # 2 cores: the suite's longest step on a new machine
 
-            run_in_processes(partial(cached_track, model=model), missing, 2,
-                             lambda i, track: None, failed)
-        tracks = {lab.index: cached_track(lab, model, record=False) for lab in labels}
-    finally:
-        if old is None:
-            os.environ.pop("REPCOUNT_CACHE_DIR", None)
-        else:
-            os.environ["REPCOUNT_CACHE_DIR"] = old
-    return labels, tracks
+        def failed(i: int, exc: Exception) -> None:
+            raise exc
+
+        run_in_processes(partial(cached_track, model=model), missing, 2, lambda i, track: None, failed)
+
+
+@pytest.fixture(scope="session")
+def accuracy_rows(request):
+    """Every present labelled set scored on its landmark tracks: {set name: [ClipRow]}.
+
+    Sample videos and the corpus have committed tracks; the shared sets' tracks are recorded
+    once per machine with the full model. Sets that are not there are left out.
+    """
+    from functools import partial
+
+    from repcount.bench import Job, measure_clip
+    from repcount.evaluation.datasets import SET_NAMES, dataset
+    from repcount.models import resolve
+    from repcount.parallel import run_in_processes
+
+    model = resolve("full")
+    out = {}
+    with track_cache(request):
+        for name in SET_NAMES:
+            ds = dataset(name)
+            if not ds.available():
+                continue
+            labels = ds.labels()
+            if name in ("clips", "synthetic"):
+                _record_shared(labels)
+            jobs = [Job(name, lab, model) for lab in labels]
+            done = {}
+            run_in_processes(partial(measure_clip), jobs, 2, done.__setitem__,
+                             lambda i, exc: pytest.fail(f"{jobs[i].label.file}: {exc}"))
+            out[name] = [done[i] for i in sorted(done)]
+    return out
 
 
 def cpu_seconds(pid: int) -> float:

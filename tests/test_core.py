@@ -3,16 +3,17 @@
 import numpy as np
 import pytest
 
-from repcount.detectors.core import (
-    HoldParams,
-    HoldTimer,
-    PeakParams,
-    RepCounter,
-    analyze_holds,
-    analyze_reps,
-    reference_rom,
+from repcount.detectors.holds import HoldTimer, HoldTracker
+from repcount.detectors.peaks import (
+    PeakCounter,
+    RangeReference,
+    find_candidates,
+    full_threshold,
+    rest_polarity,
+    signal_candidates,
     split_segments,
 )
+from repcount.detectors.spec import HoldDef, HoldParams, PeakParams
 
 FPS = 30.0
 
@@ -29,72 +30,71 @@ def reps_signal(amplitudes, period=2.0, rest=0.5, base=120.0, fps=FPS, noise=0.0
     return np.arange(len(x)) / fps, x
 
 
-def stream(t, x, params, side="both"):
-    c = RepCounter(params, side, FPS)
-    emitted = []
+def counted(t, x, params):
+    """Reps a stream of the signal counts when every ready candidate is accepted."""
+    counter, ref, out = PeakCounter(params, FPS), RangeReference(), []
     for ti, xi in zip(t, x):
-        emitted.extend(c.update(float(ti), float(xi)))
-    return emitted
+        for c in counter.update(float(ti), float(xi), ref):
+            counter.decide(c, ref)
+            out.append((float(ti), c))
+    return out
 
 
 @pytest.mark.parametrize("n", [1, 5, 12])
 def test_counts_clean_reps(n):
     t, x = reps_signal([50] * n)
-    reps, partials = analyze_reps(t, x, PeakParams(), "both")
-    assert len(reps) == n and not partials
-    assert [r.index for r in reps] == list(range(1, n + 1))
+    assert len(signal_candidates(t, x, PeakParams())) == n
+    assert len(counted(t, x, PeakParams())) == n
 
 
-def test_rep_timing_brackets_the_peak():
+def test_candidate_timing_brackets_the_peak():
     t, x = reps_signal([40, 40], period=2.0, rest=1.0)
-    reps, _ = analyze_reps(t, x, PeakParams(), "both")
-    for r in reps:
-        assert r.start_s < r.peak_s < r.end_s
-    assert reps[0].peak_s == pytest.approx(1.0 + 1.0, abs=0.05)
-    assert reps[0].rom_deg == pytest.approx(40, abs=0.5)
+    cands = find_candidates(t, x, PeakParams())
+    for c in cands:
+        assert c.start_s < c.peak_s < c.end_s
+    assert cands[0].peak_s == pytest.approx(2.0, abs=0.05)
+    assert cands[0].prominence == pytest.approx(40, abs=0.5)
 
 
-def test_partial_reps_are_reported_not_counted():
+def test_partial_movements_are_not_counted():
     t, x = reps_signal([50, 15, 50, 50, 18])
-    reps, partials = analyze_reps(t, x, PeakParams(), "left")
-    assert len(reps) == 3
-    assert len(partials) == 2
-    assert all(p.partial and "range of motion" in p.reason for p in partials)
+    assert len(signal_candidates(t, x, PeakParams())) == 5
+    assert len(counted(t, x, PeakParams())) == 3
 
 
-def test_noise_below_floor_is_not_counted():
+def test_noise_is_not_counted():
     t, x = reps_signal([50] * 4, noise=1.5)
-    reps, _ = analyze_reps(t, x, PeakParams(min_rom=10), "both")
-    assert len(reps) == 4
+    assert len(counted(t, x, PeakParams(min_rom=10))) == 4
 
 
 def test_small_range_of_motion_is_counted_relative_to_itself():
     # A prone lift seen from the near side moves the angle only ~12 degrees.
     t, x = reps_signal([12] * 6, noise=0.4)
-    reps, _ = analyze_reps(t, x, PeakParams(min_rom=5), "right")
-    assert len(reps) == 6
+    assert len(counted(t, x, PeakParams(min_rom=5, min_full_rom=8))) == 6
 
 
-def test_minimum_polarity():
+def test_minimum_polarity_and_polarity_from_rest():
     t, x = reps_signal([50] * 3)
-    reps, _ = analyze_reps(t, 2 * 120 - x, PeakParams(polarity=-1), "both")
-    assert len(reps) == 3
+    assert len(counted(t, 240 - x, PeakParams(polarity=-1))) == 3
+    # Reps are excursions away from where the signal rests.
+    assert rest_polarity(x) == 1 and rest_polarity(240 - x) == -1
+    assert len(counted(t, 240 - x, PeakParams(polarity=0))) == 3
 
 
 @pytest.mark.parametrize("x", [np.array([]), np.array([5.0]), np.full(100, 7.0), np.full(50, np.nan)])
 def test_degenerate_signals_give_no_reps(x):
     t = np.arange(len(x)) / FPS
-    assert analyze_reps(t, x, PeakParams(), "both") == ([], [])
-    assert stream(t, x, PeakParams()) == []
+    assert signal_candidates(t, x, PeakParams()) == []
+    assert counted(t, x, PeakParams()) == []
 
 
 def test_plateau_peak_counts_once():
     x = np.concatenate([np.full(20, 100.0), np.linspace(100, 150, 20), np.full(40, 150.0),
                         np.linspace(150, 100, 20), np.full(20, 100.0)])
     t = np.arange(len(x)) / FPS
-    reps, _ = analyze_reps(t, x, PeakParams(), "both")
-    assert len(reps) == 1
-    assert 40 / FPS < reps[0].peak_s < 80 / FPS
+    (c,) = signal_candidates(t, x, PeakParams())
+    assert 40 / FPS < c.peak_s < 80 / FPS
+    assert len(counted(t, x, PeakParams())) == 1
 
 
 def test_nan_gap_splits_segments():
@@ -104,71 +104,106 @@ def test_nan_gap_splits_segments():
     assert len(split_segments(x)) == 2
 
 
-def test_streaming_equals_offline_with_tempo_and_amplitude_changes():
+def test_stream_finds_the_offline_peaks_with_tempo_and_amplitude_changes():
     rng = np.random.default_rng(3)
-    amps = rng.uniform(35, 55, 15)
-    t, x = reps_signal(amps, period=1.4, noise=1.0, seed=4)
-    offline, _ = analyze_reps(t, x, PeakParams(), "both")
-    emitted = stream(t, x, PeakParams())
-    assert len(emitted) == len(offline) == 15
-    for e, o in zip(emitted, offline):
+    t, x = reps_signal(rng.uniform(35, 55, 15), period=1.4, noise=1.0, seed=4)
+    offline = signal_candidates(t, x, PeakParams())
+    live = [c for _, c in counted(t, x, PeakParams())]
+    assert len(live) == len(offline) == 15
+    for e, o in zip(live, offline):
         assert e.peak_s == pytest.approx(o.peak_s, abs=0.05)
 
 
-def test_streaming_announces_before_the_rep_ends():
+def test_a_rep_is_counted_by_the_time_it_ends():
     t, x = reps_signal([50] * 3, period=2.0, rest=1.0)
-    c = RepCounter(PeakParams(), "both", FPS)
-    announce_times = []
-    for ti, xi in zip(t, x):
-        if c.update(float(ti), float(xi)):
-            announce_times.append(ti)
-    offline, _ = analyze_reps(t, x, PeakParams(), "both")
-    for ta, rep in zip(announce_times, offline):
-        assert ta <= rep.end_s + 0.3
+    offline = signal_candidates(t, x, PeakParams())
+    announced = counted(t, x, PeakParams())
+    assert len(announced) == 3
+    for (ta, _), rep in zip(announced, offline):
+        assert rep.peak_s < ta <= rep.end_s + 0.1
 
 
-def test_reference_rom_is_the_largest_prominence():
-    assert reference_rom([40, 42, 41]) == pytest.approx(42)
-    assert reference_rom([]) == 0.0
-    assert reference_rom([30]) == 30
+def test_reference_is_the_median_of_counted_reps():
+    ref = RangeReference()
+    assert ref.value() == 0.0 and ref.value(30.0) == 30.0  # the first rep is its own reference
+    for i, p in enumerate([40, 42, 41]):
+        ref.add(float(i), p)
+    assert ref.value() == pytest.approx(41)
+    ref.add(2.0, 44)  # a later, larger estimate of the same peak replaces it
+    assert ref.value() == pytest.approx(42) and len(ref) == 3
+    assert full_threshold(PeakParams(min_full_rom=12, full_frac=0.5), ref.value()) == pytest.approx(21)
 
 
-def test_single_frame_glitch_does_not_inflate_the_reference():
+def test_one_big_setup_movement_does_not_make_the_set_partial():
+    """A 120-degree movement (getting into position) then reps of 40: the median recovers after
+    one rep (which then still says what the set's reps are), instead of all being partial."""
+    t, x = reps_signal([120, 40, 40, 40, 40])
+    peaks = [c.peak_s for _, c in counted(t, x, PeakParams())]
+    assert len(peaks) == 4 and peaks[1:] == pytest.approx([6.5, 9.0, 11.5], abs=0.1)
+    t, x = reps_signal([50, 20, 50])  # once the range is known, a small one is not a rep
+    assert len(counted(t, x, PeakParams())) == 2
+
+
+def test_single_frame_glitch_does_not_count():
     from repcount.signals import filter_signal
 
     t, x = reps_signal([40] * 5)
     x = x.copy()
     x[len(x) // 2] += 150  # one-frame landmark flip
-    xf = filter_signal(t, x, max_gap_s=0.5, median_k=3)
-    reps, _ = analyze_reps(t, xf, PeakParams(), "both")
-    assert len(reps) == 5
+    assert len(counted(t, filter_signal(t, x, max_gap_s=0.5, median_k=3), PeakParams())) == 5
 
 
-def test_hold_timer_pauses_on_sag_and_ignores_short_lapses():
+def test_hold_timer_pauses_on_lapses_and_ignores_short_ones():
     t = np.arange(0, 30, 1 / FPS)
     holding = (t > 2) & (t < 25)
-    holding &= ~((t > 10) & (t < 12))  # a 2 s sag pauses the timer
+    holding &= ~((t > 10) & (t < 12))  # a 2 s lapse pauses the timer
     holding &= ~((t > 20) & (t < 20.1))  # a 0.1 s glitch does not
-    holds = analyze_holds(t, holding, HoldParams(grace_s=0.3), "right")
-    assert len(holds) == 2
-    assert sum(h.duration_s for h in holds) == pytest.approx(21.0, abs=0.1)
-    assert all(h.side == "right" for h in holds)
+    timer = HoldTimer(HoldParams(grace_s=0.3), "right")
+    for ti, h in zip(t, holding):
+        timer.update(float(ti), bool(h))
+    timer.finish()
+    assert len(timer.holds) == 2
+    assert sum(h.duration_s for h in timer.holds) == pytest.approx(21.0, abs=0.1)
+    assert all(h.side == "right" for h in timer.holds)
 
 
-def test_hold_timer_streaming_total():
-    timer = HoldTimer(HoldParams(), "left")
-    for ti in np.arange(0, 5, 0.1):
-        timer.update(float(ti), True)
-    assert timer.total(4.9) == pytest.approx(4.9)
-    assert timer.finish() is not None
+def hold_signal(rest=120.0, top=170.0, hold_s=12.0, sag=None):
+    """Lying, rise over 1 s, hold (optionally sagging 30 degrees for 2 s), lower, lie."""
+    t = np.arange(0, hold_s + 6, 1 / FPS)
+    x = np.full(len(t), rest)
+    up = (t >= 2) & (t < 3)
+    x[up] = rest + (top - rest) * (t[up] - 2)
+    x[(t >= 3) & (t < 3 + hold_s)] = top
+    down = (t >= 3 + hold_s) & (t < 4 + hold_s)
+    x[down] = top - (top - rest) * (t[down] - 3 - hold_s)
+    if sag is not None:
+        s = (t >= sag) & (t < sag + 2)
+        x[s] = top - 30
+    return t, x
 
 
-def test_later_bigger_rep_does_not_demote_an_earlier_one():
-    """Each rep is judged against the range known at its turning point, as live counting must:
-    a first 25-degree rep is a full rep when it happens, whatever comes later."""
-    t, x = reps_signal([25, 50, 50])
-    offline, partials = analyze_reps(t, x, PeakParams(), "both")
-    assert len(offline) == len(stream(t, x, PeakParams())) == 3 and not partials
-    t, x = reps_signal([50, 20, 50])  # after the range is known, a small one is still partial
-    offline, partials = analyze_reps(t, x, PeakParams(), "both")
-    assert len(offline) == len(stream(t, x, PeakParams())) == 2 and len(partials) == 1
+@pytest.mark.parametrize("rest, top", [(120.0, 170.0), (95.0, 130.0), (150.0, 185.0)])
+def test_hold_is_judged_against_the_persons_own_levels(rest, top):
+    """A hold at any angle counts when it is well above the resting level (no fixed 155)."""
+    t, x = hold_signal(rest, top)
+    tr = HoldTracker(HoldDef())
+    for ti, xi in zip(t, x):
+        tr.update(float(ti), float(xi), "left")
+    tr.finish()
+    total = sum(h.duration_s for h in tr.holds)
+    assert total == pytest.approx(12.0, abs=0.5) and {h.side for h in tr.holds} == {"left"}
+
+
+def test_a_sag_splits_the_hold_and_lying_still_is_not_a_hold():
+    t, x = hold_signal(sag=8.0)
+    tr = HoldTracker(HoldDef())
+    for ti, xi in zip(t, x):
+        tr.update(float(ti), float(xi), "right")
+    tr.finish()
+    assert len(tr.holds) == 2
+    assert sum(h.duration_s for h in tr.holds) == pytest.approx(10.0, abs=0.6)
+    flat = HoldTracker(HoldDef())
+    for ti in np.arange(0, 10, 1 / FPS):
+        flat.update(float(ti), 120.0, "right")
+    flat.finish()
+    assert flat.holds == []

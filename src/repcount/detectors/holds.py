@@ -195,7 +195,6 @@ class HoldTracker:
                 h = replace(h, end_s=self._at_level_t)
                 timer.holds[-1] = h
             closed.append(h)
-            self._held.clear()
             # Said once, when the timer actually pauses (not on every jittery frame).
             msg = ("keep the raised leg straight" if self._why == "raised_leg_bent"
                    else "hips dropped: the hold timer paused")

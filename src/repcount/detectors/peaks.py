@@ -159,12 +159,13 @@ def signal_candidates(t: FloatArray, x: FloatArray, params: PeakParams,
 
 
 class RangeReference:
-    """The reference range of motion: the median prominence of the recent counted reps.
+    """The reference range of motion: the median prominence of the recent rep-like movements.
 
-    Only counted reps feed it (never wobbles, partial movements or rejected candidates), and a
-    median, so a single large movement (getting into position, a glitch) cannot make the reps
-    after it look partial, and a rep is judged with itself included: the first rep of a set is
-    its own reference.
+    Counted reps feed it, and so do finished movements of at least a partial rep's share that
+    did not count (never wobbles or withheld candidates): a median, so a single large movement
+    (getting into position, a glitch) cannot make the reps after it look partial for more than
+    one rep, and a rep is judged with itself included: the first rep of a set is its own
+    reference.
     """
 
     def __init__(self, n: int = REFERENCE_REPS) -> None:
@@ -179,8 +180,11 @@ class RangeReference:
         self._proms.append((peak_s, prominence))
 
     def value(self, candidate: float | None = None) -> float:
-        """The reference, with ``candidate`` (a prominence being judged) counted in."""
-        vals = [v for _, v in self._proms] + ([candidate] if candidate is not None else [])
+        """The reference for judging ``candidate`` (a prominence), counted in once there are two
+        movements to take the median with (one earlier rep alone is the reference)."""
+        vals = [v for _, v in self._proms]
+        if candidate is not None and len(vals) != 1:
+            vals.append(candidate)
         return float(np.median(vals)) if vals else 0.0
 
     def __len__(self) -> int:
@@ -252,3 +256,50 @@ class CandidateStream:
         """Mark a candidate as decided."""
         self._decided.append(peak_s)
 
+
+
+class PeakCounter:
+    """One signal's candidates that are ready to count, and the ranges of the reps it counted.
+
+    A candidate is ready once it is big enough against the reference range it is judged by
+    (:func:`is_full`, itself counted in) and the signal is back most of the way
+    (:attr:`Candidate.returned`). The caller judges it and calls :meth:`decide`; a counted
+    rep's prominence keeps feeding its reference as it grows until the signal is at rest.
+    """
+
+    def __init__(self, params: PeakParams, fps_hint: float = 30.0) -> None:
+        self.params = params
+        self.stream = CandidateStream(params, fps_hint)
+        self._counted: list[tuple[float, RangeReference]] = []
+
+    @property
+    def polarity(self) -> int:
+        """The polarity in use (see :class:`CandidateStream`)."""
+        return self.stream.polarity
+
+    def update(self, t: float, x: float, reference: RangeReference) -> list[Candidate]:
+        """Add a sample; returns the candidates ready to be judged against ``reference``."""
+        ready = []
+        for c in self.stream.update(t, x):
+            if self.stream.is_decided(c.peak_s):
+                for peak, ref in self._counted:
+                    if abs(peak - c.peak_s) < self.params.min_period_s:
+                        ref.add(peak, c.prominence)
+            elif c.returned and is_full(self.params, c.prominence, reference):
+                ready.append(c)
+            elif c.settled and len(reference) and c.prominence >= partial_threshold(
+                    self.params, reference.value()):
+                # A finished movement short of a full rep still says what this set's reps are.
+                reference.add(c.peak_s, c.prominence)
+                self.stream.decide(c.peak_s)
+        return ready
+
+    def decide(self, c: Candidate, counted_in: RangeReference | None) -> None:
+        """Mark a candidate decided; ``counted_in`` is the reference of a counted rep (None when
+        it was withheld or belongs to another signal)."""
+        self.stream.decide(c.peak_s)
+        if counted_in is not None:
+            counted_in.add(c.peak_s, c.prominence)
+            self._counted.append((c.peak_s, counted_in))
+            del self._counted[:-16]
+            self.stream.lock()

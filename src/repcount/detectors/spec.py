@@ -79,7 +79,7 @@ class HoldDef:
         min_rise: the followed angle must be at least this far above its resting level (the
             low level seen before): the hips up in a bridge.
         abs_min: before any resting level has been seen (the recording starts in the hold),
-            the angle must be at least this.
+            the angle must be at least this: nearly straight, higher than anyone lies.
         other_measure: a measure on the other leg that must not stay below ``other_min``
             (the raised leg straight in a single-leg bridge), or None.
         other_min: threshold of ``other_measure``, judged on its median over a second.
@@ -91,7 +91,7 @@ class HoldDef:
     """
 
     min_rise: float = 20.0
-    abs_min: float = 150.0
+    abs_min: float = 165.0
     other_measure: str | None = None
     other_min: float = 120.0
     max_speed: float = 25.0

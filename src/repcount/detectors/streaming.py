@@ -12,13 +12,13 @@ never taken back.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from repcount.detectors.attribution import FrameRecord, History, Judge
 from repcount.detectors.holds import HoldTracker
-from repcount.detectors.peaks import Candidate, CandidateStream, RangeReference, full_threshold
+from repcount.detectors.peaks import Candidate, PeakCounter, RangeReference, full_threshold
 from repcount.detectors.spec import ExerciseDef
 from repcount.records import LM, FormEvent, Hold, Pose, PoseSample, Rep, Side
 from repcount.signals.features import (
@@ -128,9 +128,8 @@ def stance_allows(exdef: ExerciseDef, stance: Stance) -> bool:
 class _Channel:
     side: Side
     filt: SignalFilter
-    stream: CandidateStream
+    counter: PeakCounter
     value: float = float("nan")
-    counted: list[Rep] = field(default_factory=list)
 
 
 class Detector:
@@ -148,7 +147,7 @@ class Detector:
         self.forced: Side | None = side if side in ("left", "right") else None
         self.sides = channels_of(exdef, self.forced)
         self._ch = {s: _Channel(s, SignalFilter(exdef.max_gap_s, exdef.median_k),
-                                CandidateStream(exdef.peaks, fps)) for s in self.sides}
+                                PeakCounter(exdef.peaks, fps)) for s in self.sides}
         self.history = History()
         self.judge = Judge(exdef, self.forced, self.history)
         self._refs: dict[str, RangeReference] = {}
@@ -233,42 +232,30 @@ class Detector:
         events: list[FormEvent] = []
         rejected: list[Rejected] = []
         for ch in self._ch.values():
-            cands = ch.stream.update(t, ch.value)
-            self.judge.polarities[ch.side] = ch.stream.polarity
-            for c in cands:
-                self._consider(ch, c, t, reps, events, rejected)
+            expected = self.side if self.exdef.legs == "cue" else ch.side
+            ready = ch.counter.update(t, ch.value, self._reference(expected))
+            self.judge.polarities[ch.side] = ch.counter.polarity
+            for c in ready:
+                self._judge(ch, c, t, reps, events, rejected)
         self.events.extend(events)
         self.rejected.extend(rejected)
         return DetectorUpdate(reps=tuple(reps), events=tuple(events), rejected=tuple(rejected))
 
-    def _consider(self, ch: _Channel, c: Candidate, t: float, reps: list[Rep], events: list[FormEvent],
-                  rejected: list[Rejected]) -> None:
-        """Judge one candidate of a channel if it is big enough (or follow a counted one)."""
-        params = self.exdef.peaks
-        expected = self.side if self.exdef.legs == "cue" else ch.side
-        ref = self._reference(expected)
-        if ch.stream.is_decided(c.peak_s):
-            # A counted rep's prominence keeps growing until the signal is back at rest.
-            for r in ch.counted:
-                if abs(r.peak_s - c.peak_s) < params.min_period_s:
-                    self._reference(r.side).add(r.peak_s, c.prominence)
-            return
-        if c.prominence < full_threshold(params, ref.value(c.prominence)) or not c.returned:
-            return
-        ch.stream.decide(c.peak_s)
+    def _judge(self, ch: _Channel, c: Candidate, t: float, reps: list[Rep], events: list[FormEvent],
+               rejected: list[Rejected]) -> None:
+        """Judge a candidate big enough to count: a rep, withheld (with the reason), or not ours."""
         verdict = self.judge.judge(c, ch.side, t)
         if verdict.kind == "reject":
             rejected.append(Rejected(verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence,
                                      verdict.code, verdict.reason))
         if verdict.kind != "count":
+            ch.counter.decide(c, None)
             return
         index = sum(1 for r in self.judge.counted if r.side == verdict.side) + 1
         rep = Rep(index, verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence,
                   cues=tuple(e.code for e in verdict.cues))
         self.judge.add(rep, ch.side)
-        ch.stream.lock()
-        ch.counted.append(rep)
-        self._reference(verdict.side).add(c.peak_s, c.prominence)
+        ch.counter.decide(c, self._reference(verdict.side))
         reps.append(rep)
         events.extend(verdict.cues)
 
@@ -280,7 +267,7 @@ class Detector:
     def polarity(self, side: Side) -> int:
         """The polarity of reps on a signal (fixed by the definition, or found from where the
         signal rests)."""
-        return self._ch[side].stream.polarity
+        return self._ch[side].counter.polarity
 
     def value(self, side: Side) -> float:
         """The filtered signal of ``side`` at the last sample (NaN when unusable)."""

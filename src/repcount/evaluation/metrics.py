@@ -71,7 +71,7 @@ def side_correct(label: Label, reps: Sequence[Rep], holds: Sequence[Hold]) -> bo
             if total <= 0 or sum(h.duration_s for h in inside if h.side == side) < SIDE_SHARE * total:
                 return False
             continue
-        inside_r = [r for r in reps if t0 - 1.0 <= r.peak_s <= t1 + 1.0]
+        inside_r = [r for r in reps if t0 <= r.peak_s <= t1]
         if not inside_r or sum(1 for r in inside_r if r.side == side) < SIDE_SHARE * len(inside_r):
             return False
     return True

@@ -30,7 +30,7 @@ SINGLE_LEG_BRIDGE_HOLD = ExerciseDef(
     legs="cue",
     cue="lower_ankle",
     cue_margin=0.15,
-    hold=HoldDef(min_rise=20.0, abs_min=150.0, other_measure="knee", other_min=120.0,
+    hold=HoldDef(min_rise=20.0, abs_min=165.0, other_measure="knee", other_min=120.0,
                  params=HoldParams(min_hold_s=1.0, grace_s=0.3)),
     target=20,
 )
