@@ -31,6 +31,7 @@ from repcount.signals.features import (
     measure,
 )
 from repcount.signals.filters import SignalFilter
+from repcount.signals.legs import LimbIdentity
 
 #: Hysteresis of the working leg of a cue exercise: the smoothed cue must pass this many times
 #: the exercise's cue margin to change leg.
@@ -154,6 +155,7 @@ class Detector:
         self._work = WorkingLeg(exdef.cue_margin, self.forced)
         self._holds = HoldTracker(exdef.hold) if exdef.hold else None
         self._sense = BodySense()
+        self._limbs = LimbIdentity()
         self._stance = StanceTracker()
         self._t = 0.0
         self._last_work: Side = "both"
@@ -209,7 +211,8 @@ class Detector:
     # ----------------------------------------------------------------- update
     def update(self, sample: PoseSample) -> DetectorUpdate:
         """Feed one frame's pose; returns what it completed."""
-        pose, t = sample.pose, sample.t
+        # Labels MediaPipe swapped for a few frames are put back before anything is measured.
+        pose, t = self._limbs.update(sample.pose), sample.t
         self._t = t
         sense = self._sense.update(pose)
         allowed = stance_allows(self.exdef, self._stance.update(t, pose))
