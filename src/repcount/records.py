@@ -134,8 +134,13 @@ class Pose:
         return self.image[:, 3]
 
     def pixels(self) -> FloatArray:
-        """Return (33, 2) image coordinates in pixels (isotropic, so angles are true)."""
-        return self.image[:, :2] * np.array([self.width, self.height], dtype=np.float64)
+        """Return (33, 2) image coordinates in pixels (isotropic, so angles are true; read-only)."""
+        cached = self.__dict__.get("_pixels")
+        if cached is None:  # asked for dozens of times per frame
+            cached = self.image[:, :2] * np.array([self.width, self.height], dtype=np.float64)
+            cached.flags.writeable = False
+            object.__setattr__(self, "_pixels", cached)
+        return cached
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ feet's positions, the torso's tilt). When a candidate movement is big enough to 
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Literal
 
 import numpy as np
@@ -48,6 +48,10 @@ FREE_FOOT_SHIFT = 0.15
 #: Largest change of the torso's tilt in the picture (degrees, de-spiked) during a rep: a
 #: bridge tilts it by up to ~40, lying down or getting up by ~90.
 MAX_TILT_CHANGE = 60.0
+#: An envelope movement is ``both`` legs' when the less moving leg moved at least this share...
+BOTH_SHARE = 0.6
+#: ... and the ankles were not drawn on top of each other (leg lengths apart).
+FEET_TOGETHER = 0.1
 #: A counted rep this recent sets the side of an ambiguous movement (the set goes on).
 SET_MEMORY_S = 12.0
 #: Below this ankle visibility a foot's position is no evidence.
@@ -105,10 +109,12 @@ class History:
     def __init__(self, keep_s: float = 120.0) -> None:
         self.keep_s = keep_s
         self._rows: deque[tuple[float, ...]] = deque()
+        self._arr: FloatArray | None = None  # the rows as an array, built once per frame
 
     def record(self, rec: FrameRecord) -> None:
         """Remember one frame."""
-        self._rows.append(astuple(rec))
+        self._rows.append(tuple(getattr(rec, f) for f in _FIELDS))
+        self._arr = None
         while self._rows and self._rows[0][0] < rec.t - self.keep_s:
             self._rows.popleft()
 
@@ -116,10 +122,13 @@ class History:
         """Values of field ``key`` recorded between ``t0`` and ``t1`` (finite ones only)."""
         if not self._rows:
             return np.zeros(0)
-        arr = np.asarray(self._rows, dtype=np.float64)
+        if self._arr is None:
+            self._arr = np.asarray(self._rows, dtype=np.float64)
+        arr = self._arr
         t = arr[:, 0]
-        v = arr[(t >= t0 - 1e-9) & (t <= t1 + 1e-9), _FIELDS.index(key)]
-        return v[np.isfinite(v)] if finite else v
+        lo, hi = np.searchsorted(t, t0 - 1e-9, "left"), np.searchsorted(t, t1 + 1e-9, "right")
+        v = arr[lo:hi, _FIELDS.index(key)]
+        return v[np.isfinite(v)] if finite else v.copy()
 
 
 VerdictKind = Literal["count", "reject", "pass"]
@@ -174,6 +183,59 @@ class Judge:
         v = self.history.window(f"sig_{side}", min(c.start_s, c.peak_s - MOVER_WINDOW_S), now)
         return robust_range(v, k=5, q=10.0)
 
+    def _envelope_side(self, c: Candidate, now: float) -> Side:
+        """The side of an envelope movement: the leg further out around its turning point, or
+        ``both`` when the other leg went nearly as far (both legs lifting)."""
+        ex = self.exdef
+        pol = ex.peaks.polarity or 1
+        exc = {s: self._excursion(s, c, now) for s in ("left", "right")}
+        hi, lo = max(exc.values()), min(exc.values())
+        if ex.allow_both and hi > 0 and lo >= BOTH_SHARE * hi and not self._feet_together(c):
+            return "both"
+        t0, t1 = c.peak_s - CUE_WINDOW_S, min(now, c.peak_s + 0.2)
+        left = self.history.window("sig_left", t0, t1, finite=False)
+        right = self.history.window("sig_right", t0, t1, finite=False)
+        diff = pol * (left - right)
+        diff = diff[np.isfinite(diff)]
+        d = float(np.median(diff)) if len(diff) else 0.0
+        if abs(d) > ex.cue_margin * max(c.prominence, 1e-6):
+            return "left" if d > 0 else "right"
+        return self._set_side(c.peak_s) or ("left" if d > 0 else "right")
+
+    def _feet_together(self, c: Candidate) -> bool:
+        """Whether the two ankles were drawn on top of each other at the turning point.
+
+        Then the far leg is MediaPipe's copy of the near one (side-on or from behind it cannot
+        see it), and its movement is no evidence that both legs moved.
+        """
+        t0, t1 = c.peak_s - CUE_WINDOW_S, c.peak_s + CUE_WINDOW_S
+        h = self.history
+        dx = h.window("ankle_left_x", t0, t1, finite=False) - h.window("ankle_right_x", t0, t1, finite=False)
+        dy = h.window("ankle_left_y", t0, t1, finite=False) - h.window("ankle_right_y", t0, t1, finite=False)
+        gap = np.hypot(dx, dy)
+        gap = gap[np.isfinite(gap)]
+        scale = h.window("leg_px", t0, t1)
+        if not len(gap) or not len(scale):
+            return False
+        return float(np.median(gap)) < FEET_TOGETHER * float(np.median(scale))
+
+    def _stiller_foot(self, side: str, c: Candidate, now: float) -> float:
+        """Positive when this leg's foot stayed stiller than the other's (-1..1).
+
+        On one leg, the standing foot is planted while the free foot hangs from the moving
+        pelvis and travels with it, from any camera angle; a leg whose own foot travelled more
+        is not the standing one.
+        """
+        t0 = min(c.start_s, c.peak_s - MOVER_WINDOW_S)
+        travel = {}
+        for s in ("left", "right"):
+            vis = self.history.window(f"ankle_vis_{s}", t0, now)
+            if not len(vis) or float(np.median(vis)) < MIN_FOOT_VISIBILITY:
+                return 0.0
+            travel[s] = max(robust_range(self.history.window(f"ankle_{s}_{a}", t0, now)) for a in "xy")
+        own, oth = travel[side], travel[other_side(side)]
+        return float((oth - own) / max(own, oth, 1e-6))
+
     def _set_side(self, t: float) -> Side | None:
         """The side of the set going on at ``t`` (the last counted rep's, if recent)."""
         recent = [r for r in self.counted if t - r.peak_s < SET_MEMORY_S]
@@ -189,10 +251,14 @@ class Judge:
             ws = ws[ws != 0]
             w = float(np.median(ws)) if len(ws) else 0.0
             return "left" if w > 0 else "right" if w < 0 else channel
+        if ex.legs == "envelope":
+            return self._envelope_side(c, now)
         if ex.legs == "mover":
             own = self._excursion(channel, c, now)
             oth = self._excursion(other_side(channel), c, now)
             rel = (own - oth) / max(own, oth, 1e-6)
+            if ex.feet_planted:
+                rel += self._stiller_foot(channel, c, now)
             if rel < -ex.cue_margin:
                 return None  # the other leg moved clearly more: its signal counts it
             if rel > ex.cue_margin:

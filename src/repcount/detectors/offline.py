@@ -71,7 +71,7 @@ def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
         events.append(FormEvent(p.peak_s, p.side, "partial", f"partial rep: {p.reason}"))
     events.sort(key=lambda e: e.t)
     main_signal = sig[det.sides[0]]
-    if counted and exdef.legs == "mover":
+    if counted and exdef.legs == "mover":  # the working leg's signal
         by_side = {s: sum(1 for r in counted if r.side == s) for s in ("left", "right")}
         main = max(by_side, key=lambda k: by_side[k])
         if main in sig:

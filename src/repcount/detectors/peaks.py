@@ -161,11 +161,11 @@ def signal_candidates(t: FloatArray, x: FloatArray, params: PeakParams,
 class RangeReference:
     """The reference range of motion: the median prominence of the recent rep-like movements.
 
-    Counted reps feed it, and so do finished movements of at least a partial rep's share that
-    did not count (never wobbles or withheld candidates): a median, so a single large movement
-    (getting into position, a glitch) cannot make the reps after it look partial for more than
-    one rep, and a rep is judged with itself included: the first rep of a set is its own
-    reference.
+    Counted reps feed it (never wobbles or withheld candidates), and early in a set two similar
+    finished movements short of a full rep (see :meth:`PeakCounter.update`): a median, so a
+    single large movement (getting into position, a glitch) cannot make the reps after it look
+    partial for more than a couple of reps; a rep is judged with itself included once there
+    are two to take a median with, and the first rep of a set is its own reference.
     """
 
     def __init__(self, n: int = REFERENCE_REPS) -> None:
@@ -206,6 +206,10 @@ def is_full(params: PeakParams, prominence: float, reference: RangeReference) ->
     return prominence >= full_threshold(params, reference.value(prominence))
 
 
+#: How often a streaming window is searched for candidates (per second).
+EVAL_HZ = 15.0
+
+
 class CandidateStream:
     """Candidates of a signal as it streams in: ``find_peaks`` over a bounded recent window.
 
@@ -226,12 +230,18 @@ class CandidateStream:
         self._x: list[float] = []
         self._max_len = max(16, int(params.window_s * max(fps_hint, 1.0) * 1.5))
         self._decided: deque[float] = deque(maxlen=64)
+        self._last_eval = -np.inf
 
     def update(self, t: float, x: float) -> list[Candidate]:
-        """Add one filtered sample (NaN = no signal, which restarts the window)."""
+        """Add one filtered sample (NaN = no signal, which restarts the window).
+
+        The window is searched at most :data:`EVAL_HZ` times a second (a frame's delay at
+        30 fps, far below a rep's duration); in between no candidates are returned.
+        """
         if np.isnan(x):
             self._t.clear()
             self._x.clear()
+            self._last_eval = -np.inf
             return []
         self._t.append(t)
         self._x.append(x)
@@ -239,6 +249,9 @@ class CandidateStream:
             drop = len(self._t) - int(self._max_len / 1.5)
             del self._t[:drop]
             del self._x[:drop]
+        if t - self._last_eval < 1.0 / EVAL_HZ - 1e-6:
+            return []
+        self._last_eval = t
         x_arr = np.asarray(self._x)
         if not self._locked:
             self.polarity = rest_polarity(x_arr)
@@ -271,6 +284,7 @@ class PeakCounter:
         self.params = params
         self.stream = CandidateStream(params, fps_hint)
         self._counted: list[tuple[float, RangeReference]] = []
+        self._pending: Candidate | None = None
 
     @property
     def polarity(self) -> int:
@@ -289,10 +303,29 @@ class PeakCounter:
                 ready.append(c)
             elif c.settled and len(reference) and c.prominence >= partial_threshold(
                     self.params, reference.value()):
-                # A finished movement short of a full rep still says what this set's reps are.
-                reference.add(c.peak_s, c.prominence)
-                self.stream.decide(c.peak_s)
+                if self._rebase(reference, c) and c.returned and is_full(self.params, c.prominence, reference):
+                    ready.append(c)  # the second of the two is this set's first full rep
+                else:
+                    self.stream.decide(c.peak_s)
         return ready
+
+    def _rebase(self, reference: RangeReference, c: Candidate) -> bool:
+        """Two similar finished movements short of a full rep, early in a set, are what this set's
+        reps are: a first large movement (getting into position) then made them look partial.
+
+        Returns whether they now feed the reference.
+        """
+        if len(reference) > 2:
+            self._pending = None
+            return False
+        prev = self._pending
+        if prev is not None and abs(prev.prominence - c.prominence) <= 0.35 * max(prev.prominence, c.prominence):
+            reference.add(prev.peak_s, prev.prominence)
+            reference.add(c.peak_s, c.prominence)
+            self._pending = None
+            return True
+        self._pending = c
+        return False
 
     def decide(self, c: Candidate, counted_in: RangeReference | None) -> None:
         """Mark a candidate decided; ``counted_in`` is the reference of a counted rep (None when

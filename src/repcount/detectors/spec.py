@@ -16,8 +16,11 @@ from typing import Literal
 from repcount.signals.features import CUES, MEASURES
 
 #: How the two legs are followed: one signal for both (``both``), each leg with the side given
-#: by the leg that moves (``mover``), or the leg a geometric cue names (``cue``).
-LegMode = Literal["both", "mover", "cue"]
+#: by the leg that moves (``mover``), the leg a geometric cue names (``cue``), or one signal of
+#: whichever leg is further out (``envelope``: a lifted leg is the higher one whatever its
+#: label, so label swaps and a far leg copying the near one cannot split or double a rep; the
+#: side is the leg that is further out at the turning point).
+LegMode = Literal["both", "mover", "cue", "envelope"]
 #: The stance an exercise is done in; frames clearly in the other one are not counted.
 StanceReq = Literal["upright", "lying", "any"]
 

@@ -181,7 +181,7 @@ class Detector:
         legs: dict[str, float] = {}
         for s in ("left", "right"):
             legs[f"sig_{s}"] = (measure(pose, ex.signal.measure, s, ex.signal.mode, ex.min_visibility, sense)
-                                if allowed and ex.legs == "mover" else float("nan"))
+                                if allowed and ex.legs in ("mover", "envelope") else float("nan"))
             check = ex.other_check[0] if ex.other_check else (ex.hold.other_measure if ex.hold else None)
             legs[f"other_{s}"] = (measure(pose, check, s, "image", ex.min_visibility, sense)
                                   if check else float("nan"))
@@ -201,6 +201,11 @@ class Detector:
             return float("nan")
         if ex.legs == "mover":
             return rec.sig_left if side == "left" else rec.sig_right
+        if ex.legs == "envelope":
+            vals = [v for v in (rec.sig_left, rec.sig_right) if np.isfinite(v)]
+            if not vals:
+                return float("nan")
+            return max(vals) if ex.peaks.polarity >= 0 else min(vals)
         if ex.legs == "cue":
             work: Side = "left" if rec.work_side > 0 else "right" if rec.work_side < 0 else "both"
             if work == "both":
@@ -235,7 +240,8 @@ class Detector:
         events: list[FormEvent] = []
         rejected: list[Rejected] = []
         for ch in self._ch.values():
-            expected = self.side if self.exdef.legs == "cue" else ch.side
+            # One signal for both legs (cue, envelope): judged by the set's leg's reference.
+            expected = self.side if self.exdef.legs in ("cue", "envelope") else ch.side
             ready = ch.counter.update(t, ch.value, self._reference(expected))
             self.judge.polarities[ch.side] = ch.counter.polarity
             for c in ready:

@@ -91,6 +91,7 @@ class MediaPipePose:
         self._track_start = 0.0
         self._last_seen = -float("inf")
         self._multi: Any = None
+        self._landmarker: Any = None
         try:
             with silenced_stderr():
                 from mediapipe.tasks.python import BaseOptions, vision
@@ -106,11 +107,15 @@ class MediaPipePose:
                     )
                     return vision.PoseLandmarker.create_from_options(opts)
 
-                self._landmarker: Any = create(1)
+                self._landmarker = create(1)
                 if num_poses > 1:
                     self._multi = create(num_poses)
         except (RuntimeError, ValueError, OSError) as exc:
+            self.close()
             raise ModelError(f"{model.path}: MediaPipe could not load the model ({exc})") from None
+        except BaseException:  # Ctrl-C while loading: release what was made, while modules live
+            self.close()
+            raise
         import mediapipe as mp
 
         self._mp = mp

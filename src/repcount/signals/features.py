@@ -155,14 +155,16 @@ def joint_opening(pose: Pose, kind: str, side: str, sense: int = 0, mode: str = 
 
 
 def leg_elevation(pose: Pose, side: str) -> float:
-    """Signed angle (degrees) of the hip-to-ankle line above the shoulder-to-hip line, in the picture.
+    """Signed angle (degrees) of the hip-to-ankle line above the torso's line, in the picture.
 
     Positive when the leg is raised towards the top of the picture (a prone hip extension or a
     supine leg raise), 0 when the leg continues the body line; it does not fold at 180.
     """
     p = pose.pixels()
     hip = p[HIP[side]]
-    body = hip - p[SHOULDER[side]]
+    # The body line is the torso's midline, the same for both legs: one side's shoulder-hip line
+    # turns with perspective and jitter, and would make the idle leg seem to lift.
+    body = _mid(p, LM.LEFT_HIP, LM.RIGHT_HIP) - _mid(p, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
     leg = p[ANKLE[side]] - hip
     nb = np.linalg.norm(body)
     if nb == 0 or np.linalg.norm(leg) == 0:

@@ -7,6 +7,10 @@ next to where it was a frame ago. :class:`LimbIdentity` compares each frame with
 them. The choice is made afresh on every frame against the previous corrected frame, so when
 MediaPipe's labels come back, keeping them is again the better fit: it cannot stick in a
 wrong state. With no clear evidence (overlapping limbs, jitter) MediaPipe's labels are kept.
+
+The other leg error is the far leg drawn on top of the near one (MediaPipe guessing a leg it
+cannot see): one leg jumps onto the other in a frame while the other stays put. That leg's
+landmarks are then held where they were until MediaPipe lets go (at most ``MAX_COPY_S``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,11 @@ MAX_GAP = 5
 #: A swap lasting longer than this (seconds) is MediaPipe changing its mind for good, not a
 #: flicker: its labels are taken from then on (the majority of the time decides who is who).
 MAX_SWAP_S = 1.0
+#: Legs closer than this (share of the body's scale, summed over the compared landmarks) are
+#: drawn on top of each other.
+COPY_GAP = 0.06
+#: A copy lasting longer than this (seconds) is taken as where the leg really is.
+MAX_COPY_S = 1.0
 
 
 def _scale(p: np.ndarray) -> float:
@@ -50,7 +59,11 @@ class LimbIdentity:
     def __init__(self) -> None:
         self.swapped = {g: False for g in GROUPS}
         self._prev: np.ndarray | None = None
+        self._prev_pose: Pose | None = None
         self._missing = 0
+        #: The leg being held while MediaPipe copies it from the other one, and since when.
+        self.copied: str | None = None
+        self._copy_since = 0.0
         self._since = {g: 0.0 for g in GROUPS}
         #: Frames on which a swap was undone, per group (for tests and diagnostics).
         self.undone = {g: 0 for g in GROUPS}
@@ -60,7 +73,7 @@ class LimbIdentity:
         if pose is None:
             self._missing += 1
             if self._missing > MAX_GAP:
-                self._prev = None
+                self._prev = self._prev_pose = None
             return None
         p = pose.pixels()
         self._missing = 0
@@ -77,10 +90,37 @@ class LimbIdentity:
                     self._since[g] = pose.t
                 self.swapped[g] = swap and pose.t - self._since[g] <= MAX_SWAP_S
         out = self._apply(pose)
+        if self._prev is not None and self._prev_pose is not None:
+            out = self._undo_copy(out, self._prev, self._prev_pose)
         q = out.pixels()
+        self._prev_pose = out
         self._prev = q if np.all(np.isfinite(q[[LM.LEFT_HIP, LM.RIGHT_HIP, LM.LEFT_SHOULDER,
                                                   LM.RIGHT_SHOULDER]])) else None
         return out
+
+    def _undo_copy(self, pose: Pose, prev: np.ndarray, prev_pose: Pose) -> Pose:
+        """Hold a leg that jumped on top of the other one (see the module's docstring)."""
+        left, right = GROUPS["legs"]
+        a = [left[i] for i in TRACKED["legs"]]
+        b = [right[i] for i in TRACKED["legs"]]
+        p = pose.pixels()
+        scale = _scale(prev)
+        move = {"left": _dist(p[a], prev[a]), "right": _dist(p[b], prev[b])}
+        together = _dist(p[a], p[b]) < COPY_GAP * scale
+        apart = _dist(prev[a], prev[b]) > 2 * MIN_JUMP * scale
+        jumper = max(move, key=lambda k: move[k])
+        still = min(move.values())
+        copy = bool(together and apart and move[jumper] > MIN_JUMP * scale and still < SWAP_RATIO * move[jumper])
+        if copy and self.copied != jumper:
+            self._copy_since = pose.t
+        self.copied = jumper if copy and pose.t - self._copy_since <= MAX_COPY_S else None
+        if self.copied is None:
+            return pose
+        idx = list(left if self.copied == "left" else right)
+        img, world = pose.image.copy(), pose.world.copy()
+        img[idx] = prev_pose.image[idx]
+        world[idx] = prev_pose.world[idx]
+        return Pose(pose.t, img, world, pose.width, pose.height)
 
     def _apply(self, pose: Pose) -> Pose:
         if not any(self.swapped.values()):

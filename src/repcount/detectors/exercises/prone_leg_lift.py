@@ -11,11 +11,12 @@ PRONE_LEG_LIFT = ExerciseDef(
     # Elevation of the hip-ankle line above the shoulder-hip line: signed, so it does not fold
     # at 180 degrees the way the unsigned hip angle does at the top of a lift.
     signal=SignalDef(measure="elevation"),
-    # The lifted leg is the one that moves; similar excursions on both legs mean both lifted.
-    legs="mover",
-    cue_margin=0.35,
+    # The lifted leg is the higher one whatever MediaPipe calls it (its labels swap and the far
+    # leg copies the near one, side-on and from behind); both legs rising alike is a superman.
+    legs="envelope",
+    cue_margin=0.2,
     allow_both=True,
-    peaks=PeakParams(polarity=1, min_rom=3.0, min_full_rom=6.0),
+    peaks=PeakParams(polarity=1, min_rom=3.0, min_full_rom=8.0),
     min_rep_s=0.4,
     target=20,
 )

@@ -15,6 +15,6 @@ SINGLE_LEG_DIP = ExerciseDef(
     legs="mover",
     cue_margin=0.3,
     feet_planted=True,
-    peaks=PeakParams(polarity=-1, min_rom=6.0, min_full_rom=15.0),
+    peaks=PeakParams(polarity=-1, min_rom=6.0, min_full_rom=10.0),
     target=20,
 )
