@@ -50,7 +50,7 @@ def shared_tracks(request):
     return labels, tracks
 
 
-class track_cache:  # noqa: N801 - a context manager used like a function
+class track_cache:
     """Point the repcount track cache at pytest's cache folder for the duration.
 
     The session's repcount cache is a fresh temporary folder (see ``_isolated_dirs``); tracks are

@@ -12,7 +12,14 @@ from repcount.bench import BenchReport, BenchRun, ClipRow, Label, load_labels, m
 from repcount.cli import main
 from repcount.errors import InputError
 from repcount.evaluation.labels import LabelledSet
-from repcount.evaluation.metrics import norm_abs_error, off_by_one, score, side_correct, summarise, total_hold_s
+from repcount.evaluation.metrics import (
+    norm_abs_error,
+    off_by_one,
+    score,
+    side_correct,
+    summarise,
+    total_hold_s,
+)
 from repcount.evaluation.plain_peaks import plain_peaks_count
 from repcount.models import ModelInfo
 from repcount.records import Hold, Rep

@@ -16,14 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from repcount.detectors import EXERCISES, Detector, ExerciseDef, analyze_samples
+from repcount.detectors import EXERCISES, Detector, ExerciseDef, TrackResult, analyze_samples
 from repcount.detectors.recognition import recognise
-from repcount.detectors import TrackResult
 from repcount.models import ModelInfo
 from repcount.overlay import OverlayContext, draw
 from repcount.pose import cache
 from repcount.pose.track import Track
-from repcount.records import Analysis, FormEvent, PoseSample, Rep, Side
+from repcount.records import Analysis, FormEvent, Hold, PoseSample, Rep, Side
 from repcount.sinks import VideoSink
 from repcount.sources import VideoFileSource
 
@@ -147,6 +146,7 @@ def build_analysis(video: str, exercise: str, model: str, fps: float, tally: Tal
         events=tuple(result.events) if result else (),
         warnings=tuple(warnings),
         extra=dict(extra or {}),
+        rejected=tuple(result.rejected) if result else (),
     )
 
 
@@ -256,7 +256,7 @@ def render_annotated(path: str | os.PathLike[str], samples: list[PoseSample],
     detector = Detector(exdef, source.fps, side) if exdef is not None else None
     with source, VideoSink(out, source.fps, (source.width, source.height)) as sink:
         for frame, sample in zip(prefetch(source), samples):
-            new = detector.update(sample) if detector else []
+            new: list[Rep | Hold | FormEvent] = list(detector.update(sample)) if detector else []
             ctx = OverlayContext(
                 pose=sample.pose,
                 state=detector.state() if detector else None,

@@ -240,7 +240,8 @@ def _short(name: str, n: int = 28) -> str:
 
 def print_report(report: BenchReport, console: Any = None, previous: dict[str, Any] | None = None) -> None:
     """Per set: a table per exercise, the overall line, the clips worse than plain peaks and
-    the withheld movements by reason; then the model agreement (rich, fits 100 columns)."""
+    the withheld movements by reason; then the model agreement (rich, fits 100 columns).
+    """
     from rich.console import Console
     from rich.table import Table
 

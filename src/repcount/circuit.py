@@ -25,8 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from repcount.detectors import EXERCISES, Detector
-from repcount.detectors import DetectorState
+from repcount.detectors import EXERCISES, Detector, DetectorState
 from repcount.errors import InputError, OutputError
 from repcount.io_utils import user_data_dir
 from repcount.records import FormEvent, Hold, PoseSample, Rep, Side
@@ -487,7 +486,7 @@ class CircuitRunner:
             return [], c.update(sample.t)
         events: list[Event] = []
         if c.phase != REST:
-            events = self.detector.update(sample)
+            events = list(self.detector.update(sample))
         notices = c.update(sample.t, events, self.detector.state() if c.phase != REST else None)
         if c.phase != REST or events:
             self.all_events.extend(events)

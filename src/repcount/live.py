@@ -38,9 +38,15 @@ from repcount.circuit import (
     load_plan,
     summary_lines,
 )
-from repcount.detectors import EXERCISES, Detector, ExerciseDef, analyze_samples, get_exercise
-from repcount.detectors import DetectorState, TrackResult
-from repcount.signals.features import posture_of
+from repcount.detectors import (
+    EXERCISES,
+    Detector,
+    DetectorState,
+    ExerciseDef,
+    TrackResult,
+    analyze_samples,
+    get_exercise,
+)
 from repcount.errors import InputError
 from repcount.io_utils import check_writable
 from repcount.overlay import (
@@ -57,6 +63,7 @@ from repcount.overlay import (
     put_text,
 )
 from repcount.records import LM, Analysis, FormEvent, Frame, Hold, Pose, PoseSample, Rep, Side
+from repcount.signals.features import posture_of
 from repcount.sinks import VideoSink, WindowSink
 from repcount.sources import CameraSource, FrameSource, open_source
 
@@ -386,7 +393,7 @@ class Session:
         assert self.detector is not None and self.exdef is not None
         if self.paused:
             return [], []
-        ev = self.detector.update(sample)
+        ev = list(self.detector.update(sample))
         self.events.extend(ev)
         notices = [Notice(sample.t, "rep", f"{e.index}/{self.exdef.target} {e.side}", e)
                    for e in ev if isinstance(e, Rep) and not e.partial]

@@ -44,7 +44,7 @@ def to_json_dict(a: Analysis) -> dict[str, Any]:
     """The stable JSON document of an analysis.
 
     The fields of the published schema come first; later additions (``partial_reps``,
-    ``events``, ``extra``) are extra keys that older readers can ignore.
+    ``events``, ``extra``, ``rejected``) are extra keys that older readers can ignore.
     """
     return {
         "video": a.video,
@@ -67,6 +67,11 @@ def to_json_dict(a: Analysis) -> dict[str, Any]:
             {"t": _r(e.t), "side": e.side, "code": e.code, "message": e.message} for e in a.events
         ],
         "extra": a.extra,
+        "rejected": [
+            {"side": r.side, "start_s": _r(r.start_s), "peak_s": _r(r.peak_s), "end_s": _r(r.end_s),
+             "rom_deg": _r(r.rom_deg), "code": r.code, "reason": r.reason}
+            for r in a.rejected
+        ],
     }
 
 

@@ -205,6 +205,19 @@ class FormEvent:
 
 
 @dataclass(frozen=True)
+class Rejected:
+    """A movement big enough to count that a gate withheld, with the reason."""
+
+    side: Side
+    start_s: float
+    peak_s: float
+    end_s: float
+    rom_deg: float
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class Analysis:
     """Everything an analysis of one video produced; serialised by :mod:`repcount.output`."""
 
@@ -220,6 +233,8 @@ class Analysis:
     events: tuple[FormEvent, ...] = ()
     warnings: tuple[str, ...] = ()
     extra: dict[str, object] = field(default_factory=dict)
+    #: Movements big enough to count that a gate withheld, with the reasons.
+    rejected: tuple[Rejected, ...] = ()
 
     @property
     def total_reps(self) -> int:

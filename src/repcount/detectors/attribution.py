@@ -17,6 +17,7 @@ feet's positions, the torso's tilt). When a candidate movement is big enough to 
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, fields
 from typing import Literal
@@ -26,7 +27,7 @@ import numpy as np
 from repcount.detectors.peaks import Candidate
 from repcount.detectors.spec import ExerciseDef, other_side
 from repcount.records import FloatArray, FormEvent, Rep, Side
-from repcount.signals.filters import robust_range, running_median
+from repcount.signals.filters import robust_range
 
 #: Seconds of side cue read before a rep's turning point to decide its side.
 CUE_WINDOW_S = 0.4
@@ -179,13 +180,15 @@ class Judge:
     def _excursion(self, side: str, c: Candidate, now: float) -> float:
         """How much a leg's signal moved around the movement (de-spiked range over the window
         from before its turning point to now): a leg that only wobbles scores its wobble, and
-        a leg in the middle of a bigger movement of its own scores that."""
+        a leg in the middle of a bigger movement of its own scores that.
+        """
         v = self.history.window(f"sig_{side}", min(c.start_s, c.peak_s - MOVER_WINDOW_S), now)
         return robust_range(v, k=5, q=10.0)
 
     def _envelope_side(self, c: Candidate, now: float) -> Side:
         """The side of an envelope movement: the leg further out around its turning point, or
-        ``both`` when the other leg went nearly as far (both legs lifting)."""
+        ``both`` when the other leg went nearly as far (both legs lifting).
+        """
         ex = self.exdef
         pol = ex.peaks.polarity or 1
         exc = {s: self._excursion(s, c, now) for s in ("left", "right")}
@@ -313,7 +316,8 @@ class Judge:
         xs = [self.history.window(f"ankle_{side}_{a}", t0, t1) for a in "xy"]
         if min(len(v) for v in xs) < 6:
             return 0.0
-        return float(np.hypot(*[np.median(v[-5:]) - np.median(v[:5]) for v in xs]))
+        dx, dy = (float(np.median(v[-5:]) - np.median(v[:5])) for v in xs)
+        return math.hypot(dx, dy)
 
     def form_cues(self, c: Candidate, side: Side) -> tuple[FormEvent, ...]:
         """Form cues of a counted rep: too fast, the raised leg bent."""

@@ -28,6 +28,10 @@ BASELINE_S = 120.0
 LEVEL_BIN_S = 1.0
 #: Seconds of the secondary check (raised leg straight) a median is taken over.
 OTHER_WINDOW_S = 1.0
+#: Seconds at each end of a closed hold whose median is the level there: the hold runs from
+#: first reaching that level to last leaving it (the rise and the lowering slow down near the
+#: top, where the steadiness test cannot yet tell them from holding).
+END_LEVEL_S = 2.0
 
 
 class HoldTimer:
@@ -103,6 +107,7 @@ class HoldTracker:
         self._held: deque[tuple[float, float]] = deque()
         self._other: deque[tuple[float, float]] = deque()
         self._at_level_t = -1.0
+        self._trace: deque[tuple[float, float]] = deque(maxlen=20000)
 
     def _resting(self, t: float, x: float) -> float:
         """The resting level: the lowest one-second median of the last two minutes."""
@@ -116,7 +121,8 @@ class HoldTracker:
 
     def _high(self, t: float, x: float) -> bool:
         """Whether the angle is well above its resting level, or, before any resting level has
-        been seen (the recording starts in the hold), above the absolute floor."""
+        been seen (the recording starts in the hold), above the absolute floor.
+        """
         rest = self._resting(t, x)
         if x - rest >= self.hold.min_rise:
             return True
@@ -127,10 +133,14 @@ class HoldTracker:
         self._recent.append((t, x))
         while len(self._recent) > 1 and self._recent[1][0] <= t - STEADY_WINDOW_S:
             self._recent.popleft()
-        t0, x0 = self._recent[0]
+        t0 = self._recent[0][0]
         if t - t0 < 0.2:
             return True
-        return abs(x - x0) / (t - t0) < self.hold.max_speed
+        # Medians of the window's first and last fifths: a jittery frame at either end (an
+        # oblique view's near-straight hip flickers by 20-30 degrees) is no movement.
+        v = [vv for _, vv in self._recent]
+        k = max(1, len(v) // 5)
+        return abs(float(np.median(v[-k:])) - float(np.median(v[:k]))) / (t - t0) < self.hold.max_speed
 
     def _level(self, t: float) -> float:
         """Median angle of the last 3 s of holding (0 before any): the level a sag drops from."""
@@ -166,9 +176,13 @@ class HoldTracker:
         self.side = side
         level = self._level(t)
         if np.isfinite(x):
+            self._trace.append((t, x))
             high = self._high(t, x)
             steady = self._steady(t, x)
-            sagged = bool(level) and x < level - self.hold.sag_tol
+            # A sag lasts; one jittery frame is none (judged on the last fifth's median).
+            recent = [vv for _, vv in self._recent]
+            now_x = float(np.median(recent[-max(1, len(recent) // 5):]))
+            sagged = bool(level) and now_x < level - self.hold.sag_tol
             hips_up = high and steady and not sagged
         else:
             hips_up = False
@@ -193,7 +207,8 @@ class HoldTracker:
                 # The sag began when the hips left their level, before they fell past the
                 # tolerance: the hold ends there.
                 h = replace(h, end_s=self._at_level_t)
-                timer.holds[-1] = h
+            h = self._refine(h)
+            timer.holds[-1] = h
             closed.append(h)
             # Said once, when the timer actually pauses (not on every jittery frame).
             msg = ("keep the raised leg straight" if self._why == "raised_leg_bent"
@@ -203,7 +218,38 @@ class HoldTracker:
 
     def finish(self) -> list[Hold]:
         """Close open holds at the end of the stream."""
-        return [h for h in (t.finish() for t in self.timers.values()) if h is not None]
+        out = []
+        for timer in self.timers.values():
+            h = timer.finish()
+            if h is not None:
+                h = self._refine(h)
+                timer.holds[-1] = h
+                out.append(h)
+        return out
+
+    def _refine(self, h: Hold) -> Hold:
+        """A closed hold from first reaching its level to last leaving it (see
+        :data:`END_LEVEL_S`)."""
+        ts = np.array([tt for tt, _ in self._trace])
+        xs = np.array([v for _, v in self._trace])
+        # The level can be reached before steadiness is seen (up to a steadiness window
+        # earlier), never before the previous hold ended.
+        earliest = max([h.start_s - 2 * STEADY_WINDOW_S]
+                       + [p.end_s for t in self.timers.values() for p in t.holds if p.end_s <= h.start_s])
+        inside = (ts >= earliest - 1e-9) & (ts <= h.end_s + 1e-9)
+        ts, xs = ts[inside], xs[inside]
+        if len(ts) < 5:
+            return h
+        head = xs[(ts >= h.start_s) & (ts <= h.start_s + END_LEVEL_S)]
+        # The timer's last half second can already be lowering (steadiness is judged over it).
+        tail = xs[(ts >= h.end_s - END_LEVEL_S - STEADY_WINDOW_S) & (ts <= h.end_s - STEADY_WINDOW_S)]
+        if len(tail) < 3:
+            tail = xs[ts >= h.end_s - END_LEVEL_S]
+        start = ts[np.argmax(xs >= float(np.median(head)) - AT_LEVEL_DEG)]
+        end = ts[len(xs) - 1 - np.argmax(xs[::-1] >= float(np.median(tail)) - AT_LEVEL_DEG)]
+        if end - start < self.hold.params.min_hold_s:
+            return h
+        return replace(h, start_s=float(start), end_s=float(end))
 
     def total(self) -> float:
         """Seconds held on the current working side."""

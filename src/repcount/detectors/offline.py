@@ -11,7 +11,7 @@ than the full-rep share of the reference range at their time).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -34,7 +34,7 @@ class TrackResult:
     signal: FloatArray
     signals: dict[str, FloatArray]
     warnings: list[str]
-    rejected: list[Rejected]
+    rejected: list[Rejected] = field(default_factory=list)
 
 
 def nominal_fps(samples: Sequence[PoseSample]) -> float:
@@ -75,7 +75,7 @@ def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
         by_side = {s: sum(1 for r in counted if r.side == s) for s in ("left", "right")}
         main = max(by_side, key=lambda k: by_side[k])
         if main in sig:
-            main_signal = sig[main]  # type: ignore[index]
+            main_signal = sig[main]
     return TrackResult(counted, partials, [], events, t, main_signal, signals, warnings, list(det.rejected))
 
 

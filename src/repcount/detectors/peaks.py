@@ -181,7 +181,8 @@ class RangeReference:
 
     def value(self, candidate: float | None = None) -> float:
         """The reference for judging ``candidate`` (a prominence), counted in once there are two
-        movements to take the median with (one earlier rep alone is the reference)."""
+        movements to take the median with (one earlier rep alone is the reference).
+        """
         vals = [v for _, v in self._proms]
         if candidate is not None and len(vals) != 1:
             vals.append(candidate)
@@ -329,7 +330,8 @@ class PeakCounter:
 
     def decide(self, c: Candidate, counted_in: RangeReference | None) -> None:
         """Mark a candidate decided; ``counted_in`` is the reference of a counted rep (None when
-        it was withheld or belongs to another signal)."""
+        it was withheld or belongs to another signal).
+        """
         self.stream.decide(c.peak_s)
         if counted_in is not None:
             counted_in.add(c.peak_s, c.prominence)

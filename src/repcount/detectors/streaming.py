@@ -20,7 +20,7 @@ from repcount.detectors.attribution import FrameRecord, History, Judge
 from repcount.detectors.holds import HoldTracker
 from repcount.detectors.peaks import Candidate, PeakCounter, RangeReference, full_threshold
 from repcount.detectors.spec import ExerciseDef
-from repcount.records import LM, FormEvent, Hold, Pose, PoseSample, Rep, Side
+from repcount.records import LM, FormEvent, Hold, Pose, PoseSample, Rejected, Rep, Side
 from repcount.signals.features import (
     CUES,
     BodySense,
@@ -36,19 +36,6 @@ from repcount.signals.legs import LimbIdentity
 #: Hysteresis of the working leg of a cue exercise: the smoothed cue must pass this many times
 #: the exercise's cue margin to change leg.
 SWITCH_MARGIN = 1.5
-
-
-@dataclass(frozen=True)
-class Rejected:
-    """A movement big enough to count that a gate withheld, with the reason."""
-
-    side: Side
-    start_s: float
-    peak_s: float
-    end_s: float
-    rom_deg: float
-    code: str
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -167,7 +154,8 @@ class Detector:
     # ----------------------------------------------------------------- signals
     def _reference(self, side: Side) -> RangeReference:
         """Reference range of a side (one for a single signal): a set on the other leg may have
-        a range of its own, seen from another angle."""
+        a range of its own, seen from another angle.
+        """
         key = "both" if self.exdef.legs == "both" else side
         return self._refs.setdefault(key, RangeReference())
 
@@ -275,7 +263,8 @@ class Detector:
     # ----------------------------------------------------------------- views
     def polarity(self, side: Side) -> int:
         """The polarity of reps on a signal (fixed by the definition, or found from where the
-        signal rests)."""
+        signal rests).
+        """
         return self._ch[side].counter.polarity
 
     def value(self, side: Side) -> float:

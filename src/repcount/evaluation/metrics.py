@@ -140,7 +140,7 @@ def score(label: Label, reps: Sequence[Rep], holds: Sequence[Hold], *, has_hold_
     true_hold = total_hold_s(label.holds) if hold_scored else None
     got_hold = float(sum(h.duration_s for h in holds)) if hold_scored else None
     expected_auto = label.exercise if label.ours else None
-    per_side = dict(Counter(r.side for r in reps))
+    per_side: dict[str, int] = dict(Counter(str(r.side) for r in reps))
     return ClipRow(
         index=label.index, file=label.file, exercise=label.exercise, view=label.view,
         true_reps=label.reps, split=label.split, side=label.side,

@@ -78,4 +78,4 @@ def plain_peaks_count(exercise: str, samples: Sequence[PoseSample], side: str = 
         return 0
     fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
     peaks, _ = find_peaks(polarity * best, prominence=PROMINENCE_DEG, distance=max(1, round(DISTANCE_S * fps)))
-    return int(len(peaks))
+    return len(peaks)

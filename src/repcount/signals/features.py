@@ -21,7 +21,14 @@ from typing import Literal
 import numpy as np
 
 from repcount.records import LM, FloatArray, Pose, Side
-from repcount.signals.angles import Joint, angle_between, cross_2d, joint_angle, sagittal_opening, signed_angle_2d
+from repcount.signals.angles import (
+    Joint,
+    angle_between,
+    cross_2d,
+    joint_angle,
+    sagittal_opening,
+    signed_angle_2d,
+)
 
 Posture = Literal["standing", "supine", "prone", "side", "unknown"]
 POSTURES: tuple[Posture, ...] = ("standing", "supine", "prone", "side", "unknown")
