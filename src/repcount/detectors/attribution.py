@@ -49,6 +49,10 @@ FREE_FOOT_SHIFT = 0.15
 #: Largest change of the torso's tilt in the picture (degrees, de-spiked) during a rep: a
 #: bridge tilts it by up to ~40, lying down or getting up by ~90.
 MAX_TILT_CHANGE = 60.0
+#: Furthest the shoulders travel in the picture (leg lengths, de-spiked) during a rep of a floor
+#: exercise: they stay on the floor (under 0.2 in every corpus rep), while getting up, rolling
+#: over or moving to the other side carries them a leg length or more.
+MAX_SHOULDER_TRAVEL = 0.5
 #: An envelope movement is ``both`` legs' when the less moving leg moved at least this share...
 BOTH_SHARE = 0.6
 #: ... and the ankles were not drawn on top of each other (leg lengths apart).
@@ -99,6 +103,8 @@ class FrameRecord:
     leg_px: float = float("nan")
     tilt: float = float("nan")
     hip_y: float = float("nan")
+    shoulder_x: float = float("nan")
+    shoulder_y: float = float("nan")
 
 
 _FIELDS = tuple(f.name for f in fields(FrameRecord))
@@ -290,6 +296,14 @@ class Judge:
             if turn > MAX_TILT_CHANGE:
                 return ("torso_turned", f"the torso turned through {turn:.0f} degrees "
                         "(getting up, lying down or rolling over)")
+        if self.exdef.stance == "lying":
+            scale = h.window("leg_px", c.start_s, now)
+            if len(scale):
+                leg = float(np.median(scale))
+                travel = max(robust_range(h.window(f"shoulder_{a}", c.start_s, now)) for a in "xy") / leg
+                if travel > MAX_SHOULDER_TRAVEL:
+                    return ("body_moved", f"the shoulders moved {travel:.1f} leg lengths "
+                            "(getting up, rolling over or moving to the other side)")
         if self.exdef.feet_planted:
             scale = h.window("leg_px", c.start_s, now)
             if len(scale):

@@ -181,7 +181,9 @@ class Detector:
             ankle_vis_left=float(pose.image[LM.LEFT_ANKLE, 3]),
             ankle_vis_right=float(pose.image[LM.RIGHT_ANKLE, 3]),
             leg_px=body_scale_px(pose), tilt=image_tilt_deg(pose),
-            hip_y=float((p[LM.LEFT_HIP][1] + p[LM.RIGHT_HIP][1]) / 2.0), **legs)
+            hip_y=float((p[LM.LEFT_HIP][1] + p[LM.RIGHT_HIP][1]) / 2.0),
+            shoulder_x=float((p[LM.LEFT_SHOULDER][0] + p[LM.RIGHT_SHOULDER][0]) / 2.0),
+            shoulder_y=float((p[LM.LEFT_SHOULDER][1] + p[LM.RIGHT_SHOULDER][1]) / 2.0), **legs)
 
     def _raw(self, side: Side, pose: Pose | None, allowed: bool, sense: int, rec: FrameRecord) -> float:
         ex = self.exdef
