@@ -85,7 +85,8 @@ def main() -> int:
         doc[name] = baseline_doc(rows, f"set {name}, model {model.name}")  # type: ignore[arg-type]
         _, overall = summarise(rows)  # type: ignore[arg-type]
         print(f"{name:12} clips {overall['n']:3} MAE {overall['mae']} OBO {overall['obo']} "
-              f"side {overall['side_acc']} hold {overall['mean_hold_error_s']} auto {overall['auto_ok']}/{overall['auto_n']}")
+              f"side {overall['side_acc']} hold {overall['mean_hold_error_s']} "
+              f"auto {overall['auto_ok']}/{overall['auto_n']}")
     write_text_atomic(args.out, json.dumps(doc, indent=1) + "\n")
     print(f"-> {args.out}")
     return 0

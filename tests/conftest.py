@@ -83,7 +83,8 @@ def _record_shared(labels) -> None:
     from repcount.pose import cache
 
     model = resolve("full")
-    missing = [lab for lab in labels if lab.track is None and cache.load_cached(lab.path, model.sha256) is None]
+    missing = [lab for lab in labels
+               if lab.track is None and cache.load_cached(lab.path, model.sha256) is None]
     if missing:  # 2 cores: the suite's longest step on a new machine
 
         def failed(i: int, exc: Exception) -> None:
@@ -119,7 +120,7 @@ def accuracy_rows(request):
             jobs = [Job(name, lab, model) for lab in labels]
             done = {}
             run_in_processes(partial(measure_clip), jobs, 2, done.__setitem__,
-                             lambda i, exc: pytest.fail(f"{jobs[i].label.file}: {exc}"))
+                             lambda i, exc, jobs=jobs: pytest.fail(f"{jobs[i].label.file}: {exc}"))
             out[name] = [done[i] for i in sorted(done)]
     return out
 

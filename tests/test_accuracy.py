@@ -95,7 +95,8 @@ def test_regression_check_catches_a_worse_detector():
     rows = [ClipRow(0, "a.mp4", "squat", "side", 5, counted_reps=4, norm_error=0.2, obo=True)]
     assert regressions(rows, {"exercises": {"squat": {"mae": 0.2, "obo": 1.0}}}) == []
     assert regressions(rows, {"exercises": {"squat": {"mae": 0.0, "obo": 1.0}}})
-    sided = [ClipRow(0, "a.mp4", "clamshell", "side", 5, counted_reps=5, norm_error=0.0, obo=True, side_ok=False)]
+    sided = [ClipRow(0, "a.mp4", "clamshell", "side", 5, counted_reps=5, norm_error=0.0, obo=True,
+                     side_ok=False)]
     assert regressions(sided, {"exercises": {"clamshell": {"side_acc": 1.0}}})
 
 

@@ -94,8 +94,8 @@ def rows():
     return [
         ClipRow(0, "a.mp4", "squat", "side", 5, counted_reps=4, norm_error=0.2, obo=True, baseline_error=0.4,
                 baseline_reps=7, rejected={"foot_moved": 2}),
-        ClipRow(1, "b.mp4", "squat", "front", 4, counted_reps=6, norm_error=0.5, obo=False, baseline_error=0.0,
-                baseline_reps=4),
+        ClipRow(1, "b.mp4", "squat", "front", 4, counted_reps=6, norm_error=0.5, obo=False,
+                baseline_error=0.0, baseline_reps=4),
         ClipRow(2, "c.mp4", "single_leg_bridge_hold", "side", None, true_hold_s=20.0,
                 counted_hold_s=17.0, hold_error_s=3.0, side_ok=True),
         ClipRow(3, "d.mp4", "other", "side", 6, counted_reps=0, auto=None, auto_ok=True),
@@ -250,7 +250,8 @@ def test_samples_set_scores_the_committed_tracks(tmp_path):
     out = tmp_path / "b.json"
     assert main(["bench", "--set", "samples", "--json", str(out), "-q"]) == 0
     (run,) = json.loads(out.read_text())["runs"]
-    assert run["set"] == "samples" and len(run["clips"]) == len(load_labels(Path("sample_videos/labels.json")))
+    assert run["set"] == "samples"
+    assert len(run["clips"]) == len(load_labels(Path("sample_videos/labels.json")))
     assert all(c["cached"] and c["error"] is None for c in run["clips"])
 
 

@@ -177,7 +177,8 @@ def model_agreement(runs: Sequence[BenchRun]) -> list[dict[str, Any]]:
             continue
         counts = {m: r.counted_reps for m, r in rows.items()}
         sides = {m: r.per_side for m, r in rows.items()}
-        holds = {m: round(r.counted_hold_s, 1) if r.counted_hold_s is not None else None for m, r in rows.items()}
+        holds = {m: round(r.counted_hold_s, 1) if r.counted_hold_s is not None else None
+                 for m, r in rows.items()}
         if len(set(counts.values())) > 1 or len({json.dumps(s, sort_keys=True) for s in sides.values()}) > 1 \
                 or any(abs((a or 0) - (b or 0)) > 0.5 for a in holds.values() for b in holds.values()):
             true = next(iter(rows.values())).true_reps
@@ -208,7 +209,8 @@ def run_bench(jobs_list: Sequence[Job], *, jobs: int = 1, use_cache: bool = True
 
             def failed(i: int, exc: Exception) -> ClipRow:  # e.g. a worker killed by the OS
                 lab = jobs_list[i].label
-                return ClipRow(lab.index, lab.file, lab.exercise, lab.view, lab.reps, dataset=jobs_list[i].set_name,
+                return ClipRow(lab.index, lab.file, lab.exercise, lab.view, lab.reps,
+                               dataset=jobs_list[i].set_name,
                                error=f"worker failed: {type(exc).__name__}: {exc}")
 
             def finished(i: int, row: ClipRow) -> None:
@@ -216,7 +218,8 @@ def run_bench(jobs_list: Sequence[Job], *, jobs: int = 1, use_cache: bool = True
                 if on_row:
                     on_row(row)
 
-            run_in_processes(partial(measure_clip, use_cache=use_cache), list(jobs_list), jobs, finished, failed)
+            run_in_processes(partial(measure_clip, use_cache=use_cache), list(jobs_list), jobs,
+                             finished, failed)
     except KeyboardInterrupt:
         report.interrupted = True
     report.wall_s = time.perf_counter() - t0
@@ -239,8 +242,10 @@ def _short(name: str, n: int = 28) -> str:
 
 
 def print_report(report: BenchReport, console: Any = None, previous: dict[str, Any] | None = None) -> None:
-    """Per set: a table per exercise, the overall line, the clips worse than plain peaks and
-    the withheld movements by reason; then the model agreement (rich, fits 100 columns).
+    """Print the bench report with rich, fitting 100 columns.
+
+    Per set: a table per exercise, the overall line, the clips worse than plain peaks and
+    the withheld movements by reason; then the model agreement.
     """
     from rich.console import Console
     from rich.table import Table
@@ -254,7 +259,8 @@ def print_report(report: BenchReport, console: Any = None, previous: dict[str, A
     for run in report.runs:
         per, overall = summarise(run.rows)
         t = Table(title=f"{run.set_name} · model {run.model}", title_justify="left")
-        for col in ("exercise", "clips", "MAE", "OBO", "side", "hold err s", "auto", "plain MAE", "plain OBO"):
+        for col in ("exercise", "clips", "MAE", "OBO", "side", "hold err s", "auto",
+                    "plain MAE", "plain OBO"):
             t.add_column(col, justify="left" if col == "exercise" else "right")
         for d in [*per, {"exercise": "all", **overall}]:
             t.add_row(title_of(d["exercise"]) if d["exercise"] not in ("all", "other") else d["exercise"],
@@ -273,9 +279,11 @@ def print_report(report: BenchReport, console: Any = None, previous: dict[str, A
         worse = [r for r in run.rows if r.worse_than_baseline]
         if worse:
             con.print(f"  further from the truth than plain peaks ({len(worse)}): " + ", ".join(
-                f"{_short(Path(r.file).stem)} {r.counted_reps} vs {r.baseline_reps} of {r.true_reps}" for r in worse))
+                f"{_short(Path(r.file).stem)} {r.counted_reps} vs {r.baseline_reps} of {r.true_reps}"
+                for r in worse))
         wrong = [r for r in run.rows if r.error is None and (
-            (r.norm_error or 0) > 0 or r.side_ok is False or (r.hold_error_s or 0) > 0.5 or r.auto_ok is False)]
+            (r.norm_error or 0) > 0 or r.side_ok is False or (r.hold_error_s or 0) > 0.5
+            or r.auto_ok is False)]
         for r in wrong:
             what = []
             if (r.norm_error or 0) > 0:
@@ -288,7 +296,8 @@ def print_report(report: BenchReport, console: Any = None, previous: dict[str, A
                 what.append(f"auto: {title_of(r.auto)}")
             con.print(f"  {_short(Path(r.file).stem, 36)}: " + "; ".join(what))
         if overall["rejected"]:
-            con.print("  withheld movements: " + ", ".join(f"{k} {v}" for k, v in sorted(overall["rejected"].items())))
+            con.print("  withheld movements: "
+                      + ", ".join(f"{k} {v}" for k, v in sorted(overall["rejected"].items())))
         errors = [r for r in run.rows if r.error]
         for r in errors:
             con.print(f"  [red]{r.file}: {r.error}[/red]")

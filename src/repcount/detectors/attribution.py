@@ -184,16 +184,20 @@ class Judge:
 
     # ------------------------------------------------------------------ side
     def _excursion(self, side: str, c: Candidate, now: float) -> float:
-        """How much a leg's signal moved around the movement (de-spiked range over the window
-        from before its turning point to now): a leg that only wobbles scores its wobble, and
-        a leg in the middle of a bigger movement of its own scores that.
+        """How much a leg's signal moved around the movement.
+
+        The de-spiked range over the window from before its turning point to now: a leg that
+        only wobbles scores its wobble, and a leg in the middle of a bigger movement of its own
+        scores that.
         """
         v = self.history.window(f"sig_{side}", min(c.start_s, c.peak_s - MOVER_WINDOW_S), now)
         return robust_range(v, k=5, q=10.0)
 
     def _envelope_side(self, c: Candidate, now: float) -> Side:
-        """The side of an envelope movement: the leg further out around its turning point, or
-        ``both`` when the other leg went nearly as far (both legs lifting).
+        """The side of an envelope movement.
+
+        The leg further out around its turning point, or ``both`` when the other leg went
+        nearly as far (both legs lifting).
         """
         ex = self.exdef
         pol = ex.peaks.polarity or 1

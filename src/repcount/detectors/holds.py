@@ -120,8 +120,10 @@ class HoldTracker:
         return min((v for _, v in self._hist), default=float("inf"))
 
     def _high(self, t: float, x: float) -> bool:
-        """Whether the angle is well above its resting level, or, before any resting level has
-        been seen (the recording starts in the hold), above the absolute floor.
+        """Whether the angle is high enough to count as held.
+
+        That is, well above its resting level, or, before any resting level has been seen (the
+        recording starts in the hold), above the absolute floor.
         """
         rest = self._resting(t, x)
         if x - rest >= self.hold.min_rise:
@@ -228,8 +230,7 @@ class HoldTracker:
         return out
 
     def _refine(self, h: Hold) -> Hold:
-        """A closed hold from first reaching its level to last leaving it (see
-        :data:`END_LEVEL_S`)."""
+        """A closed hold from first reaching its level to last leaving it (see :data:`END_LEVEL_S`)."""
         ts = np.array([tt for tt, _ in self._trace])
         xs = np.array([v for _, v in self._trace])
         # The level can be reached before steadiness is seen (up to a steadiness window

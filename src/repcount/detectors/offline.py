@@ -112,7 +112,7 @@ def _partials(exdef: ExerciseDef, det: Detector, per_side: dict[Side, list[Candi
             before = [r.rom_deg for r in counted if r.side == side and r.peak_s < c.peak_s]
             if not before:
                 continue
-            ref = float(np.median(before[-8:] + [c.prominence]))
+            ref = float(np.median([*before[-8:], c.prominence]))
             if not partial_threshold(params, ref) <= c.prominence < full_threshold(params, ref):
                 continue
             if judge.gate(c, side, c.end_s)[0]:

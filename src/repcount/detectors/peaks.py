@@ -76,7 +76,8 @@ def rest_polarity(x: FloatArray) -> int:
     return 1 if np.sum(v <= lo + q) >= np.sum(v >= hi - q) else -1
 
 
-def find_candidates(t: FloatArray, x: FloatArray, params: PeakParams, polarity: int | None = None) -> list[Candidate]:
+def find_candidates(t: FloatArray, x: FloatArray, params: PeakParams,
+                    polarity: int | None = None) -> list[Candidate]:
     """Peaks of one gap-free segment with prominence >= ``params.min_rom``.
 
     Args:
@@ -180,8 +181,10 @@ class RangeReference:
         self._proms.append((peak_s, prominence))
 
     def value(self, candidate: float | None = None) -> float:
-        """The reference for judging ``candidate`` (a prominence), counted in once there are two
-        movements to take the median with (one earlier rep alone is the reference).
+        """The reference for judging ``candidate`` (a prominence).
+
+        The candidate is counted in once there are two movements to take the median with (one
+        earlier rep alone is the reference).
         """
         vals = [v for _, v in self._proms]
         if candidate is not None and len(vals) != 1:
@@ -304,14 +307,17 @@ class PeakCounter:
                 ready.append(c)
             elif c.settled and len(reference) and c.prominence >= partial_threshold(
                     self.params, reference.value()):
-                if self._rebase(reference, c) and c.returned and is_full(self.params, c.prominence, reference):
+                if self._rebase(reference, c) and c.returned \
+                        and is_full(self.params, c.prominence, reference):
                     ready.append(c)  # the second of the two is this set's first full rep
                 else:
                     self.stream.decide(c.peak_s)
         return ready
 
     def _rebase(self, reference: RangeReference, c: Candidate) -> bool:
-        """Two similar finished movements short of a full rep, early in a set, are what this set's
+        """Let two similar partial movements early in a set feed the reference.
+
+        Two similar finished movements short of a full rep, early in a set, are what this set's
         reps are: a first large movement (getting into position) then made them look partial.
 
         Returns whether they now feed the reference.
@@ -320,7 +326,8 @@ class PeakCounter:
             self._pending = None
             return False
         prev = self._pending
-        if prev is not None and abs(prev.prominence - c.prominence) <= 0.35 * max(prev.prominence, c.prominence):
+        if prev is not None \
+                and abs(prev.prominence - c.prominence) <= 0.35 * max(prev.prominence, c.prominence):
             reference.add(prev.peak_s, prev.prominence)
             reference.add(c.peak_s, c.prominence)
             self._pending = None
@@ -329,8 +336,10 @@ class PeakCounter:
         return False
 
     def decide(self, c: Candidate, counted_in: RangeReference | None) -> None:
-        """Mark a candidate decided; ``counted_in`` is the reference of a counted rep (None when
-        it was withheld or belongs to another signal).
+        """Mark a candidate decided.
+
+        ``counted_in`` is the reference of a counted rep (None when it was withheld or belongs to
+        another signal).
         """
         self.stream.decide(c.peak_s)
         if counted_in is not None:

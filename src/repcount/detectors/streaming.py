@@ -153,8 +153,9 @@ class Detector:
 
     # ----------------------------------------------------------------- signals
     def _reference(self, side: Side) -> RangeReference:
-        """Reference range of a side (one for a single signal): a set on the other leg may have
-        a range of its own, seen from another angle.
+        """Reference range of a side (one for a single signal).
+
+        A set on the other leg may have a range of its own, seen from another angle.
         """
         key = "both" if self.exdef.legs == "both" else side
         return self._refs.setdefault(key, RangeReference())
@@ -264,8 +265,9 @@ class Detector:
 
     # ----------------------------------------------------------------- views
     def polarity(self, side: Side) -> int:
-        """The polarity of reps on a signal (fixed by the definition, or found from where the
-        signal rests).
+        """The polarity of reps on a signal.
+
+        Fixed by the definition, or found from where the signal rests.
         """
         return self._ch[side].counter.polarity
 

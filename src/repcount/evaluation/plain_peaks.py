@@ -45,7 +45,8 @@ def _angle(kind: str, side: str, samples: Sequence[PoseSample]) -> np.ndarray:
             continue
         p = s.pose.pixels()
         if kind == "thighs":
-            vals[i] = float(angle_between(p[LM.LEFT_KNEE] - p[LM.LEFT_HIP], p[LM.RIGHT_KNEE] - p[LM.RIGHT_HIP]))
+            vals[i] = float(angle_between(p[LM.LEFT_KNEE] - p[LM.LEFT_HIP],
+                                          p[LM.RIGHT_KNEE] - p[LM.RIGHT_HIP]))
         else:
             j = JOINTS[kind][side]
             vals[i] = float(joint_angle(p[j.a], p[j.b], p[j.c]))
@@ -77,5 +78,6 @@ def plain_peaks_count(exercise: str, samples: Sequence[PoseSample], side: str = 
     if best is None:
         return 0
     fps = 1.0 / float(np.median(np.diff(t))) if len(t) > 1 else 30.0
-    peaks, _ = find_peaks(polarity * best, prominence=PROMINENCE_DEG, distance=max(1, round(DISTANCE_S * fps)))
+    peaks, _ = find_peaks(polarity * best, prominence=PROMINENCE_DEG,
+                          distance=max(1, round(DISTANCE_S * fps)))
     return len(peaks)

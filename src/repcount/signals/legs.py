@@ -110,7 +110,8 @@ class LimbIdentity:
         apart = _dist(prev[a], prev[b]) > 2 * MIN_JUMP * scale
         jumper = max(move, key=lambda k: move[k])
         still = min(move.values())
-        copy = bool(together and apart and move[jumper] > MIN_JUMP * scale and still < SWAP_RATIO * move[jumper])
+        copy = bool(together and apart and move[jumper] > MIN_JUMP * scale
+                    and still < SWAP_RATIO * move[jumper])
         if copy and self.copied != jumper:
             self._copy_since = pose.t
         self.copied = jumper if copy and pose.t - self._copy_since <= MAX_COPY_S else None
