@@ -54,7 +54,7 @@ MAX_TILT_CHANGE = 60.0
 #: over or moving to the other side carries them a leg length or more.
 MAX_SHOULDER_TRAVEL = 0.5
 #: An envelope movement is ``both`` legs' when the less moving leg moved at least this share...
-BOTH_SHARE = 0.6
+BOTH_SHARE = 0.8
 #: ... and the ankles were not drawn on top of each other (leg lengths apart).
 FEET_TOGETHER = 0.1
 #: A counted rep this recent sets the side of an ambiguous movement (the set goes on).
@@ -295,6 +295,10 @@ class Judge:
         Positive evidence only: a gate whose input is missing or unreliable does not withhold.
         """
         h = self.history
+        limit = self.exdef.peaks.max_rom
+        if limit is not None and c.prominence > limit:
+            return ("beyond_range", f"moved {c.prominence:.0f} degrees, more than the exercise's joint "
+                    f"can ({limit:.0f}): a change of position")
         if not self.exdef.trunk_moves:
             turn = robust_range(h.window("tilt", c.start_s, now))
             if turn > MAX_TILT_CHANGE:

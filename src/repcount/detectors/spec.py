@@ -44,6 +44,9 @@ class PeakParams:
         max_width_s: longest rep; slower drifts (re-positioning) are not reps.
         edge_height: relative height (from the peak) at which a rep starts and ends.
         window_s: how much history the streaming counter keeps.
+        max_rom: the largest movement the exercise's joint can make (None: no limit); a bigger
+            one is a change of position (lying down, rolling over), withheld as
+            ``beyond_range`` and never a reference for the reps.
 
     """
 
@@ -57,6 +60,7 @@ class PeakParams:
     max_width_s: float = 15.0
     edge_height: float = 0.9
     window_s: float = 30.0
+    max_rom: float | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,9 @@ PRONE_LEG_LIFT = ExerciseDef(
     legs="envelope",
     cue_margin=0.2,
     allow_both=True,
-    peaks=PeakParams(polarity=1, min_rom=3.0, min_full_rom=8.0),
+    # Hip extension is 10-30 degrees, exaggerated up to about twice that in an oblique picture;
+    # a swing of 90 or more is lying down or getting up.
+    peaks=PeakParams(polarity=1, min_rom=3.0, min_full_rom=8.0, max_rom=90.0),
     min_rep_s=0.4,
     target=20,
 )
