@@ -1,131 +1,71 @@
-"""Accuracy of repcount on labelled clips, as Markdown tables for the README.
+"""Markdown tables for the README from one or more ``repcount bench --json`` reports.
 
-Runs `repcount bench` on ../shared/clips/labels.json and on sample_videos/labels.json (when present)
-and prints, per dataset, a per clip and a per exercise table plus the overall line.
-With --timing it also measures the bench's wall time on the shared clips with an empty landmark
-cache (cold: REPCOUNT_CACHE_DIR is a fresh temporary folder) and then cached, with 1 and 2 jobs.
+Per set and model: one row per exercise and the overall row (MAE, OBO, side accuracy, hold
+error, ``auto`` recognitions, the plain-peaks baseline, withheld movements), then, when the
+report scored several models, the clips on which the models' counts differ.
 
-Usage: python benchmarks/accuracy.py [--model full] [--jobs 2] [--timing] [--out FILE.md]
-
-Each bench runs as a subprocess exactly as a user would type it, so the process wall time
-includes interpreter start and imports; "bench s" is the bench's own wall time from its JSON.
+Usage:
+    repcount bench --set all --json out/bench.json
+    python benchmarks/accuracy.py out/bench.json [more.json ...] > out/accuracy.md
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-DATASETS = {
-    "shared clips": ROOT.parent / "shared" / "clips" / "labels.json",
-    "sample_videos": ROOT / "sample_videos" / "labels.json",
-}
-BENCH = "import sys; from repcount.bench import main; sys.exit(main(sys.argv[1:]))"
+HEAD = ("| exercise | clips | MAE | OBO | side | max hold err s | auto | plain MAE | plain OBO | withheld |\n"
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|")
 
 
-def run_bench(labels: Path, *, model: str, jobs: int,
-              env: dict[str, str] | None = None) -> tuple[dict[str, Any], float]:
-    """Run the bench in a subprocess; return its JSON and the process wall time."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "bench.json"
-        t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", BENCH, str(labels), "--json", str(out), "--model", model,
-                               "--jobs", str(jobs), "-q"], env=env, capture_output=True, text=True)
-        wall = time.perf_counter() - t0
-        if proc.returncode not in (0, 2) or not out.exists():  # 2: some clip failed, still measured
-            raise SystemExit(f"bench failed ({proc.returncode}): {proc.stderr.strip()}")
-        return json.loads(out.read_text()), wall
+def _f(x: Any, spec: str = "{:.3f}") -> str:
+    return "" if x is None else spec.format(x)
 
 
-def fmt(x: Any, spec: str = "{:.2f}") -> str:
-    if x is None:
-        return ""
-    if isinstance(x, bool):
-        return "yes" if x else "no"
-    return spec.format(x) if isinstance(x, float) else str(x)
+def _row(name: str, d: dict[str, Any]) -> str:
+    side = f"{d['side_acc']:.2f} ({d['n_sided']})" if d.get("side_acc") is not None else ""
+    auto = f"{d['auto_ok']}/{d['auto_n']}" if d.get("auto_n") else ""
+    withheld = ", ".join(f"{k} {v}" for k, v in sorted(d.get("rejected", {}).items()))
+    return (f"| {name} | {d['n_counted']}/{d['n']} | {_f(d['mae'])} | {_f(d['obo'], '{:.2f}')} | {side} | "
+            f"{_f(d.get('max_hold_error_s'), '{:.2f}')} | {auto} | {_f(d.get('baseline_mae'))} | "
+            f"{_f(d.get('baseline_obo'), '{:.2f}')} | {withheld} |")
 
 
-def markdown(name: str, doc: dict[str, Any]) -> str:
-    lines = [f"### {name} (model {doc['model']})", "",
-             "| clip | exercise | view | true reps | counted | norm. error | OBO | true hold s | hold s "
-             "| hold error s | auto ok |",
-             "|---|---|---|--:|--:|--:|:-:|--:|--:|--:|:-:|"]
-    for c in doc["clips"]:
-        if c["error"]:
-            lines.append(f"| {c['file']} | {c['exercise']} | {c['view']} | {fmt(c['true_reps'])} "
-                         f"| error: {c['error']} | | | | | | |")
-            continue
-        auto = fmt(c["auto_ok"]) + (f" ({c['auto'] or 'none'})" if c["auto_ok"] is False else "")
-        lines.append(f"| {c['file']} | {c['exercise']} | {c['view']} | {fmt(c['true_reps'])} "
-                     f"| {fmt(c['counted_reps'])} | {fmt(c['norm_error'])} | {fmt(c['obo'])} "
-                     f"| {fmt(c['true_hold_s'], '{:.1f}')} | {fmt(c['counted_hold_s'], '{:.1f}')} "
-                     f"| {fmt(c['hold_error_s'], '{:.1f}')} | {auto} |")
-    lines += ["", "| exercise | clips | counted | MAE | OBO | mean hold error s | auto ok |",
-              "|---|--:|--:|--:|--:|--:|--:|"]
-    for d in doc["exercises"]:
-        lines.append(f"| {d['exercise']} | {d['n']} | {d['n_counted']} | {fmt(d['mae'], '{:.3f}')} "
-                     f"| {fmt(d['obo'])} | {fmt(d['mean_hold_error_s'], '{:.1f}')} "
-                     f"| {str(d['auto_ok']) + '/' + str(d['auto_n']) if d['auto_n'] else ''} |")
-    o = doc["overall"]
-    lines += ["", f"Overall: {o['n_counted']} counted clips, MAE {fmt(o['mae'], '{:.3f}')}, "
-              f"OBO {fmt(o['obo'])}"
-              + (f", mean hold error {fmt(o['mean_hold_error_s'], '{:.1f}')} s" if o["n_holds"] else "")
-              + f", auto recognition {o['auto_ok']}/{o['auto_n']}"
-              + (f", {o['errors']} clip(s) failed" if o["errors"] else "") + ".", ""]
-    return "\n".join(lines)
+def _model(a: dict[str, Any], m: str) -> str:
+    hold = f" hold {a['holds_s'][m]} s" if a["holds_s"][m] else ""
+    return f"{m} {a['counts'][m]} {a['sides'][m]}{hold}"
 
 
-def timing(labels: Path, model: str) -> str:
-    lines = ["### bench wall time, shared clips", "",
-             f"{os.cpu_count()} CPUs, model {model}. Cold = empty landmark cache "
-             "(the model runs on every frame).",
-             "", "| jobs | cache | bench s | process s | frames | pose fps (median clip) |",
-             "|--:|---|--:|--:|--:|--:|"]
-    for jobs in (1, 2):
-        with tempfile.TemporaryDirectory() as cache:
-            env = {**os.environ, "REPCOUNT_CACHE_DIR": cache}
-            for state in ("cold", "cached"):
-                doc, wall = run_bench(labels, model=model, jobs=jobs, env=env)
-                frames = sum(c["frames"] for c in doc["clips"])
-                fps = sorted(c["pose_fps"] for c in doc["clips"] if c["pose_fps"])
-                med = f"{fps[len(fps) // 2]:.1f}" if fps and state == "cold" else ""
-                bench_s = doc["overall"]["wall_s"]
-                lines.append(f"| {jobs} | {state} | {bench_s:.1f} | {wall:.1f} | {frames} | {med} |")
-                print(f"timing: jobs {jobs} {state}: bench {bench_s:.1f} s, process {wall:.1f} s",
-                      file=sys.stderr)
-    return "\n".join([*lines, ""])
+def markdown(doc: dict[str, Any]) -> str:
+    """The tables of one report."""
+    out = []
+    for run in doc["runs"]:
+        out += [f"**{run['set']}** (model {run['model']})", "", HEAD]
+        out += [_row(e["exercise"], e) for e in run["exercises"]]
+        out += [_row("**all**", run["overall"]), ""]
+    models = sorted({run["model"] for run in doc["runs"]})
+    if len(models) > 1:
+        diffs = doc.get("agreement") or []
+        out.append(f"Clips on which the models ({', '.join(models)}) differ in count, sides or hold "
+                   f"(> 0.5 s): {len(diffs)}")
+        for a in diffs:
+            models_said = ", ".join(_model(a, m) for m in a["counts"])
+            out.append(f"- {a['set']}/{a['file']} (true {a['true_reps']}): {models_said}")
+        out.append("")
+    return "\n".join(out)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="full")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--timing", action="store_true", help="also time cold and cached runs (shared clips)")
-    ap.add_argument("--out", type=Path, help="also write the Markdown here")
-    args = ap.parse_args()
-    parts: list[str] = []
-    for name, labels in DATASETS.items():
-        if not labels.is_file():
-            print(f"{name}: {labels} not found, skipped", file=sys.stderr)
-            continue
-        doc, _ = run_bench(labels, model=args.model, jobs=args.jobs)
-        parts.append(markdown(name, doc))
-    if args.timing and DATASETS["shared clips"].is_file():
-        parts.append(timing(DATASETS["shared clips"], args.model))
-    text = "\n".join(parts)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+def main(argv: list[str]) -> int:
+    """Print the tables of every report named on the command line."""
+    if not argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    for path in argv:
+        print(markdown(json.loads(Path(path).read_text())))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main(sys.argv[1:]))
