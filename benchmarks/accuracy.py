@@ -7,6 +7,7 @@ report scored several models, the clips on which the models' counts differ.
 Usage:
     repcount bench --set all --json out/bench.json
     python benchmarks/accuracy.py out/bench.json [more.json ...] > out/accuracy.md
+    python benchmarks/accuracy.py benchmarks/baseline.json
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ def _model(a: dict[str, Any], m: str) -> str:
 
 
 def markdown(doc: dict[str, Any]) -> str:
-    """The tables of one report."""
+    """The tables of one report (a ``bench --json`` report, or ``baseline.json``)."""
+    if "runs" not in doc:  # baseline.json: {set: {"source", "exercises", "overall", "clips"}}
+        doc = {"runs": [{"set": name, "model": d["source"].rsplit("model ", 1)[-1],
+                         "exercises": [{"exercise": e, **v} for e, v in d["exercises"].items()],
+                         "overall": d["overall"]} for name, d in doc.items()]}
     out = []
     for run in doc["runs"]:
         out += [f"**{run['set']}** (model {run['model']})", "", HEAD]
