@@ -245,7 +245,7 @@ class Judge:
             vis = self.history.window(f"ankle_vis_{s}", t0, now)
             if not len(vis) or float(np.median(vis)) < MIN_FOOT_VISIBILITY:
                 return 0.0
-            travel[s] = max(robust_range(self.history.window(f"ankle_{s}_{a}", t0, now)) for a in "xy")
+            travel[s] = self._foot_travel(s, t0, now)
         own, oth = travel[side], travel[other_side(side)]
         return float((oth - own) / max(own, oth, 1e-6))
 
@@ -321,7 +321,7 @@ class Judge:
                     vis = h.window(f"ankle_vis_{s}", c.start_s, now)
                     if not len(vis) or float(np.median(vis)) < MIN_FOOT_VISIBILITY:
                         continue
-                    travel = max(robust_range(h.window(f"ankle_{s}_{a}", c.start_s, now)) for a in "xy") / leg
+                    travel = self._foot_travel(s, c.start_s, now) / leg
                     if travel > max(MIN_FOOT_TRAVEL, FOOT_TO_HIP * drop):
                         return ("foot_moved", f"the {s} foot moved {travel:.2f} leg lengths while the hips "
                                 f"moved {drop:.2f} (walking, stepping or lifting the leg)")
@@ -332,6 +332,10 @@ class Judge:
                         return ("foot_moved", f"the {free} (free) foot moved on {shift:.2f} leg lengths "
                                 "(a step, not a rep)")
         return "", ""
+
+    def _foot_travel(self, side: str, t0: float, t1: float) -> float:
+        """How far a foot travelled between ``t0`` and ``t1`` (pixels, de-spiked, larger axis)."""
+        return max(robust_range(self.history.window(f"ankle_{side}_{a}", t0, t1)) for a in "xy")
 
     def _shift(self, side: str, t0: float, t1: float) -> float:
         """How far a foot has moved on from where it was at ``t0`` (pixels, end medians)."""
