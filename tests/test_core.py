@@ -207,3 +207,56 @@ def test_a_sag_splits_the_hold_and_lying_still_is_not_a_hold():
         flat.update(float(ti), 120.0, "right")
     flat.finish()
     assert flat.holds == []
+
+
+def run_hold(t, x, sides="left"):
+    tr = HoldTracker(HoldDef())
+    side_of = sides if callable(sides) else (lambda ti: sides)
+    for ti, xi in zip(t, x):
+        tr.update(float(ti), float(xi), side_of(ti))
+    tr.finish()
+    return tr.holds
+
+
+def test_landmark_jitter_does_not_break_a_hold():
+    """A small or oblique view: the hip angle jitters by +-30 degrees around the held level
+    (frame to frame), which is no evidence of the hips moving; the hold is one 12 s hold."""
+    t, x = hold_signal(rest=110.0, top=180.0)
+    rng = np.random.default_rng(3)
+    held = (t >= 3) & (t < 15)
+    x = x.copy()
+    x[held] += rng.choice([-30.0, 30.0], held.sum()) + rng.normal(0, 5, held.sum())
+    holds = run_hold(t, x)
+    assert sum(h.duration_s for h in holds) == pytest.approx(12.0, abs=0.6), holds
+    assert len(holds) == 1
+
+
+def test_a_short_loss_of_the_pose_does_not_end_a_hold_and_a_long_one_does():
+    t, x = hold_signal(hold_s=14.0)
+    short = x.copy()
+    short[(t >= 7) & (t < 9)] = np.nan  # 2 s without a pose, hips still up after
+    holds = run_hold(t, short)
+    assert len(holds) == 1 and holds[0].duration_s == pytest.approx(14.0, abs=0.5)
+    long = x.copy()
+    long[t >= 9] = np.nan  # never seen again: the hold ends at the last frame that showed it
+    holds = run_hold(t, long)
+    assert len(holds) == 1 and holds[0].end_s == pytest.approx(9.0, abs=0.1)
+
+
+def test_a_pause_part_way_up_is_not_yet_the_hold():
+    """Rest at 100, a 2 s stop at 125 while getting into position, then the hold at 175."""
+    t = np.arange(0, 20, 1 / FPS)
+    x = np.full(len(t), 100.0)
+    x[(t >= 2) & (t < 4)] = 125.0
+    x[(t >= 4) & (t < 16)] = 175.0
+    holds = run_hold(t, x)
+    assert sum(h.duration_s for h in holds) == pytest.approx(12.0, abs=0.3), holds
+    assert min(h.start_s for h in holds) == pytest.approx(4.0, abs=0.2)
+
+
+def test_the_planted_leg_does_not_change_during_a_hold():
+    """MediaPipe swapping the leg labels for 1.5 s mid-hold moves the lower ankle to the other
+    label; switching legs needs the hips down, so the hold stays on its leg."""
+    t, x = hold_signal(hold_s=12.0)
+    holds = run_hold(t, x, lambda ti: "right" if 8.0 <= ti < 9.5 else "left")
+    assert {h.side for h in holds} == {"left"} and sum(h.duration_s for h in holds) == pytest.approx(12.0, abs=0.5)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from repcount.detectors.spec import HoldDef, HoldParams
-from repcount.records import FormEvent, Hold, Side
+from repcount.signals.filters import running_median
+from repcount.records import FloatArray, FormEvent, Hold, Side
 
 #: Seconds over which the angle must be steady (rising into or lowering out of the hold moves
 #: at 30-100 degrees/s; landmark jitter averages out over this window).
@@ -32,6 +33,35 @@ OTHER_WINDOW_S = 1.0
 #: first reaching that level to last leaving it (the rise and the lowering slow down near the
 #: top, where the steadiness test cannot yet tell them from holding).
 END_LEVEL_S = 2.0
+#: Seconds without a usable pose (lost tracking, a collapsed skeleton) that do not end a hold:
+#: losing sight of the hips is no evidence that they dropped. A hold not seen again ends at the
+#: last frame that showed it.
+DROPOUT_S = 3.0
+#: A sag must be this many standard errors (of the frames' average it is judged on) below the
+#: level as well as ``sag_tol``: in a small or oblique view the hip angle jitters by tens of
+#: degrees from frame to frame, and jitter is no evidence of the hips dropping.
+SAG_NOISE = 3.0
+#: Share of the last second's frames that must show the raised leg bent before the hold pauses
+#: for it (a few unreliable knee estimates are not a bent leg).
+BENT_SHARE = 0.75
+#: Seconds of the centred running median a closed hold's ends are found on.
+SMOOTH_S = 0.3
+
+
+def level_and_noise(v: FloatArray) -> tuple[float, float]:
+    """A held angle's level and its frame-to-frame jitter (as a standard deviation).
+
+    The level is the mean of the 10th-90th percentiles, not the median: an oblique view's
+    jitter can be two-sided (the angle flicking either side of straight), where the median
+    jumps between the two. The jitter comes from successive differences, so a slow movement
+    of the hips (which a hold must notice) does not pass for noise.
+    """
+    lo, hi = np.percentile(v, [10, 90])
+    mid = v[(v >= lo) & (v <= hi)]
+    level = float(np.mean(mid)) if len(mid) else float(np.median(v))
+    d = np.diff(v)
+    jitter = 1.4826 * float(np.median(np.abs(d - np.median(d)))) / np.sqrt(2.0) if len(d) else 0.0
+    return level, jitter
 
 
 class HoldTimer:
@@ -44,6 +74,11 @@ class HoldTimer:
         self._last_true: float | None = None
         self.holds: list[Hold] = []
 
+    @property
+    def is_open(self) -> bool:
+        """Whether an interval is open (holding, or within the grace after it)."""
+        return self._start is not None
+
     def current(self) -> float:
         """Seconds held in the current (open) interval."""
         if self._start is None or self._last_true is None:
@@ -54,12 +89,17 @@ class HoldTimer:
         """Total seconds held so far, counting the open interval."""
         return sum(h.duration_s for h in self.holds) + self.current()
 
-    def update(self, t: float, holding: bool, start_s: float | None = None) -> Hold | None:
+    def update(self, t: float, holding: bool | None, start_s: float | None = None) -> Hold | None:
         """Add one sample; returns a hold interval when one closes.
 
-        ``start_s`` dates the start of a new interval earlier than ``t`` (the moment the level
-        was reached, known only once steadiness has been seen).
+        ``holding`` is None when the frame cannot tell (no usable pose): an open interval then
+        survives up to :data:`DROPOUT_S`. ``start_s`` dates the start of a new interval earlier
+        than ``t`` (the moment the level was reached, known only once steadiness has been seen).
         """
+        if holding is None:
+            if self._last_true is not None and t - self._last_true > max(DROPOUT_S, self.params.grace_s):
+                return self._close()
+            return None
         if holding:
             if self._start is None:
                 self._start = t if start_s is None else min(start_s, t)
@@ -144,13 +184,14 @@ class HoldTracker:
         k = max(1, len(v) // 5)
         return abs(float(np.median(v[-k:])) - float(np.median(v[:k]))) / (t - t0) < self.hold.max_speed
 
-    def _level(self, t: float) -> float:
-        """Median angle of the last 3 s of holding (0 before any): the level a sag drops from."""
+    def _level(self, t: float) -> tuple[float, float]:
+        """Level of the last 3 s of holding (0 before any), the level a sag drops from,
+        and its noise (see :func:`level_and_noise`)."""
         while self._held and self._held[0][0] < t - 3.0:
             self._held.popleft()
         if len(self._held) < 5:
-            return 0.0
-        return float(np.median([v for _, v in self._held]))
+            return 0.0, 0.0
+        return level_and_noise(np.array([v for _, v in self._held]))
 
     def _other_ok(self, t: float, other: float) -> bool:
         """The secondary check (raised leg straight) on its median over the last second."""
@@ -162,7 +203,8 @@ class HoldTracker:
             self._other.popleft()
         if len(self._other) < 3:
             return True
-        return float(np.median([v for _, v in self._other])) >= self.hold.other_min
+        bent = sum(1 for _, v in self._other if v < self.hold.other_min)
+        return bent < BENT_SHARE * len(self._other)
 
     def _reached_at(self, x: float) -> float | None:
         """When the angle reached its current level (start of a hold that just began)."""
@@ -174,35 +216,52 @@ class HoldTracker:
         return start
 
     def update(self, t: float, x: float, side: Side, other: float = float("nan")) -> HoldStep:
-        """One frame of the working leg's angle ``x`` (NaN when unusable)."""
-        self.side = side
-        level = self._level(t)
+        """One frame of the working leg's angle ``x`` (NaN when unusable).
+
+        Getting into the hold needs the angle high and steady; once holding, only evidence of
+        leaving it ends the hold: the angle's recent median below the level by more than the
+        sag tolerance and the level's own jitter, or the raised leg seen bent. Unsteadiness
+        alone (landmark jitter) and a short loss of the pose do not.
+        """
+        # The planted leg cannot change while the hips are up (switching legs means lowering
+        # them): a change of working leg during a hold is MediaPipe swapping the labels.
+        if not (self.holding and self.side in ("left", "right")):
+            self.side = side
+        side = self.side
+        level, noise = self._level(t)
+        hips_up: bool | None
         if np.isfinite(x):
             self._trace.append((t, x))
             high = self._high(t, x)
             steady = self._steady(t, x)
-            # A sag lasts; one jittery frame is none (judged on the last fifth's median).
-            recent = [vv for _, vv in self._recent]
-            now_x = float(np.median(recent[-max(1, len(recent) // 5):]))
-            sagged = bool(level) and now_x < level - self.hold.sag_tol
-            hips_up = high and steady and not sagged
+            # A sag lasts; one jittery frame is none (judged on the last half second's level).
+            recent = np.array([vv for _, vv in self._recent])
+            now_x = level_and_noise(recent)[0]
+            sagged = bool(level) and now_x < level - self._sag_tol(noise, len(recent))
+            if self.holding and level:
+                # Still well clear of the resting level, judged on the same average.
+                rest = min((v for _, v in self._hist), default=float("-inf"))
+                hips_up = not sagged and now_x - rest >= self.hold.min_rise / 2
+            else:
+                hips_up = high and steady and not sagged
         else:
-            hips_up = False
+            hips_up = None
         other_ok = self._other_ok(t, other)
-        holding = hips_up and other_ok
+        holding: bool | None = None if hips_up is None else (hips_up and other_ok)
         if holding:
             self._why = ""
             self._held.append((t, x))
             if not level or x >= level - AT_LEVEL_DEG:
                 self._at_level_t = t
-        elif not self._why:
+        elif holding is not None and not self._why:
             self._why = "raised_leg_bent" if hips_up else "hips_sagging"
         start_s = self._reached_at(x) if holding and not self.holding else None
-        self.holding = holding
+        if holding is not None:
+            self.holding = holding
         closed: list[Hold] = []
         events: list[FormEvent] = []
         for s, timer in self.timers.items():
-            h = timer.update(t, holding and s == side, start_s)
+            h = timer.update(t, None if holding is None else (holding and s == side), start_s)
             if h is None:
                 continue
             if self._why == "hips_sagging" and h.start_s < self._at_level_t < h.end_s:
@@ -230,7 +289,12 @@ class HoldTracker:
         return out
 
     def _refine(self, h: Hold) -> Hold:
-        """A closed hold from first reaching its level to last leaving it (see :data:`END_LEVEL_S`)."""
+        """A closed hold from first reaching its level to last leaving it (see :data:`END_LEVEL_S`).
+
+        Judged on a centred running median (a jittery frame reaches no level), and only where
+        the angle is within a sag of the hold's median level: a pause part-way up while
+        getting into position is not yet the hold.
+        """
         ts = np.array([tt for tt, _ in self._trace])
         xs = np.array([v for _, v in self._trace])
         # The level can be reached before steadiness is seen (up to a steadiness window
@@ -241,16 +305,39 @@ class HoldTracker:
         ts, xs = ts[inside], xs[inside]
         if len(ts) < 5:
             return h
+        fps = (len(ts) - 1) / max(ts[-1] - ts[0], 1e-6)
+        k = max(1, int(round(SMOOTH_S * fps)) | 1)
+        xs = running_median(xs, k)
+        raw = self._trace_values(h)
+        if len(raw) >= 5:
+            # Not yet at the hold's level: further below it than a sag (a pause part-way up
+            # while getting into position, or on the way down).
+            level, noise = level_and_noise(raw)
+            tol = self._sag_tol(noise, k)
+            up = np.flatnonzero(xs >= level - tol)
+            if len(up) >= 5:
+                ts, xs = ts[up[0]:up[-1] + 1], xs[up[0]:up[-1] + 1]
+                h = replace(h, start_s=max(h.start_s, float(ts[0])), end_s=min(h.end_s, float(ts[-1])))
         head = xs[(ts >= h.start_s) & (ts <= h.start_s + END_LEVEL_S)]
         # The timer's last half second can already be lowering (steadiness is judged over it).
         tail = xs[(ts >= h.end_s - END_LEVEL_S - STEADY_WINDOW_S) & (ts <= h.end_s - STEADY_WINDOW_S)]
         if len(tail) < 3:
             tail = xs[ts >= h.end_s - END_LEVEL_S]
+        if len(head) == 0 or len(tail) == 0:
+            return h
         start = ts[np.argmax(xs >= float(np.median(head)) - AT_LEVEL_DEG)]
         end = ts[len(xs) - 1 - np.argmax(xs[::-1] >= float(np.median(tail)) - AT_LEVEL_DEG)]
         if end - start < self.hold.params.min_hold_s:
             return h
         return replace(h, start_s=float(start), end_s=float(end))
+
+    def _sag_tol(self, noise: float, n: int) -> float:
+        """How far below the level an average of ``n`` frames must be to show a sag."""
+        return max(self.hold.sag_tol, SAG_NOISE * noise / np.sqrt(max(n, 1)))
+
+    def _trace_values(self, h: Hold) -> FloatArray:
+        """The followed angle's values within a hold."""
+        return np.array([v for tt, v in self._trace if h.start_s <= tt <= h.end_s])
 
     def total(self) -> float:
         """Seconds held on the current working side."""

@@ -102,7 +102,7 @@ class HoldDef:
     other_measure: str | None = None
     other_min: float = 120.0
     max_speed: float = 25.0
-    sag_tol: float = 8.0
+    sag_tol: float = 12.0
     params: HoldParams = field(default_factory=HoldParams)
 
     def __post_init__(self) -> None:

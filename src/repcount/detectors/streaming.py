@@ -31,7 +31,7 @@ from repcount.signals.features import (
     measure,
 )
 from repcount.signals.filters import SignalFilter
-from repcount.signals.legs import LimbIdentity
+from repcount.signals.legs import LegLength, LimbIdentity
 
 #: Hysteresis of the working leg of a cue exercise: the smoothed cue must pass this many times
 #: the exercise's cue margin to change leg.
@@ -143,6 +143,7 @@ class Detector:
         self._holds = HoldTracker(exdef.hold) if exdef.hold else None
         self._sense = BodySense()
         self._limbs = LimbIdentity()
+        self._leg_length = LegLength()
         self._stance = StanceTracker()
         self._t = 0.0
         self._last_work: Side = "both"
@@ -224,7 +225,9 @@ class Detector:
         if self._holds is not None:
             ch = self._ch["both"]
             other = rec.other_right if work == "left" else rec.other_left if work == "right" else float("nan")
-            step = self._holds.update(t, ch.value, work, other)
+            # A planted leg folded up in the picture is lost tracking: the frame shows nothing.
+            x = float("nan") if self._leg_length.collapsed(t, pose, work) else ch.value
+            step = self._holds.update(t, x, work, other)
             self.events.extend(step.events)
             return DetectorUpdate(holds=step.holds, events=step.events)
         reps: list[Rep] = []

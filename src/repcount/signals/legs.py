@@ -138,3 +138,39 @@ class LimbIdentity:
 
 def _dist(u: np.ndarray, v: np.ndarray) -> float:
     return float(np.sum(np.linalg.norm(u - v, axis=-1)))
+
+
+#: A still leg drawn shorter than this share of its own recent length has lost its tracking
+#: (MediaPipe folding the skeleton up), not moved: a planted leg keeps its picture length.
+COLLAPSE_SHARE = 0.5
+#: Seconds of a leg's recent picture lengths its usual length is the median of.
+LENGTH_WINDOW_S = 5.0
+
+
+class LegLength:
+    """A leg's picture length against its own recent median, to spot a collapsed skeleton.
+
+    Meant for a leg that stays put (the planted leg of a hold): its thigh plus shin in the
+    picture hardly changes, so a sudden shrink to half is MediaPipe losing the pose, and the
+    frame says nothing about the position. Collapsed frames do not enter the median.
+    """
+
+    def __init__(self) -> None:
+        self._hist: list[tuple[float, float]] = []
+
+    def collapsed(self, t: float, pose: Pose | None, side: str) -> bool:
+        """Whether ``side``'s leg is drawn far shorter than it has recently been."""
+        if pose is None or side not in ("left", "right"):
+            return False
+        p = pose.pixels()
+        hip, knee, ankle = (LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE) if side == "left" else (
+            LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE)
+        length = _dist(p[hip], p[knee]) + _dist(p[knee], p[ankle])
+        if not np.isfinite(length):
+            return False
+        self._hist = [(tt, v) for tt, v in self._hist if tt >= t - LENGTH_WINDOW_S]
+        usual = float(np.median([v for _, v in self._hist])) if len(self._hist) >= 5 else float("nan")
+        if np.isfinite(usual) and length < COLLAPSE_SHARE * usual:
+            return True
+        self._hist.append((t, length))
+        return False
