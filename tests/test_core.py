@@ -259,4 +259,5 @@ def test_the_planted_leg_does_not_change_during_a_hold():
     label; switching legs needs the hips down, so the hold stays on its leg."""
     t, x = hold_signal(hold_s=12.0)
     holds = run_hold(t, x, lambda ti: "right" if 8.0 <= ti < 9.5 else "left")
-    assert {h.side for h in holds} == {"left"} and sum(h.duration_s for h in holds) == pytest.approx(12.0, abs=0.5)
+    assert {h.side for h in holds} == {"left"}
+    assert sum(h.duration_s for h in holds) == pytest.approx(12.0, abs=0.5)

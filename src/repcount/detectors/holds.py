@@ -14,8 +14,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from repcount.detectors.spec import HoldDef, HoldParams
-from repcount.signals.filters import running_median
 from repcount.records import FloatArray, FormEvent, Hold, Side
+from repcount.signals.filters import running_median
 
 #: Seconds over which the angle must be steady (rising into or lowering out of the hold moves
 #: at 30-100 degrees/s; landmark jitter averages out over this window).
@@ -185,8 +185,10 @@ class HoldTracker:
         return abs(float(np.median(v[-k:])) - float(np.median(v[:k]))) / (t - t0) < self.hold.max_speed
 
     def _level(self, t: float) -> tuple[float, float]:
-        """Level of the last 3 s of holding (0 before any), the level a sag drops from,
-        and its noise (see :func:`level_and_noise`)."""
+        """Level and jitter of the last 3 s of holding (0, 0 before any): what a sag drops from.
+
+        See :func:`level_and_noise`.
+        """
         while self._held and self._held[0][0] < t - 3.0:
             self._held.popleft()
         if len(self._held) < 5:
