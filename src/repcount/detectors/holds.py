@@ -308,7 +308,7 @@ class HoldTracker:
         if len(ts) < 5:
             return h
         fps = (len(ts) - 1) / max(ts[-1] - ts[0], 1e-6)
-        k = max(1, int(round(SMOOTH_S * fps)) | 1)
+        k = max(1, round(SMOOTH_S * fps) | 1)
         xs = running_median(xs, k)
         raw = self._trace_values(h)
         if len(raw) >= 5:
