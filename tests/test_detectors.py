@@ -103,7 +103,7 @@ def test_hold_pauses_when_the_hips_sag():
 
 
 @pytest.mark.parametrize("exercise", ["single_leg_dip", "single_leg_bridge", "prone_leg_lift",
-                                      "clamshell", pytest.param("lunge", marks=LUNGE_LEAD_IN)])
+                                      "clamshell", "lunge"])
 def test_a_set_that_switches_leg_is_counted_per_side(exercise):
     track, truth = simulate(SimSpec(exercise=exercise, view="oblique", side="left", reps=8,
                                     switch_side_after=4, seed=5, noise_px=1.0))

@@ -20,6 +20,10 @@ from repcount.detectors.peaks import Candidate, full_threshold, partial_threshol
 from repcount.detectors.spec import ExerciseDef
 from repcount.detectors.streaming import Detector, Rejected
 from repcount.records import FloatArray, FormEvent, Hold, PoseSample, Rep, Side
+from repcount.signals.filters import filter_signal
+
+#: Samples of the median the partial reps are looked for on (single-frame flips only).
+LIGHT_MEDIAN_K = 3
 
 
 @dataclass(frozen=True)
@@ -52,11 +56,13 @@ def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
     n = len(samples)
     t = np.array([s.t for s in samples], dtype=np.float64)
     sig: dict[Side, FloatArray] = {k: np.full(n, np.nan) for k in det.sides}
+    raw: dict[Side, FloatArray] = {k: np.full(n, np.nan) for k in det.sides}
     history = History(keep_s=float("inf"))  # partials are judged after the fact
     for i, s in enumerate(samples):
         det.update(s)
         for k in det.sides:
             sig[k][i] = det.value(k)
+            raw[k][i] = det.raw_value(k)
         history.record(det.last_record)
     det.finish()
     warnings = _warnings(exdef, samples, sig)
@@ -66,7 +72,11 @@ def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
         return TrackResult([], [], det.holds, events, t, sig[det.sides[0]], signals, warnings, [])
     per_side = {k: signal_candidates(t, sig[k], exdef.peaks, det.polarity(k) or None) for k in det.sides}
     counted = [_refined(r, per_side, exdef.peaks.min_period_s) for r in det.reps]
-    partials = _partials(exdef, det, per_side, counted, history)
+    # A quick partial's turning point is narrower than the counting filter's median: partials
+    # are looked for on the signal de-spiked only of single-frame flips.
+    light = {k: signal_candidates(t, filter_signal(t, raw[k], exdef.max_gap_s, LIGHT_MEDIAN_K), exdef.peaks,
+                                  det.polarity(k) or None) for k in det.sides}
+    partials = _partials(exdef, det, light, counted, history)
     for p in partials:
         events.append(FormEvent(p.peak_s, p.side, "partial", f"partial rep: {p.reason}"))
     events.sort(key=lambda e: e.t)

@@ -154,7 +154,7 @@ class ExerciseDef:
         min_rep_s: reps faster than this get a "too fast" cue.
         min_visibility: landmarks less visible than this are ignored (only those out of frame).
         max_gap_s: gaps up to this long are bridged.
-        median_k: samples in the de-spiking median.
+        median_k: frames of the de-spiking running median.
         target: default reps (or hold seconds) in the circuit.
         other_check: (measure, min) on the non-working leg checked per rep, e.g. the raised leg
             straight in a single-leg bridge; a rep below it gets the ``other_cue`` message.
@@ -180,7 +180,10 @@ class ExerciseDef:
     min_rep_s: float = 0.6
     min_visibility: float = 0.05
     max_gap_s: float = 0.5
-    median_k: int = 3
+    #: MediaPipe's glitches (a knee or ankle flicking to the other leg, a fold of the skeleton)
+    #: last up to three frames: a 7-frame median removes them, while a rep keeps its count and
+    #: a live count is delayed by three frames.
+    median_k: int = 7
     target: int = 10
     other_check: tuple[str, float] | None = None
     other_cue: tuple[str, str] = ("", "")

@@ -118,6 +118,7 @@ class _Channel:
     filt: SignalFilter
     counter: PeakCounter
     value: float = float("nan")
+    raw: float = float("nan")
 
 
 class Detector:
@@ -221,6 +222,7 @@ class Detector:
         self._last_work = work
         for ch in self._ch.values():
             raw = float("nan") if switched else self._raw(ch.side, pose, allowed, sense, rec)
+            ch.raw = raw
             ch.value = ch.filt.update(t, raw)
         if self._holds is not None:
             ch = self._ch["both"]
@@ -273,6 +275,10 @@ class Detector:
         Fixed by the definition, or found from where the signal rests.
         """
         return self._ch[side].counter.polarity
+
+    def raw_value(self, side: Side) -> float:
+        """The unfiltered signal of ``side`` at the last sample (NaN when unusable)."""
+        return self._ch[side].raw
 
     def value(self, side: Side) -> float:
         """The filtered signal of ``side`` at the last sample (NaN when unusable)."""

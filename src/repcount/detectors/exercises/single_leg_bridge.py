@@ -32,5 +32,8 @@ SINGLE_LEG_BRIDGE_HOLD = ExerciseDef(
     cue_margin=0.15,
     hold=HoldDef(min_rise=20.0, abs_min=165.0, other_measure="knee", other_min=120.0,
                  params=HoldParams(min_hold_s=1.0, grace_s=0.3)),
+    # The hold tracker judges levels and sags on its own half-second statistics; a longer
+    # de-spiking median would only blur where the hold begins and ends.
+    median_k=3,
     target=20,
 )
