@@ -130,6 +130,16 @@ def accuracy_rows(request):
     return out
 
 
+def default_sigint() -> None:
+    """Child-process hook: Ctrl-C handled as in a terminal.
+
+    A suite started in the background of a non-interactive shell (``pytest &``) inherits SIGINT
+    ignored, and so would every child it starts: they would never see the signal these tests
+    send.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds a process has used (Linux /proc)."""
     try:
@@ -147,7 +157,8 @@ def interrupt_cli(argv: list[str], cache_dir: Path, after_cpu_s: float) -> tuple
     """
     env = dict(os.environ, REPCOUNT_CACHE_DIR=str(cache_dir))
     proc = subprocess.Popen([sys.executable, "-m", "repcount", *argv], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=default_sigint)
     deadline = time.monotonic() + 120
     while cpu_seconds(proc.pid) < after_cpu_s and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)

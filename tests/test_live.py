@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import default_sigint
 from repcount import live
 from repcount.audio import Audio, write_tone
 from repcount.detectors import EXERCISES
@@ -70,6 +71,8 @@ def test_live_source_json_matches_analyze(tmp_path: Path) -> None:
     assert got["per_side"] == want["per_side"]
     assert got["total_reps"] == want["total_reps"] == labels[f"{DIP}.mp4"]["reps"]
     assert [r["peak_s"] for r in got["reps"]] == [r["peak_s"] for r in want["reps"]]
+    assert [(r["code"], r["peak_s"]) for r in got["rejected"]] == [
+        (r["code"], r["peak_s"]) for r in want["rejected"]]
     assert got["frames"] == want["frames"]
     lv = got["extra"]["live"]
     assert lv["dropped"] == 0 and lv["fps"] > 0 and lv["delay_total"]["median_ms"] < 1000
@@ -131,7 +134,7 @@ def test_window_under_xvfb_screenshot_and_ctrl_c(tmp_path: Path) -> None:
         [sys.executable, "-m", "repcount.live", "--source", str(SAMPLES / f"{HOLD}.mp4"), "--realtime",
          "--exercise", "single_leg_bridge_hold", "--model", "lite", "--json", str(out_json),
          "--snapshot", str(snapshot), "--max-seconds", "60"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=default_sigint)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout or []), daemon=True)
     reader.start()

@@ -742,7 +742,9 @@ def _analysis(name: str, session: Session, model: str, fps: float, tally: Tally,
     warnings: list[str] = []
     if tally.pose_frames == 0:
         warnings.append("nobody was found in the video")
-    result = TrackResult(reps, partials, holds, cues, np.zeros(0), np.zeros(0), {}, warnings)
+    # Withheld movements, with their reasons, as in analyze's JSON (single-exercise sessions).
+    rejected = list(session.detector.rejected) if session.detector is not None else []
+    result = TrackResult(reps, partials, holds, cues, np.zeros(0), np.zeros(0), {}, warnings, rejected)
     run_stats = RunStats(frames=tally.frames, wall_s=stats.wall_s, pose_s=stats.pose_s,
                          interrupted=interrupted)
     extra: dict[str, object] = {"live": {"realtime": realtime, **stats.to_dict()}}
