@@ -27,7 +27,7 @@ BASELINE_S = 120.0
 #: The resting level is the lowest of the angle's medians over this many seconds (a glitch of
 #: a few frames does not lower it).
 LEVEL_BIN_S = 1.0
-#: Seconds of the secondary check (raised leg straight) a median is taken over.
+#: Seconds of the secondary check (raised leg straight) it is judged over.
 OTHER_WINDOW_S = 1.0
 #: Seconds at each end of a closed hold whose median is the level there: the hold runs from
 #: first reaching that level to last leaving it (the rise and the lowering slow down near the
@@ -73,11 +73,6 @@ class HoldTimer:
         self._start: float | None = None
         self._last_true: float | None = None
         self.holds: list[Hold] = []
-
-    @property
-    def is_open(self) -> bool:
-        """Whether an interval is open (holding, or within the grace after it)."""
-        return self._start is not None
 
     def current(self) -> float:
         """Seconds held in the current (open) interval."""

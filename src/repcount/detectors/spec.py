@@ -89,10 +89,12 @@ class HoldDef:
             the angle must be at least this: nearly straight, higher than anyone lies.
         other_measure: a measure on the other leg that must not stay below ``other_min``
             (the raised leg straight in a single-leg bridge), or None.
-        other_min: threshold of ``other_measure``, judged on its median over a second.
+        other_min: threshold of ``other_measure``; the hold pauses when most of a second's
+            frames are below it.
         max_speed: the angle must change slower than this (degrees/s): rising into position
             and lowering out of it are not holding.
-        sag_tol: once holding, dropping this far below the hold's own level is a sag.
+        sag_tol: once holding, dropping this far below the hold's own level (and further
+            than its jitter explains) is a sag.
         params: debouncing of the hold timer.
 
     """
