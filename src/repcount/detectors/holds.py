@@ -154,13 +154,12 @@ class HoldTracker:
             self._hist.popleft()
         return min((v for _, v in self._hist), default=float("inf"))
 
-    def _high(self, t: float, x: float) -> bool:
+    def _high(self, x: float, rest: float) -> bool:
         """Whether the angle is high enough to count as held.
 
-        That is, well above its resting level, or, before any resting level has been seen (the
-        recording starts in the hold), above the absolute floor.
+        That is, well above its resting level ``rest``, or, before any resting level has been
+        seen (the recording starts in the hold), above the absolute floor.
         """
-        rest = self._resting(t, x)
         if x - rest >= self.hold.min_rise:
             return True
         return x >= self.hold.abs_min and rest > x - self.hold.min_rise
@@ -229,16 +228,17 @@ class HoldTracker:
         hips_up: bool | None
         if np.isfinite(x):
             self._trace.append((t, x))
-            high = self._high(t, x)
+            rest = self._resting(t, x)
+            high = self._high(x, rest)
             steady = self._steady(t, x)
             # A sag lasts; one jittery frame is none (judged on the last half second's level).
             recent = np.array([vv for _, vv in self._recent])
             now_x = level_and_noise(recent)[0]
             sagged = bool(level) and now_x < level - self._sag_tol(noise, len(recent))
             if self.holding and level:
-                # Still well clear of the resting level, judged on the same average.
-                rest = min((v for _, v in self._hist), default=float("-inf"))
-                hips_up = not sagged and now_x - rest >= self.hold.min_rise / 2
+                # Still well clear of the resting level (when one was seen), judged on the
+                # same average.
+                hips_up = not sagged and (not np.isfinite(rest) or now_x - rest >= self.hold.min_rise / 2)
             else:
                 hips_up = high and steady and not sagged
         else:
@@ -302,10 +302,10 @@ class HoldTracker:
         ts, xs = ts[inside], xs[inside]
         if len(ts) < 5:
             return h
+        raw = xs[(ts >= h.start_s) & (ts <= h.end_s)]
         fps = (len(ts) - 1) / max(ts[-1] - ts[0], 1e-6)
         k = max(1, round(SMOOTH_S * fps) | 1)
         xs = running_median(xs, k)
-        raw = self._trace_values(h)
         if len(raw) >= 5:
             # Not yet at the hold's level: further below it than a sag (a pause part-way up
             # while getting into position, or on the way down).
@@ -331,10 +331,6 @@ class HoldTracker:
     def _sag_tol(self, noise: float, n: int) -> float:
         """How far below the level an average of ``n`` frames must be to show a sag."""
         return max(self.hold.sag_tol, SAG_NOISE * noise / np.sqrt(max(n, 1)))
-
-    def _trace_values(self, h: Hold) -> FloatArray:
-        """The followed angle's values within a hold."""
-        return np.array([v for tt, v in self._trace if h.start_s <= tt <= h.end_s])
 
     def total(self) -> float:
         """Seconds held on the current working side."""

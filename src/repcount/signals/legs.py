@@ -15,9 +15,12 @@ landmarks are then held where they were until MediaPipe lets go (at most ``MAX_C
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from repcount.records import LM, Pose
+from repcount.signals.features import JOINTS
 
 #: (left, right) landmark indices of each limb group, swapped together.
 GROUPS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
@@ -156,19 +159,19 @@ class LegLength:
     """
 
     def __init__(self) -> None:
-        self._hist: list[tuple[float, float]] = []
+        self._hist: deque[tuple[float, float]] = deque()
 
     def collapsed(self, t: float, pose: Pose | None, side: str) -> bool:
         """Whether ``side``'s leg is drawn far shorter than it has recently been."""
         if pose is None or side not in ("left", "right"):
             return False
         p = pose.pixels()
-        hip, knee, ankle = (LM.LEFT_HIP, LM.LEFT_KNEE, LM.LEFT_ANKLE) if side == "left" else (
-            LM.RIGHT_HIP, LM.RIGHT_KNEE, LM.RIGHT_ANKLE)
-        length = _dist(p[hip], p[knee]) + _dist(p[knee], p[ankle])
+        leg = JOINTS["knee"][side]  # hip, knee, ankle
+        length = _dist(p[leg.a], p[leg.b]) + _dist(p[leg.b], p[leg.c])
         if not np.isfinite(length):
             return False
-        self._hist = [(tt, v) for tt, v in self._hist if tt >= t - LENGTH_WINDOW_S]
+        while self._hist and self._hist[0][0] < t - LENGTH_WINDOW_S:
+            self._hist.popleft()
         usual = float(np.median([v for _, v in self._hist])) if len(self._hist) >= 5 else float("nan")
         if np.isfinite(usual) and length < COLLAPSE_SHARE * usual:
             return True
