@@ -167,8 +167,8 @@ def test_hold_timer_pauses_on_lapses_and_ignores_short_ones():
     assert all(h.side == "right" for h in timer.holds)
 
 
-def hold_signal(rest=120.0, top=170.0, hold_s=12.0, sag=None):
-    """Lying, rise over 1 s, hold (optionally sagging 30 degrees for 2 s), lower, lie."""
+def hold_signal(rest=120.0, top=170.0, hold_s=12.0, sag=None, sag_deg=30.0):
+    """Lying, rise over 1 s, hold (optionally sagging ``sag_deg`` for 2 s), lower, lie."""
     t = np.arange(0, hold_s + 6, 1 / FPS)
     x = np.full(len(t), rest)
     up = (t >= 2) & (t < 3)
@@ -178,7 +178,7 @@ def hold_signal(rest=120.0, top=170.0, hold_s=12.0, sag=None):
     x[down] = top - (top - rest) * (t[down] - 3 - hold_s)
     if sag is not None:
         s = (t >= sag) & (t < sag + 2)
-        x[s] = top - 30
+        x[s] = top - sag_deg
     return t, x
 
 
@@ -207,6 +207,21 @@ def test_a_sag_splits_the_hold_and_lying_still_is_not_a_hold():
         flat.update(float(ti), 120.0, "right")
     flat.finish()
     assert flat.holds == []
+
+
+def test_a_low_hold_breaks_on_losing_a_large_share_of_its_lift():
+    """A 25-degree lift that drops 11 degrees (under ``sag_tol`` but 44 % of the lift) for 2 s
+    is two holds; a slow 5-degree wander of the same hold (20 %) is one."""
+    t, x = hold_signal(rest=150.0, top=175.0, sag=8.0, sag_deg=11.0)
+    holds = run_hold(t, x)
+    assert len(holds) == 2, holds
+    assert sum(h.duration_s for h in holds) == pytest.approx(10.0, abs=0.6)
+    t, x = hold_signal(rest=150.0, top=175.0)
+    held = (t >= 3) & (t < 15)
+    x = x.copy()
+    x[held] -= 5.0 * np.sin(np.pi * (t[held] - 3) / 12.0)
+    holds = run_hold(t, x)
+    assert len(holds) == 1 and holds[0].duration_s == pytest.approx(12.0, abs=0.6), holds
 
 
 def run_hold(t, x, sides="left"):

@@ -41,6 +41,11 @@ DROPOUT_S = 3.0
 #: level as well as ``sag_tol``: in a small or oblique view the hip angle jitters by tens of
 #: degrees from frame to frame, and jitter is no evidence of the hips dropping.
 SAG_NOISE = 3.0
+#: A hold is broken when the hips lose this share of their lift above the resting level, even
+#: short of ``sag_tol``: a low hold (a small lift, or one foreshortened by the camera) has less
+#: to lose before it is no hold. MediaPipe's slow wander of a held hip stays under a quarter of
+#: the lift in every labelled hold.
+SAG_SHARE = 0.4
 #: Share of the last second's frames that must show the raised leg bent before the hold pauses
 #: for it (a few unreliable knee estimates are not a bent leg).
 BENT_SHARE = 0.75
@@ -142,6 +147,7 @@ class HoldTracker:
         self._held: deque[tuple[float, float]] = deque()
         self._other: deque[tuple[float, float]] = deque()
         self._at_level_t = -1.0
+        self._rest = float("inf")
         self._trace: deque[tuple[float, float]] = deque(maxlen=20000)
 
     def _resting(self, t: float, x: float) -> float:
@@ -229,12 +235,13 @@ class HoldTracker:
         if np.isfinite(x):
             self._trace.append((t, x))
             rest = self._resting(t, x)
+            self._rest = rest
             high = self._high(x, rest)
             steady = self._steady(t, x)
             # A sag lasts; one jittery frame is none (judged on the last half second's level).
             recent = np.array([vv for _, vv in self._recent])
             now_x = level_and_noise(recent)[0]
-            sagged = bool(level) and now_x < level - self._sag_tol(noise, len(recent))
+            sagged = bool(level) and now_x < level - self._sag_tol(noise, len(recent), level)
             if self.holding and level:
                 # Still well clear of the resting level (when one was seen), judged on the
                 # same average.
@@ -310,7 +317,7 @@ class HoldTracker:
             # Not yet at the hold's level: further below it than a sag (a pause part-way up
             # while getting into position, or on the way down).
             level, noise = level_and_noise(raw)
-            tol = self._sag_tol(noise, k)
+            tol = self._sag_tol(noise, k, level)
             up = np.flatnonzero(xs >= level - tol)
             if len(up) >= 5:
                 ts, xs = ts[up[0]:up[-1] + 1], xs[up[0]:up[-1] + 1]
@@ -328,9 +335,17 @@ class HoldTracker:
             return h
         return replace(h, start_s=float(start), end_s=float(end))
 
-    def _sag_tol(self, noise: float, n: int) -> float:
-        """How far below the level an average of ``n`` frames must be to show a sag."""
-        return max(self.hold.sag_tol, SAG_NOISE * noise / np.sqrt(max(n, 1)))
+    def _sag_tol(self, noise: float, n: int, level: float) -> float:
+        """How far below ``level`` an average of ``n`` frames must be to show a sag.
+
+        ``sag_tol``, or :data:`SAG_SHARE` of the lift above the resting level when that is
+        less; never within the jitter of the average (:data:`SAG_NOISE` standard errors).
+        """
+        tol = self.hold.sag_tol
+        lift = level - self._rest
+        if np.isfinite(lift) and lift > 0:
+            tol = min(tol, SAG_SHARE * lift)
+        return max(tol, SAG_NOISE * noise / np.sqrt(max(n, 1)))
 
     def total(self) -> float:
         """Seconds held on the current working side."""
