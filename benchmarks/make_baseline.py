@@ -21,13 +21,13 @@ import json
 import sys
 from pathlib import Path
 
-from repcount.bench import Job, baseline_doc, measure_clip
 from repcount.cli import main as repcount_main
+from repcount.commands.bench import Job, baseline_doc, measure_clip
 from repcount.errors import RepcountError
 from repcount.evaluation.datasets import SET_NAMES, checkout_root, dataset, sample_track
 from repcount.evaluation.metrics import summarise
-from repcount.io_utils import write_text_atomic
-from repcount.models import resolve
+from repcount.io.atomic import write_text_atomic
+from repcount.pose.models import resolve
 from repcount.pose.track import Track, file_sha256
 
 ROOT = checkout_root()
@@ -70,7 +70,7 @@ def main() -> int:
         if args.jobs > 1:
             from functools import partial
 
-            from repcount.parallel import run_in_processes
+            from repcount.commands.parallel import run_in_processes
 
             done: dict[int, object] = {}
             run_in_processes(partial(measure_clip), jobs, args.jobs, done.__setitem__,

@@ -64,8 +64,8 @@ def label_only(spec: tuple[str, int]) -> dict[str, Any]:
 
 def make_one(spec: tuple[str, int], videos: str, model_name: str) -> dict[str, Any]:
     """Render, pose and store one clip; returns its label."""
-    from repcount.bench import Label, cached_track
-    from repcount.models import resolve
+    from repcount.commands.bench import Label, cached_track
+    from repcount.pose.models import resolve
     from repcount.synth.clip import plan_clip, render_clip
 
     exercise, seed = spec

@@ -27,8 +27,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from repcount.io.sources import FrameSource, VideoFileSource
 from repcount.records import Frame, PoseSample, Rep
-from repcount.sources import FrameSource, VideoFileSource
 
 
 def rss_mb() -> float:
@@ -97,8 +97,8 @@ class LoopSource(FrameSource):
 
 
 def run_live(args: argparse.Namespace) -> None:
-    from repcount import live
     from repcount.cli import build_parser
+    from repcount.commands import live
 
     probe = Probe(args.every)
     source = LoopSource(args.video, args.minutes * 60, probe)
@@ -113,11 +113,11 @@ def run_live(args: argparse.Namespace) -> None:
 
 
 def run_replay(args: argparse.Namespace) -> None:
-    from repcount.analysis import analyze_video
+    from repcount.commands.analyze import analyze_video
+    from repcount.commands.live import Session
     from repcount.detectors import get_exercise
-    from repcount.live import Session
-    from repcount.models import resolve
     from repcount.pose import cache
+    from repcount.pose.models import resolve
 
     exdef = get_exercise(args.exercise)
     model = resolve(args.model)

@@ -14,9 +14,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from repcount.analysis import analyze_video
+from repcount.commands.analyze import analyze_video
 from repcount.detectors import get_exercise
-from repcount.models import resolve
+from repcount.pose.models import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CLIP = ROOT.parent / "shared" / "clips" / "glute_bridge_darebee_a.mp4"

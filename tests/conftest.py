@@ -75,10 +75,10 @@ def _record_shared(labels, record: bool) -> bool:
     """
     from functools import partial
 
-    from repcount.bench import cached_track
-    from repcount.models import resolve
-    from repcount.parallel import run_in_processes
+    from repcount.commands.bench import cached_track
+    from repcount.commands.parallel import run_in_processes
     from repcount.pose import cache
+    from repcount.pose.models import resolve
 
     model = resolve("full")
     missing = [lab for lab in labels
@@ -103,10 +103,10 @@ def accuracy_rows(request):
     """
     from functools import partial
 
-    from repcount.bench import Job, measure_clip
+    from repcount.commands.bench import Job, measure_clip
+    from repcount.commands.parallel import run_in_processes
     from repcount.evaluation.datasets import SET_NAMES, dataset
-    from repcount.models import resolve
-    from repcount.parallel import run_in_processes
+    from repcount.pose.models import resolve
 
     model = resolve("full")
     out: dict = {}

@@ -11,14 +11,14 @@ import numpy as np
 import pytest
 
 from conftest import CLIPS, interrupt_cli, needs_clips
-from repcount.batch import (
+from repcount.cli import main
+from repcount.commands.batch import (
     BatchError,
     analyze_many,
     expand_paths,
     summarize,
     write_combined_csv,
 )
-from repcount.cli import main
 from repcount.errors import InputError, ModelError
 from repcount.records import Analysis
 
@@ -117,7 +117,7 @@ def test_dask_local_cluster(folder):
 
 
 def test_dask_unreachable_scheduler(tmp_path, monkeypatch):
-    monkeypatch.setattr("repcount.batch.DASK_CONNECT_TIMEOUT_S", 2.0)
+    monkeypatch.setattr("repcount.commands.batch.DASK_CONNECT_TIMEOUT_S", 2.0)
     (tmp_path / "v.mp4").write_bytes(b"x")
     with pytest.raises(InputError, match="dask scheduler"):
         analyze_many([tmp_path], "squat", "lite", executor="dask",

@@ -7,9 +7,17 @@ import pytest
 from rich.console import Console
 
 from conftest import CLIPS, needs_clips
-from repcount import bench
-from repcount.bench import BenchReport, BenchRun, ClipRow, Label, load_labels, model_agreement, regressions
 from repcount.cli import main
+from repcount.commands import bench
+from repcount.commands.bench import (
+    BenchReport,
+    BenchRun,
+    ClipRow,
+    Label,
+    load_labels,
+    model_agreement,
+    regressions,
+)
 from repcount.errors import InputError
 from repcount.evaluation.labels import LabelledSet
 from repcount.evaluation.metrics import (
@@ -21,7 +29,7 @@ from repcount.evaluation.metrics import (
     total_hold_s,
 )
 from repcount.evaluation.plain_peaks import plain_peaks_count
-from repcount.models import ModelInfo
+from repcount.pose.models import ModelInfo
 from repcount.records import Hold, Rep
 
 TIMING = {"wall_s", "pose_fps", "detect_fps", "cached"}
@@ -217,7 +225,7 @@ def test_ctrl_c_writes_partial_json(tmp_path, monkeypatch, capsys):
         return score(job.label, reps("both", "both", "both"), [], has_hold_detector=False)
 
     monkeypatch.setattr(bench, "measure_clip", fake_measure)
-    monkeypatch.setattr("repcount.models.resolve", lambda name, **kw: FAKE_MODEL)
+    monkeypatch.setattr("repcount.pose.models.resolve", lambda name, **kw: FAKE_MODEL)
     out = tmp_path / "out.json"
     assert main(["bench", str(labels), "--json", str(out)]) == 130
     doc = json.loads(out.read_text())
@@ -229,7 +237,7 @@ def test_ctrl_c_writes_partial_json(tmp_path, monkeypatch, capsys):
 def test_missing_clip_is_a_row_and_the_run_goes_on(tmp_path, monkeypatch, capsys):
     labels = tmp_path / "labels.json"
     labels.write_text(json.dumps([{"file": "nope.mp4", "exercise": "squat", "reps": 3}]))
-    monkeypatch.setattr("repcount.models.resolve", lambda name, **kw: FAKE_MODEL)
+    monkeypatch.setattr("repcount.pose.models.resolve", lambda name, **kw: FAKE_MODEL)
     out = tmp_path / "out.json"
     assert main(["bench", str(labels), "--json", str(out), "-q"]) == 2
     doc = json.loads(out.read_text())

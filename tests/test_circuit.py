@@ -8,24 +8,21 @@ from pathlib import Path
 
 import pytest
 
-from repcount.circuit import (
+from repcount.commands import history as history_cmd
+from repcount.errors import InputError
+from repcount.pose.track import Track
+from repcount.records import FormEvent, Hold, PoseSample, Rep
+from repcount.session.circuit import (
     ACTIVE,
     DONE,
     REST,
     WAITING,
     Circuit,
     CircuitRunner,
-    append_history,
-    history_configure,
-    history_run,
-    load_plan,
-    parse_plan,
-    read_history,
     summary_lines,
 )
-from repcount.errors import InputError
-from repcount.pose.track import Track
-from repcount.records import FormEvent, Hold, PoseSample, Rep
+from repcount.session.history import append_history, read_history
+from repcount.session.plan import load_plan, parse_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 TRACKS = ROOT / "benchmarks" / "tracks" / "sample_videos"
@@ -244,7 +241,7 @@ def test_history_append_and_list(capsys: pytest.CaptureFixture[str]) -> None:
     line = path.read_text().splitlines()[-1]
     assert json.loads(line)["plan"] == "small"
     p = argparse.ArgumentParser()
-    history_configure(p)
-    assert history_run(p.parse_args(["--details"])) == 0
+    history_cmd.configure(p)
+    assert history_cmd.run(p.parse_args(["--details"])) == 0
     out = capsys.readouterr().out
     assert "small: 0/4 blocks, 1 reps" in out and "(not finished)" in out and "single_leg_dip" in out

@@ -28,12 +28,12 @@ import pytest
 
 from conftest import CLIPS, needs_clips
 from repcount.cli import main
-from repcount.models import resolve
+from repcount.io.sources import VideoFileSource
 from repcount.pose import cache
 from repcount.pose.mediapipe_backend import MediaPipePose
+from repcount.pose.models import resolve
 from repcount.pose.track import Track
 from repcount.records import LM
-from repcount.sources import VideoFileSource
 
 pytestmark = [needs_clips, pytest.mark.e2e]
 

@@ -5,7 +5,7 @@ import os
 import pytest
 
 from repcount.errors import OutputError
-from repcount.io_utils import atomic_path, write_text_atomic
+from repcount.io.atomic import atomic_path, write_text_atomic
 
 
 def test_write_replaces_and_leaves_no_temporary_file(tmp_path):

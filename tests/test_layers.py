@@ -53,5 +53,5 @@ def test_core_imports_only_lower_layers(part):
 def test_the_check_sees_lazy_imports(tmp_path):
     """The check itself: an import inside a function is found."""
     f = tmp_path / "m.py"
-    f.write_text("def g():\n    import cv2\n    from repcount.live import x\n")
-    assert imports_of(f) == ["cv2", "repcount.live"]
+    f.write_text("def g():\n    import cv2\n    from repcount.commands.live import x\n")
+    assert imports_of(f) == ["cv2", "repcount.commands.live"]

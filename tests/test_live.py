@@ -17,12 +17,15 @@ import numpy as np
 import pytest
 
 from conftest import default_sigint
-from repcount import live
-from repcount.audio import Audio, write_tone
 from repcount.detectors import EXERCISES
+from repcount.io.grabber import LatestFrameGrabber
+from repcount.io.sources import FrameSource
 from repcount.pose.track import Track
 from repcount.records import Frame
-from repcount.sources import FrameSource
+from repcount.session.guidance import guidance
+from repcount.session.live import Session
+from repcount.ui.audio import Audio, write_tone
+from repcount.ui.live import LIVE_ANNOTATORS, live_context, mirror_pose
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
@@ -34,7 +37,7 @@ ARTIFACTS = ROOT / "out" / "test_live"
 
 def _lite_available() -> bool:
     from repcount.errors import ModelError
-    from repcount.models import resolve
+    from repcount.pose.models import resolve
 
     try:
         resolve("lite", download=False)
@@ -47,7 +50,7 @@ needs_model = pytest.mark.skipif(not _lite_available(), reason="lite pose model 
 
 
 def _repcount(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "repcount.live", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "repcount", "live", *args], capture_output=True, text=True,
                           timeout=120, check=False)
 
 
@@ -131,7 +134,7 @@ def test_window_under_xvfb_screenshot_and_ctrl_c(tmp_path: Path) -> None:
     out_json = tmp_path / "partial.json"
     snapshot = tmp_path / "imshow_frame.png"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "repcount.live", "--source", str(SAMPLES / f"{HOLD}.mp4"), "--realtime",
+        [sys.executable, "-m", "repcount", "live", "--source", str(SAMPLES / f"{HOLD}.mp4"), "--realtime",
          "--exercise", "single_leg_bridge_hold", "--model", "lite", "--json", str(out_json),
          "--snapshot", str(snapshot), "--max-seconds", "60"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, preexec_fn=default_sigint)
@@ -182,7 +185,7 @@ class FakeSource(FrameSource):
 
 
 def test_grabber_keeps_only_the_newest_frame_when_paced() -> None:
-    grabber = live.LatestFrameGrabber(FakeSource(30, fps=100.0), pace=True).start()
+    grabber = LatestFrameGrabber(FakeSource(30, fps=100.0), pace=True).start()
     got = []
     try:
         for frame, _captured in grabber:
@@ -196,7 +199,7 @@ def test_grabber_keeps_only_the_newest_frame_when_paced() -> None:
 
 def test_grabber_paces_a_file_at_its_own_rate() -> None:
     t0 = time.monotonic()
-    grabber = live.LatestFrameGrabber(FakeSource(20, fps=50.0), pace=True).start()
+    grabber = LatestFrameGrabber(FakeSource(20, fps=50.0), pace=True).start()
     frames = [f for f, _ in grabber]
     grabber.close()
     assert 0.3 <= time.monotonic() - t0 < 2.0 and frames[-1].index == 19
@@ -208,7 +211,7 @@ def test_grabber_reraises_source_errors() -> None:
             yield self._emit(np.zeros((8, 8, 3), np.uint8), 0.0)
             raise OSError("unplugged")
 
-    grabber = live.LatestFrameGrabber(Broken(1), pace=False).start()
+    grabber = LatestFrameGrabber(Broken(1), pace=False).start()
     with pytest.raises(OSError, match="unplugged"):
         time.sleep(0.1)
         list(grabber)
@@ -221,23 +224,23 @@ def _pose(stem: str, i: int):  # type: ignore[no-untyped-def]
 
 
 def test_guidance_messages() -> None:
-    assert live.guidance(None, EXERCISES["single_leg_dip"]) == ["nobody in frame: step into view"]
+    assert guidance(None, EXERCISES["single_leg_dip"]) == ["nobody in frame: step into view"]
     standing = _pose(DIP, 60)
     assert standing is not None
-    assert live.guidance(standing, EXERCISES["single_leg_dip"]) == []
-    msgs = live.guidance(standing, EXERCISES["single_leg_bridge"])
+    assert guidance(standing, EXERCISES["single_leg_dip"]) == []
+    msgs = guidance(standing, EXERCISES["single_leg_bridge"])
     assert msgs and msgs[-1].startswith("lie down on your back (now: standing)")
     cut = standing.image.copy()
     cut[[27, 28], 1] = 1.3  # ankles below the picture
     from repcount.records import Pose
 
-    msgs = live.guidance(Pose(standing.t, cut, standing.world, standing.width, standing.height),
+    msgs = guidance(Pose(standing.t, cut, standing.world, standing.width, standing.height),
                          EXERCISES["single_leg_dip"])
     assert msgs[0].startswith("whole body not visible (feet)")
     facing = standing.image.copy()
     facing[[11, 23], 0] -= 0.15  # shoulders and hips spread across the picture: facing the camera
     facing[[12, 24], 0] += 0.15
-    msgs = live.guidance(Pose(standing.t, facing, standing.world, standing.width, standing.height),
+    msgs = guidance(Pose(standing.t, facing, standing.world, standing.width, standing.height),
                          EXERCISES["single_leg_dip"])
     assert "turn side-on to the camera" in msgs
 
@@ -245,34 +248,35 @@ def test_guidance_messages() -> None:
 def test_mirror_pose_flips_x_only() -> None:
     pose = _pose(DIP, 10)
     assert pose is not None
-    m = live.mirror_pose(pose)
+    m = mirror_pose(pose)
     assert m is not None
     np.testing.assert_allclose(m.image[:, 0], 1 - pose.image[:, 0])
     np.testing.assert_allclose(m.image[:, 1:], pose.image[:, 1:])
-    assert live.mirror_pose(None) is None
+    assert mirror_pose(None) is None
 
 
 def test_session_keys_and_overlay_context() -> None:
-    from repcount.circuit import Circuit, load_plan
+    from repcount.session.circuit import Circuit
+    from repcount.session.plan import load_plan
 
-    s = live.Session(30.0, None, None, Circuit(load_plan()))
+    s = Session(30.0, None, None, Circuit(load_plan()))
     notices = s.key(ord("n"), 1.0)[1]
     assert [n.text for n in notices] == ["single_leg_dip right leg x20 skipped",
                                          "next: single_leg_dip left leg x20"]
     s.key(ord(" "), 2.0)
     assert s.circuit is not None and s.circuit.paused
-    ctx = s.context(None, s.state(), 30.0, False, ())
+    ctx = live_context(s, None, s.state(), 30.0, False, ())
     assert ctx.banner == "PAUSED" and ctx.messages == ("nobody in frame: step into view",)
     s.key(ord("p"), 3.0)
     assert not s.circuit.paused
     assert s.key(ord("r"), 4.0)[1][0].text.startswith("redo")
     assert s.key(ord("q"), 5.0)[0] and s.key(27, 5.0)[0]
     image = np.zeros((480, 640, 3), np.uint8)
-    from repcount.overlay import draw
+    from repcount.ui.annotators import draw
 
-    ctx = s.context(_pose(DIP, 60), s.state(), 30.0, True, ("slow down",))
+    ctx = live_context(s, _pose(DIP, 60), s.state(), 30.0, True, ("slow down",))
     assert ctx.big == "0/20" and ctx.sub.startswith("single_leg_dip left leg")
-    draw(image, ctx, live.LIVE_ANNOTATORS)
+    draw(image, ctx, LIVE_ANNOTATORS)
     assert image.any()
 
 

@@ -3,8 +3,8 @@ import urllib.request
 
 import pytest
 
-from repcount import models
 from repcount.errors import ModelError
+from repcount.pose import models
 
 
 @pytest.fixture

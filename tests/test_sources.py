@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from repcount.errors import InputError
-from repcount.sources import CameraSource, ImageFolderSource, VideoFileSource, open_source
+from repcount.io.sources import CameraSource, ImageFolderSource, VideoFileSource, open_source
 
 
 def write_video(path, n=20, fps=25.0, size=(64, 48)):

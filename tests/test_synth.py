@@ -46,7 +46,7 @@ def test_import_is_cheap():
     # Only what importing the synth package adds on top of ``import repcount`` counts.
     code = (
         "import sys, repcount; before = set(sys.modules); "
-        "import repcount.synth, repcount.synth.cli; "
+        "import repcount.synth, repcount.commands.synth; "
         "new = {m.split('.')[0] for m in set(sys.modules) - before}; "
         "print(','.join(sorted(new & {'pyrender', 'trimesh', 'OpenGL', 'cv2', 'mediapipe'})))"
     )
@@ -256,7 +256,7 @@ def test_plan_and_label_fields():
 
 
 def test_cli_configure_and_labels_merge(tmp_path):
-    from repcount.synth import cli
+    from repcount.commands import synth as cli
 
     parser = argparse.ArgumentParser()
     cli.configure(parser)
@@ -359,7 +359,7 @@ def test_missing_anny_is_a_one_line_user_error(monkeypatch):
 
 
 def test_cli_bad_exercise_exits_with_message(capsys):
-    from repcount.synth import cli
+    from repcount.commands import synth as cli
 
     assert cli.main(["--exercise", "burpee", "--out", "/nonexistent/x"]) == 2
     err = capsys.readouterr().err

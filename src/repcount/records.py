@@ -219,7 +219,7 @@ class Rejected:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything an analysis of one video produced; serialised by :mod:`repcount.output`."""
+    """Everything an analysis of one video produced; serialised by :mod:`repcount.io.outputs`."""
 
     video: str
     exercise: str

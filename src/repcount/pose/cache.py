@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from repcount.io_utils import user_cache_dir
+from repcount.io.atomic import user_cache_dir
 from repcount.pose.mediapipe_backend import NUM_POSES
 from repcount.pose.track import Track, file_sha256
 

@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from repcount.errors import ModelError
-from repcount.models import ModelInfo
+from repcount.pose.models import ModelInfo
 from repcount.records import NUM_LANDMARKS, Frame, Pose
 
 

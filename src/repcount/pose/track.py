@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from repcount.errors import InputError
-from repcount.io_utils import atomic_path
+from repcount.io.atomic import atomic_path
 from repcount.records import NUM_LANDMARKS, FloatArray, Pose, PoseSample
 
 TRACK_VERSION = 1

@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
-from repcount.io_utils import atomic_path, write_text_atomic
+from repcount.io.atomic import atomic_path, write_text_atomic
 from repcount.records import SIDES, Analysis, FloatArray, Rep
 
 CSV_FIELDS = ("video", "exercise", "index", "side", "start_s", "peak_s", "end_s", "rom_deg")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from repcount.errors import ModelError
-from repcount.io_utils import atomic_path, user_cache_dir
+from repcount.io.atomic import atomic_path, user_cache_dir
 
 MODEL_NAMES: tuple[str, ...] = ("lite", "full", "heavy")
 DEFAULT_MODEL = "full"

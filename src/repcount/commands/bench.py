@@ -27,11 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from repcount.commands import add_model_argument
 from repcount.errors import InputError, RepcountError
 from repcount.evaluation.datasets import DEFAULT_SETS, SET_NAMES, dataset, sample_track
 from repcount.evaluation.labels import Label, load_labels
 from repcount.evaluation.metrics import ClipRow, evaluate_samples, summarise
-from repcount.models import ModelInfo
+from repcount.pose.models import ModelInfo
 from repcount.pose.track import Track
 
 __all__ = ["ClipRow", "Label", "cached_track", "evaluate_tracks", "load_labels", "regressions", "run"]
@@ -41,10 +42,10 @@ __all__ = ["ClipRow", "Label", "cached_track", "evaluate_tracks", "load_labels",
 def cached_track(label: Label, model: ModelInfo, *, record: bool = True) -> Track | None:
     """The clip's landmark track from the repcount cache, recorded (and cached) when missing.
 
-    Recording goes through :func:`repcount.analysis.analyze_video`, so the track is exactly the
+    Recording goes through :func:`repcount.commands.analyze.analyze_video`, so the track is exactly the
     one ``repcount bench`` and ``repcount analyze`` use.
     """
-    from repcount.analysis import analyze_video
+    from repcount.commands.analyze import analyze_video
     from repcount.pose import cache
 
     track = cache.load_cached(label.path, model.sha256)
@@ -74,7 +75,7 @@ def track_of(label: Label, model: ModelInfo, use_cache: bool, set_name: str = ""
     if not label.path.is_file():
         raise InputError(f"{label.path}: no such file")
     if not use_cache:
-        from repcount.analysis import analyze_video
+        from repcount.commands.analyze import analyze_video
         from repcount.pose import cache
 
         analyze_video(label.path, None, model, use_cache=False)
@@ -205,7 +206,7 @@ def run_bench(jobs_list: Sequence[Job], *, jobs: int = 1, use_cache: bool = True
         else:
             from functools import partial
 
-            from repcount.parallel import run_in_processes
+            from repcount.commands.parallel import run_in_processes
 
             def failed(i: int, exc: Exception) -> ClipRow:  # e.g. a worker killed by the OS
                 lab = jobs_list[i].label
@@ -317,7 +318,7 @@ def print_report(report: BenchReport, console: Any = None, previous: dict[str, A
 
 def write_report_json(report: BenchReport, path: str | os.PathLike[str]) -> None:
     """Write the report's JSON atomically."""
-    from repcount.io_utils import write_text_atomic
+    from repcount.io.atomic import write_text_atomic
 
     write_text_atomic(path, json.dumps(report.to_json(), indent=1) + "\n")
 
@@ -370,8 +371,6 @@ def regressions(rows: Sequence[ClipRow], baseline: dict[str, Any], *, tol: float
 # ----------------------------------------------------------------------------- CLI
 def configure(parser: argparse.ArgumentParser) -> None:
     """Add the arguments of ``repcount bench`` to ``parser``."""
-    from repcount.models import DEFAULT_MODEL
-
     parser.add_argument("labels", nargs="*", metavar="LABELS.json",
                         help="labels files (clip paths are relative to each file's folder); "
                              "default: the known sets (--set)")
@@ -382,8 +381,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--compare", metavar="PREV.json", help="show the change from a previous --json")
     parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                         help="clips analysed in N worker processes (default 1)")
-    parser.add_argument("--model", default=DEFAULT_MODEL, metavar="lite|full|heavy|PATH[,...]",
-                        help=f"pose model(s), comma-separated (default {DEFAULT_MODEL})")
+    add_model_argument(parser, several=True)
     parser.add_argument("--no-cache", action="store_true",
                         help="ignore (and do not store) cached landmark tracks")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress and no tables")
@@ -418,8 +416,8 @@ def _jobs_of(args: argparse.Namespace, models: list[ModelInfo]) -> list[Job]:
 
 def run(args: argparse.Namespace) -> int:
     """Run the bench; 0 when every clip was measured, 2 when some failed, 130 on Ctrl-C."""
-    from repcount.io_utils import check_writable
-    from repcount.models import resolve
+    from repcount.io.atomic import check_writable
+    from repcount.pose.models import resolve
 
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}")

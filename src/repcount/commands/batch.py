@@ -1,13 +1,13 @@
 """Analyse many videos in parallel: local processes or a dask cluster.
 
 Every video goes through the same per-video task as ``repcount analyze`` (:func:`analyze_one`,
-a thin wrapper around :func:`repcount.analysis.analyze_video`); one bad video never stops the
+a thin wrapper around :func:`repcount.commands.analyze.analyze_video`); one bad video never stops the
 batch: its slot in the result list holds a :class:`BatchError` with the message and exit status
 the CLI would have printed for it alone.
 
 Executors:
 
-* ``process`` (default): worker processes (:func:`repcount.parallel.run_in_processes`).
+* ``process`` (default): worker processes (:func:`repcount.commands.parallel.run_in_processes`).
   ``jobs=1`` runs in the calling process, with no pool at all.
 * ``dask``: ``dask.distributed`` (``pip install "repcount[dask]"``). ``scheduler`` is a
   scheduler address (``tcp://host:8786``), a ``Client``, or anything with a
@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from repcount.errors import InputError, RepcountError
-from repcount.models import ModelInfo
+from repcount.pose.models import ModelInfo
 from repcount.records import Analysis, Side
 
 #: File name endings taken as videos when a folder is expanded.
@@ -108,9 +108,9 @@ def analyze_one(
     Runs in worker processes, so it takes only picklable arguments and imports lazily.
     """
     try:
-        from repcount.analysis import analyze_video
+        from repcount.commands.analyze import analyze_video
         from repcount.detectors import get_exercise
-        from repcount.models import resolve
+        from repcount.pose.models import resolve
 
         exdef = None if exercise == "auto" else get_exercise(exercise)
         model = model_spec if isinstance(model_spec, ModelInfo) else resolve(model_spec)
@@ -149,7 +149,7 @@ def _run_local(paths: list[Path], task: dict[str, Any], jobs: int,
                on_done: OnDone | None) -> list[BatchResult]:
     from functools import partial
 
-    from repcount.parallel import run_in_processes
+    from repcount.commands.parallel import run_in_processes
 
     results: list[BatchResult | None] = [None] * len(paths)
     done = 0
@@ -268,7 +268,7 @@ def analyze_many(
 
     """
     from repcount.detectors import get_exercise
-    from repcount.models import resolve
+    from repcount.pose.models import resolve
 
     if exercise != "auto":
         get_exercise(exercise)
@@ -338,7 +338,7 @@ def summarize(results: Sequence[BatchResult], wall_s: float = 0.0) -> BatchSumma
 
 def write_combined_csv(results: Iterable[BatchResult], path: str | os.PathLike[str]) -> None:
     """One CSV with a row per rep of every analysed video (failed videos have no rows)."""
-    from repcount.output import write_csv
+    from repcount.io.outputs import write_csv
 
     write_csv([r for r in results if isinstance(r, Analysis)], path)
 
@@ -349,7 +349,7 @@ def batch_json_dict(results: Sequence[BatchResult], summary: BatchSummary) -> di
     Each analysed video in the stable per-video schema of ``repcount analyze --json``, then the
     failures and the totals.
     """
-    from repcount.output import to_json_dict
+    from repcount.io.outputs import to_json_dict
 
     return {
         "videos": [to_json_dict(r) for r in results if isinstance(r, Analysis)],
@@ -366,7 +366,7 @@ def write_batch_json(results: Sequence[BatchResult], summary: BatchSummary,
     """Write :func:`batch_json_dict` (atomically)."""
     import json
 
-    from repcount.io_utils import write_text_atomic
+    from repcount.io.atomic import write_text_atomic
 
     write_text_atomic(path, json.dumps(batch_json_dict(results, summary), indent=2) + "\n")
 

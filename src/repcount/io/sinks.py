@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from repcount.errors import OutputError
-from repcount.io_utils import check_writable
+from repcount.io.atomic import check_writable
 
 
 class VideoSink:

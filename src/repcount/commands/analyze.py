@@ -7,147 +7,38 @@ reading frames and still returns what was found so far, marked with a warning.
 
 from __future__ import annotations
 
+import argparse
 import os
-import queue
-import threading
+import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
 
+from repcount.commands import add_model_argument
 from repcount.detectors import EXERCISES, Detector, ExerciseDef, TrackResult, analyze_samples
 from repcount.detectors.recognition import recognise
-from repcount.models import ModelInfo
-from repcount.overlay import OverlayContext, draw
+from repcount.errors import InputError
+from repcount.io.atomic import check_writable
+from repcount.io.prefetch import prefetch
+from repcount.io.sinks import VideoSink
+from repcount.io.sources import VideoFileSource
 from repcount.pose import cache
+from repcount.pose.models import ModelInfo
 from repcount.pose.track import Track
 from repcount.records import Analysis, FormEvent, Hold, PoseSample, Rep, Side
-from repcount.sinks import VideoSink
-from repcount.sources import VideoFileSource
+from repcount.session.analysis import RunStats, Tally, build_analysis
+from repcount.ui.annotators import OverlayContext, draw
+from repcount.ui.console import download_progress, print_batch_summary, print_summary, progress_bar
 
-T = TypeVar("T")
 Progress = Callable[[int, int | None], None]
 
 
-def prefetch(items: Iterable[T], depth: int = 8) -> Iterator[T]:
-    """Iterate ``items`` on a background thread, ``depth`` ahead (decoding overlaps inference)."""
-    q: queue.Queue[tuple[int, object]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def worker() -> None:
-        try:
-            for it in items:
-                while not stop.is_set():
-                    try:
-                        q.put((0, it), timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
-                    return
-            q.put((1, None))
-        except BaseException as exc:  # re-raised in the consumer
-            q.put((2, exc))
-
-    th = threading.Thread(target=worker, daemon=True)
-    th.start()
-    try:
-        while True:
-            kind, val = q.get()
-            if kind == 1:
-                return
-            if kind == 2:
-                assert isinstance(val, BaseException)
-                raise val
-            yield val  # type: ignore[misc]
-    finally:
-        stop.set()
-        th.join(timeout=2)
 
 
-@dataclass
-class RunStats:
-    """Timing of a run, for the summary and benchmarks."""
-
-    frames: int = 0
-    wall_s: float = 0.0
-    pose_s: float = 0.0
-    detect_s: float = 0.0
-    cached: bool = False
-    cached_pose_fps: float = 0.0
-    interrupted: bool = False
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def fps(self) -> float:
-        """End-to-end frames per second."""
-        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
-
-    @property
-    def pose_fps(self) -> float:
-        """Frames per second of the pose model alone (as measured when cached, if cached)."""
-        if self.cached:
-            return self.cached_pose_fps
-        return self.frames / self.pose_s if self.pose_s > 0 else 0.0
-
-    @property
-    def detect_fps(self) -> float:
-        """Frames per second of signals + detectors alone."""
-        return self.frames / self.detect_s if self.detect_s > 0 else 0.0
 
 
-@dataclass
-class Tally:
-    """What the JSON needs of a whole stream, without keeping the stream (live runs for hours).
-
-    Frames seen, frames with a person, and the last timestamp.
-    """
-
-    frames: int = 0
-    pose_frames: int = 0
-    t_end: float = 0.0
-
-    def add(self, sample: PoseSample) -> None:
-        """Count one sample."""
-        self.frames += 1
-        self.pose_frames += sample.pose is not None
-        self.t_end = sample.t
-
-    @classmethod
-    def of(cls, samples: Iterable[PoseSample]) -> Tally:
-        """The tally of a recorded stream."""
-        tally = cls()
-        for s in samples:
-            tally.add(s)
-        return tally
 
 
-def build_analysis(video: str, exercise: str, model: str, fps: float, tally: Tally,
-                   result: TrackResult | None, stats: RunStats,
-                   extra_warnings: tuple[str, ...] = (), extra: dict[str, object] | None = None
-                   ) -> Analysis:
-    """Assemble the :class:`Analysis` record from an offline (or live) result."""
-    warnings = list(result.warnings) if result else []
-    warnings.extend(extra_warnings)
-    if stats.interrupted:
-        warnings.append(f"interrupted at {tally.t_end:.1f} s: partial results")
-    warnings.extend(stats.notes)
-    return Analysis(
-        video=video,
-        exercise=exercise,
-        model=model,
-        fps=fps,
-        frames=tally.frames,
-        pose_frames=tally.pose_frames,
-        reps=tuple(result.reps) if result else (),
-        holds=tuple(result.holds) if result else (),
-        partials=tuple(result.partials) if result else (),
-        events=tuple(result.events) if result else (),
-        warnings=tuple(warnings),
-        extra=dict(extra or {}),
-        rejected=tuple(result.rejected) if result else (),
-    )
 
 
 def analyze_video(
@@ -268,3 +159,105 @@ def render_annotated(path: str | os.PathLike[str], samples: list[PoseSample],
             )
             sink.write(draw(frame.image.copy(), ctx))
         return sink.frames
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``repcount analyze``."""
+    parser.add_argument("videos", nargs="+", metavar="VIDEO",
+                        help="video file(s) or folder(s) of videos; several run as a batch")
+    parser.add_argument("--exercise", "-e", required=True, metavar="NAME",
+                        help="auto (recognise it) or one of: " + ", ".join(EXERCISES))
+    parser.add_argument("--side", choices=("left", "right"),
+                        help="force the working leg instead of recognising it")
+    add_model_argument(parser)
+    parser.add_argument("--json", metavar="PATH", help="write the result as JSON")
+    parser.add_argument("--csv", metavar="PATH", help="write a CSV row per rep")
+    parser.add_argument("--annotate", metavar="OUT.mp4", help="write the video with the overlay")
+    parser.add_argument("--plot", metavar="OUT.png", help="plot the angle signal with reps marked")
+    parser.add_argument("--no-cache", action="store_true", help="ignore cached landmark tracks")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
+                        help="batch: videos analysed in parallel (default 1)")
+    parser.add_argument("--executor", choices=("process", "dask"), default="process",
+                        help="batch: worker processes here (default) or a dask cluster")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="dask scheduler, e.g. tcp://host:8786 (default: a local cluster of --jobs "
+                             "workers)")
+    parser.add_argument("--recursive", "-r", action="store_true",
+                        help="batch: also take videos from sub-folders")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Count reps/holds in a video (or a batch of them) and write the requested outputs."""
+    from repcount.detectors import get_exercise
+
+    if args.exercise != "auto":
+        get_exercise(args.exercise)  # an unknown name fails before anything else
+    for out in (args.json, args.csv, args.annotate, args.plot):
+        if out:
+            check_writable(out)
+    single = (len(args.videos) == 1 and not Path(args.videos[0]).is_dir()
+              and args.executor == "process")
+    if not single:
+        return _analyze_batch(args)
+    from repcount.commands.analyze import analyze_video
+    from repcount.io.outputs import write_csv, write_json, write_plot
+    from repcount.pose.models import resolve
+
+    exdef = None if args.exercise == "auto" else get_exercise(args.exercise)
+    video = Path(args.videos[0])
+    if not video.exists():
+        raise InputError(f"{video}: no such file")
+    model = resolve(args.model, progress=download_progress)
+    with progress_bar(f"analysing {video.name}", not args.quiet) as prog:
+        analysis, result, stats = analyze_video(
+            video, exdef, model, side=args.side, annotate=args.annotate,
+            use_cache=not args.no_cache, progress=prog)
+    if args.json:
+        write_json(analysis, args.json)
+    if args.csv:
+        write_csv([analysis], args.csv)
+    if args.plot and result is not None:
+        write_plot(analysis, result.t, result.signal, args.plot)
+    if not args.quiet:
+        print_summary(analysis, stats)
+    return 130 if stats.interrupted else 0
+
+
+def _analyze_batch(args: argparse.Namespace) -> int:
+    """Several videos or folders: one task per video, one table, a combined CSV and JSON."""
+    from repcount.commands.batch import BatchError, timed_analyze_many, write_batch_json, write_combined_csv
+
+    if args.annotate or args.plot:
+        raise InputError("--annotate and --plot take a single video, not a batch")
+    if args.scheduler and args.executor != "dask":
+        raise InputError("--scheduler needs --executor dask")
+    if args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {args.jobs}")
+    show = not args.quiet and sys.stderr.isatty()
+
+    def progress(result: object, done: int, total: int) -> None:
+        if show:
+            name = Path(getattr(result, "video", "")).name
+            print(f"\r[{done}/{total}] {name}\033[K", end="", file=sys.stderr, flush=True)
+
+    results, summary = timed_analyze_many(
+        args.videos, args.exercise, args.model, jobs=args.jobs, executor=args.executor,
+        scheduler=args.scheduler, side=args.side, use_cache=not args.no_cache,
+        recursive=args.recursive, on_done=progress)
+    if show:
+        print("\r\033[K", end="", file=sys.stderr)
+    if args.json:
+        write_batch_json(results, summary, args.json)
+    if args.csv:
+        write_combined_csv(results, args.csv)
+    if not args.quiet:
+        print_batch_summary(results, summary)
+    if summary.exit_code == 130:
+        print(f"repcount: interrupted after {summary.ok} of {summary.videos} videos"
+              + (f"; partial results in {args.json}" if args.json else ""), file=sys.stderr)
+    elif summary.failed:
+        first = next(r for r in results if isinstance(r, BatchError))
+        print(f"repcount: error: {summary.failed} of {summary.videos} videos could not be "
+              f"analysed (first: {first.message})", file=sys.stderr)
+    return summary.exit_code

@@ -1,6 +1,6 @@
 """``repcount synth``: render labelled synthetic exercise clips.
 
-Run standalone with ``python -m repcount.synth.cli --help`` until the main CLI wires it in via
+Run standalone with ``python -m repcount.commands.synth --help`` until the main CLI wires it in via
 :func:`configure` and :func:`run`.
 """
 
@@ -181,7 +181,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Standalone entry point: ``python -m repcount.synth.cli``."""
+    """Standalone entry point: ``python -m repcount.commands.synth``."""
     parser = argparse.ArgumentParser(
         prog="repcount synth", description="Render labelled synthetic exercise clips."
     )

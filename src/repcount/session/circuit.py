@@ -14,160 +14,40 @@ The session summary is appended as one JSON line to ``user_data_dir()/history.js
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
-import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from repcount.detectors import EXERCISES, Detector, DetectorState
-from repcount.errors import InputError, OutputError
-from repcount.io_utils import user_data_dir
+from repcount.errors import InputError
 from repcount.records import FormEvent, Hold, PoseSample, Rep, Side
+from repcount.session.plan import Block, Plan
 
 if sys.version_info >= (3, 11):
-    import tomllib
+    pass
 else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
+    pass
 
 WAITING = "waiting"
 ACTIVE = "active"
 REST = "rest"
 DONE = "done"
-DEFAULT_REST_S = 30.0
-HISTORY_FILE = "history.jsonl"
 
 Event = Rep | Hold | FormEvent
 
 
 # ----------------------------------------------------------------------------- plan
-@dataclass(frozen=True)
-class Block:
-    """One exercise on one leg (or both legs together).
-
-    Attributes:
-        exercise: exercise name (a key of :data:`repcount.detectors.EXERCISES`).
-        side: ``left``, ``right`` or ``both``.
-        reps: target repetitions (None for a hold).
-        hold_s: target hold seconds (None for reps).
-        rest_s: rest after this block.
-
-    """
-
-    exercise: str
-    side: Side
-    reps: int | None = None
-    hold_s: float | None = None
-    rest_s: float = DEFAULT_REST_S
-
-    @property
-    def is_hold(self) -> bool:
-        """Whether the block times a hold."""
-        return self.hold_s is not None
-
-    @property
-    def target(self) -> float:
-        """Target reps or seconds."""
-        return float(self.hold_s) if self.hold_s is not None else float(self.reps or 0)
-
-    def label(self) -> str:
-        """Short text such as ``single_leg_dip right leg x20``."""
-        leg = "both legs" if self.side == "both" else f"{self.side} leg"
-        goal = f"{self.hold_s:.0f} s" if self.is_hold else f"x{self.reps}"
-        return f"{self.exercise} {leg} {goal}"
 
 
-@dataclass(frozen=True)
-class Plan:
-    """A named sequence of blocks."""
-
-    name: str
-    blocks: tuple[Block, ...]
 
 
-def default_plan_path() -> Path:
-    """Path of the packaged default plan (the developers' circuit)."""
-    return Path(str(resources.files("repcount") / "data" / "default_circuit.toml"))
 
 
-def _number(value: object, what: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise InputError(f"{where}: {what} must be a non-negative number, got {value!r}")
-    return float(value)
 
 
-def parse_plan(text: str, where: str = "plan") -> Plan:
-    """Parse a plan from TOML text.
-
-    Raises:
-        InputError: with a one-line message for invalid TOML or an invalid plan.
-
-    """
-    try:
-        doc = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{where}: not valid TOML ({str(exc).splitlines()[0]})") from None
-    default_rest = _number(doc.get("rest_s", DEFAULT_REST_S), "rest_s", where)
-    items = doc.get("exercise")
-    if not isinstance(items, list) or not items:
-        raise InputError(f"{where}: no [[exercise]] entries")
-    blocks: list[Block] = []
-    for i, item in enumerate(items, 1):
-        at = f"{where}: exercise #{i}"
-        if not isinstance(item, dict):
-            raise InputError(f"{at}: must be a table")
-        unknown = set(item) - {"name", "reps", "hold_s", "sides", "rest_s"}
-        if unknown:
-            raise InputError(f"{at}: unknown key(s) {', '.join(sorted(unknown))}")
-        name = item.get("name")
-        if name not in EXERCISES:
-            raise InputError(f"{at}: unknown exercise {name!r}; choose one of: {', '.join(EXERCISES)}")
-        exdef = EXERCISES[name]
-        reps, hold = item.get("reps"), item.get("hold_s")
-        if (reps is None) == (hold is None):
-            raise InputError(f"{at} ({name}): give exactly one of reps or hold_s")
-        if hold is not None and exdef.hold is None:
-            raise InputError(f"{at}: {name} counts reps, not a hold (use reps)")
-        if reps is not None and exdef.hold is not None:
-            raise InputError(f"{at}: {name} is a hold (use hold_s)")
-        if reps is not None and (isinstance(reps, bool) or not isinstance(reps, int) or reps < 1):
-            raise InputError(f"{at}: reps must be a positive integer, got {reps!r}")
-        hold_s = _number(hold, "hold_s", at) if hold is not None else None
-        if hold_s is not None and hold_s <= 0:
-            raise InputError(f"{at}: hold_s must be positive")
-        sides = item.get("sides", ["both"] if exdef.legs == "both" else ["right", "left"])
-        if isinstance(sides, str):
-            sides = ["right", "left"] if sides == "each" else [sides]
-        if not isinstance(sides, list) or not sides or any(s not in ("left", "right", "both")
-                                                            for s in sides):
-            raise InputError(f"{at}: sides must be a list of left/right/both (or \"each\"), got {sides!r}")
-        rest = _number(item.get("rest_s", default_rest), "rest_s", at)
-        for s in sides:
-            blocks.append(Block(name, s, reps, hold_s, rest))
-    name = doc.get("name", "circuit")
-    return Plan(str(name), tuple(blocks))
 
 
-def load_plan(path: str | Path | None = None) -> Plan:
-    """Read a plan file (the packaged default when ``path`` is None).
-
-    Raises:
-        InputError: when the file is missing, unreadable or invalid.
-
-    """
-    p = Path(path) if path is not None else default_plan_path()
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{p}: no such plan file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{p}: cannot read plan ({exc})") from None
-    return parse_plan(text, str(p))
 
 
 # ----------------------------------------------------------------------------- state machine
@@ -506,77 +386,14 @@ class CircuitRunner:
         return self.detector.state() if self.detector is not None else None
 
 
-# ----------------------------------------------------------------------------- history
-def history_path() -> Path:
-    """The session history file."""
-    return user_data_dir() / HISTORY_FILE
 
 
-def append_history(summary: dict[str, Any], source: str = "", when: datetime | None = None) -> Path:
-    """Append a session summary as one JSON line to the history.
-
-    Raises:
-        OutputError: when the history folder cannot be written.
-
-    """
-    path = history_path()
-    entry = {"time": (when or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
-             "source": source, **summary}
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry) + "\n")
-    except OSError as exc:
-        raise OutputError(f"cannot write history {path}: {exc.strerror or exc}") from None
-    return path
 
 
-def read_history(path: Path | None = None) -> list[dict[str, Any]]:
-    """Past sessions, oldest first (lines that do not parse are skipped)."""
-    path = path or history_path()
-    if not path.exists():
-        return []
-    out: list[dict[str, Any]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(entry, dict):
-            out.append(entry)
-    return out
 
 
-def history_configure(parser: argparse.ArgumentParser) -> None:
-    """Options of ``repcount history``."""
-    parser.add_argument("--last", "-n", type=int, default=20, metavar="N",
-                        help="show the last N sessions (default 20; 0 for all)")
-    parser.add_argument("--json", action="store_true", help="print the raw JSON lines")
-    parser.add_argument("--details", action="store_true", help="show every block of each session")
 
 
-def history_run(args: argparse.Namespace) -> int:
-    """List past circuit sessions."""
-    entries = read_history()
-    if args.last > 0:
-        entries = entries[-args.last:]
-    if not entries:
-        print(f"no sessions recorded yet ({history_path()})")
-        return 0
-    for e in entries:
-        if args.json:
-            print(json.dumps(e))
-            continue
-        head = (f"{e.get('time', '?')}  {e.get('plan', '?')}: {e.get('blocks_complete', 0)}/"
-                f"{e.get('blocks', 0)} blocks, {e.get('total_reps', 0)} reps, "
-                f"{float(e.get('duration_s', 0.0)):.0f} s" + ("" if e.get("finished") else " (not finished)"))
-        print(head)
-        if args.details:
-            for line in summary_lines(e)[1:]:
-                print(line)
-    return 0
 
 
-def now_s() -> float:
-    """Monotonic seconds (the live loop's clock)."""
-    return time.monotonic()
+

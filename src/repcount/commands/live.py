@@ -1,0 +1,349 @@
+"""``repcount live``: count from a webcam (or a video played like one) with an on-screen overlay.
+
+Capture runs on its own thread and keeps only the newest frame, so a slow pose model drops
+frames instead of building a backlog (the count stays current). A ``--source`` video is
+processed frame by frame as fast as possible unless ``--realtime`` plays it at its own pace, like
+a camera. Pose estimation, the detector (or the guided circuit) and the overlay run on the main
+thread; the OpenCV window, the annotated recording and the JSON are optional outputs.
+
+For each counted rep the delay from the end of the movement to the moment the count was on
+screen is measured: ``signal`` is how long after the rep's end the detector could announce it
+(stream time), ``pipeline`` the time from capturing the announcing frame to showing it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+from collections import deque
+from collections.abc import Generator, Iterator
+
+import cv2
+import numpy as np
+
+from repcount.commands import add_model_argument
+from repcount.detectors import (
+    EXERCISES,
+    ExerciseDef,
+    TrackResult,
+    analyze_samples,
+    get_exercise,
+)
+from repcount.errors import InputError
+from repcount.io.atomic import check_writable
+from repcount.io.grabber import LatestFrameGrabber, every_frame
+from repcount.io.sinks import VideoSink, WindowSink
+from repcount.io.sources import CameraSource, FrameSource, open_source
+from repcount.records import Analysis, FormEvent, Frame, Hold, PoseSample, Rep
+from repcount.session.analysis import RunStats, Tally, build_analysis
+from repcount.session.circuit import Circuit, Notice, summary_lines
+from repcount.session.history import append_history
+from repcount.session.latency import DelayRecord, LiveStats
+from repcount.session.live import Session
+from repcount.session.plan import load_plan
+from repcount.ui.annotators import draw
+from repcount.ui.audio import Audio
+from repcount.ui.live import LIVE_ANNOTATORS, live_context, mirror_pose
+
+Image = np.ndarray
+#: Seconds a form cue stays on screen.
+CUE_SHOW_S = 2.0
+#: Seconds of recent poses a live run keeps (to measure each rep's rest-end delay offline).
+RECENT_S = 300.0
+KEY_HELP = "keys: n skip  r redo  space pause  q quit"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Options of ``repcount live``."""
+    src = parser.add_mutually_exclusive_group()
+    src.add_argument("--camera", type=int, default=None, metavar="N", help="webcam index (default 0)")
+    src.add_argument("--source", metavar="VIDEO", help="a video file (or image folder) instead of a camera")
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument("--exercise", "-e", metavar="NAME", help="count one exercise: " + ", ".join(EXERCISES))
+    what.add_argument("--circuit", nargs="?", const="", default=None, metavar="PLAN.toml",
+                      help="guided circuit (default plan: the developers' hamstring circuit)")
+    parser.add_argument("--realtime", action="store_true",
+                        help="play --source at its own pace like a camera, dropping frames when behind")
+    parser.add_argument("--no-window", action="store_true", help="no OpenCV window")
+    parser.add_argument("--json", metavar="OUT", help="write the result (the analyze JSON schema)")
+    parser.add_argument("--record", metavar="OUT.mp4", help="write the annotated video")
+    parser.add_argument("--mirror", action="store_true", help="flip the displayed image like a mirror")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no sound and no terminal output")
+    add_model_argument(parser)
+    parser.add_argument("--side", choices=("left", "right"), help="force the working leg (--exercise)")
+    parser.add_argument("--snapshot", metavar="OUT.png",
+                        help="save the last displayed frame (with the overlay) as a PNG at the end")
+    parser.add_argument("--max-seconds", type=float, default=None, metavar="S",
+                        help="stop after S seconds of wall time")
+
+
+def _open(args: argparse.Namespace) -> tuple[FrameSource, bool]:
+    """The source and whether it runs on the newest-frame capture thread."""
+    if args.source is not None:
+        source = open_source(args.source, max_side=1280)
+        if isinstance(source, CameraSource):
+            return source, True
+        return source, bool(args.realtime)
+    if args.realtime:
+        raise InputError("--realtime applies to --source VIDEO (a camera is always real time)")
+    return CameraSource(args.camera if args.camera is not None else 0), True
+
+
+def _say(out: list[str], quiet: bool, text: str) -> None:
+    out.append(text)
+    if not quiet:
+        print(text, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the live counter; returns the exit status (130 after Ctrl-C)."""
+    from repcount.pose.mediapipe_backend import MediaPipePose
+    from repcount.pose.models import resolve
+    from repcount.ui.console import download_progress
+
+    for out in (args.json, args.record, args.snapshot):
+        if out:
+            check_writable(out)
+    exdef: ExerciseDef | None = None
+    circuit: Circuit | None = None
+    if args.exercise:
+        exdef = get_exercise(args.exercise)
+    else:
+        circuit = Circuit(load_plan(args.circuit or None))
+    model = resolve(args.model, progress=download_progress)
+    source, threaded = _open(args)
+    quiet = bool(args.quiet)
+    log: list[str] = []
+    audio = Audio(enabled=not quiet)
+    session = Session(source.fps, exdef, args.side, circuit)
+    window: WindowSink | None = None
+    sink: VideoSink | None = None
+    grabber: LatestFrameGrabber | None = None
+    frames_gen: Generator[tuple[Frame, float], None, None] | None = None
+    # Only the last few minutes are kept (for the rest-end delay figure): memory stays flat
+    # however long the session runs.
+    recent: deque[PoseSample] = deque(maxlen=max(1, round(RECENT_S * max(source.fps, 1.0))))
+    tally = Tally()
+    last_image: Image | None = None
+    stats = LiveStats()
+    interrupted = False
+    closed = False
+    cue_until: list[tuple[str, float]] = []
+    fps_ema: float | None = None
+    t_last: float | None = None
+    t0 = time.monotonic()
+    if not quiet:
+        what = exdef.name if exdef else f"circuit '{circuit.plan.name}'" if circuit else ""
+        mode = "real time" if threaded else "every frame"
+        print(f"live: {source.name} ({source.width}x{source.height} @ {source.fps:.0f} fps, {mode}), "
+              f"{what}, model {model.name}, audio {audio.backend}"
+              + ("" if args.no_window else f"; {KEY_HELP}"), flush=True)
+    try:
+        with MediaPipePose(model) as estimator:
+            if not args.no_window:
+                window = WindowSink("repcount live")
+                with contextlib.suppress(cv2.error):
+                    cv2.resizeWindow(window.title, source.width, source.height)
+            if args.record:
+                sink = VideoSink(args.record, source.fps, (source.width, source.height))
+            if threaded:
+                grabber = LatestFrameGrabber(source, pace=not isinstance(source, CameraSource)).start()
+                frames: Iterator[tuple[Frame, float]] = iter(grabber)
+            else:
+                frames_gen = every_frame(source)
+                frames = frames_gen
+            t0 = time.monotonic()
+            try:
+                for frame, captured in frames:
+                    tp = time.perf_counter()
+                    pose = estimator.estimate(frame)
+                    stats.pose_s += time.perf_counter() - tp
+                    sample = PoseSample(frame.index, frame.t, pose)
+                    recent.append(sample)
+                    tally.add(sample)
+                    events, notices = session.feed(sample)
+                    st = session.state()
+                    now = time.monotonic()
+                    for e in events:
+                        if isinstance(e, FormEvent) and e.code != "partial":
+                            cue_until.append((e.message, now + CUE_SHOW_S))
+                    cue_until = [(m, u) for m, u in cue_until if u > now]
+                    cues = tuple(dict.fromkeys(m for m, _ in cue_until))
+                    if t_last is not None and now > t_last:
+                        inst = 1.0 / (now - t_last)
+                        fps_ema = inst if fps_ema is None else 0.9 * fps_ema + 0.1 * inst
+                    t_last = now
+                    image = frame.image.copy()
+                    shown_pose = pose
+                    if args.mirror:
+                        image = np.ascontiguousarray(image[:, ::-1])
+                        shown_pose = mirror_pose(pose)
+                    new_reps = [e for e in events if isinstance(e, Rep) and not e.partial]
+                    ctx = live_context(session, shown_pose, st, fps_ema, bool(new_reps), cues)
+                    draw(image, ctx, LIVE_ANNOTATORS)
+                    last_image = image
+                    key = -1
+                    if window is not None:
+                        key = window.show(image)
+                    if sink is not None:
+                        sink.write(image)
+                    shown = time.monotonic()
+                    stats.frames += 1
+                    delays = [DelayRecord(n.rep, frame.t, captured, shown) for n in notices
+                              if n.kind == "rep" and n.rep is not None]
+                    stats.delays.extend(delays)
+                    _announce(notices, delays, audio, quiet, log)
+                    if key != -1:
+                        stop, more = session.key(key & 0xFF, frame.t)
+                        _announce(more, [], audio, quiet, log)
+                        if stop:
+                            break
+                    if window is not None and window.closed():
+                        closed = True
+                        break
+                    if circuit is not None and circuit.done:
+                        if window is not None:
+                            window.show(image, 2500 if not threaded else 1500)
+                        break
+                    if args.max_seconds is not None and shown - t0 >= args.max_seconds:
+                        break
+            except KeyboardInterrupt:
+                interrupted = True
+            stats.wall_s = time.monotonic() - t0
+            if tally.frames:
+                _announce(session.finish(tally.t_end), [], audio, quiet, log)
+    finally:
+        if frames_gen is not None:
+            # Stop the decoding thread before the capture it reads from is released.
+            with contextlib.suppress(Exception):
+                frames_gen.close()
+        if grabber is not None:
+            grabber.close()
+            stats.dropped, stats.captured = grabber.dropped, grabber.captured
+        else:
+            stats.captured = stats.frames
+        source.close()
+        if sink is not None:
+            sink.close()
+        if window is not None:
+            window.close()
+        audio.close()
+    _rest_ends(session, list(recent), stats)
+    analysis = _analysis(source.name, session, model.name, source.fps, tally, stats, interrupted,
+                         threaded)
+    if args.json:
+        from repcount.io.outputs import write_json
+
+        write_json(analysis, args.json)
+    if args.snapshot and last_image is not None:
+        from repcount.io.atomic import atomic_path
+
+        with atomic_path(args.snapshot) as tmp:
+            ok, png = cv2.imencode(".png", last_image)
+            if ok:
+                tmp.write_bytes(png.tobytes())
+    if circuit is not None and tally.frames:
+        append_history(circuit.summary(), source=source.name)
+    if not quiet:
+        _print_report(analysis, session, stats, interrupted or closed)
+    return 130 if interrupted else 0
+
+
+def _announce(notices: list[Notice], delays: list[DelayRecord], audio: Audio, quiet: bool,
+              log: list[str]) -> None:
+    """Sound and terminal lines for what happened on a frame (``delays``: its new reps, in order)."""
+    pending = list(delays)
+    for n in notices:
+        if n.kind == "rep":
+            audio.beep("rep")
+            audio.say(n.text.split("/")[0])
+            d = pending.pop(0) if pending else None
+            delay = f" (shown {1000 * d.total_s:.0f} ms after the rep ended)" if d is not None else ""
+            t = d.rep.end_s if d is not None else n.t
+            _say(log, quiet, f"[{t:7.1f} s] rep {n.text}{delay}")
+            continue
+        if n.kind in ("block_done", "done"):
+            audio.beep("set")
+            if n.kind == "done":
+                audio.say("circuit done")
+        elif n.kind in ("next", "start"):
+            audio.beep("start")
+        _say(log, quiet, f"[{n.t:7.1f} s] {n.text}")
+
+
+def _rest_ends(session: Session, samples: list[PoseSample], stats: LiveStats) -> None:
+    """Match live reps to the offline analysis, whose end times see the signal's return to rest.
+
+    ``samples`` are the last :data:`RECENT_S` seconds; older reps keep no rest-end figure.
+    """
+    if not stats.delays or not samples:
+        return
+    names = {d.rep.peak_s: d for d in stats.delays}
+    exdef = session.exdef
+    if exdef is None:
+        return  # circuit: several exercises; the rep's own end_s is used
+    try:
+        offline = analyze_samples(exdef, samples, session.side)
+    except Exception:
+        return
+    for r in offline.reps:
+        best = min(names, key=lambda p: abs(p - r.peak_s))
+        if abs(best - r.peak_s) < 0.3:
+            names[best].rest_end_s = r.end_s
+
+
+def _analysis(name: str, session: Session, model: str, fps: float, tally: Tally,
+              stats: LiveStats, interrupted: bool, realtime: bool) -> Analysis:
+    events = session.all_events()
+    reps = [e for e in events if isinstance(e, Rep) and not e.partial]
+    partials = [e for e in events if isinstance(e, Rep) and e.partial]
+    holds = sorted((e for e in events if isinstance(e, Hold)), key=lambda h: h.start_s)
+    cues = [e for e in events if isinstance(e, FormEvent)]
+    warnings: list[str] = []
+    if tally.pose_frames == 0:
+        warnings.append("nobody was found in the video")
+    # Withheld movements, with their reasons, as in analyze's JSON (single-exercise sessions).
+    rejected = list(session.detector.rejected) if session.detector is not None else []
+    result = TrackResult(reps, partials, holds, cues, np.zeros(0), np.zeros(0), {}, warnings, rejected)
+    run_stats = RunStats(frames=tally.frames, wall_s=stats.wall_s, pose_s=stats.pose_s,
+                         interrupted=interrupted)
+    extra: dict[str, object] = {"live": {"realtime": realtime, **stats.to_dict()}}
+    exercise = session.exdef.name if session.exdef else "circuit"
+    if session.circuit is not None:
+        extra["circuit"] = session.circuit.summary()
+    return build_analysis(name, exercise, model, fps, tally, result, run_stats, extra=extra)
+
+
+def _print_report(analysis: Analysis, session: Session, stats: LiveStats, stopped: bool) -> None:
+    if session.circuit is not None:
+        for line in summary_lines(session.circuit.summary()):
+            print(line)
+    else:
+        per = ", ".join(f"{s} {analysis.reps_on(s)}" for s in ("left", "right", "both")
+                        if analysis.reps_on(s))
+        holds = ", ".join(f"{s} {analysis.hold_on(s):.1f} s" for s in ("left", "right", "both")
+                          if analysis.hold_on(s))
+        print(f"{analysis.exercise}: {analysis.total_reps} reps" + (f" ({per})" if per else "")
+              + (f", {len(analysis.partials)} partial" if analysis.partials else "")
+              + (f", held {holds}" if holds else ""))
+    d = stats.to_dict()
+    print(f"{stats.frames} frames shown in {stats.wall_s:.1f} s: {stats.fps:.1f} fps end to end "
+          f"(pose {d['pose_ms']} ms/frame); {stats.captured} captured, {stats.dropped} dropped")
+    for key, label in (("delay_total", "rep end (end_s) -> count on screen"),
+                       ("delay_from_rest", "signal back at rest (offline) -> count on screen"),
+                       ("delay_from_peak", "turning point -> count on screen"),
+                       ("delay_signal", "  of which waiting for the signal"),
+                       ("delay_pipeline", "  of which capture -> screen")):
+        v = d[key]
+        if isinstance(v, dict) and v:
+            print(f"{label}: median {v['median_ms']:.0f} ms, max {v['max_ms']:.0f} ms")
+    for w in analysis.warnings:
+        print(f"warning: {w}")
+    if stopped:
+        print("stopped early: partial results")
+
+
+
+
+__all__ = ["configure", "run"]

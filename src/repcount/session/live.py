@@ -1,0 +1,97 @@
+"""Counting over a live stream of pose samples: one exercise, or the guided circuit (no I/O)."""
+
+from __future__ import annotations
+
+from repcount.detectors import EXERCISES, Detector, DetectorState, ExerciseDef
+from repcount.records import FormEvent, Hold, PoseSample, Rep, Side
+from repcount.session.circuit import WAITING, Circuit, CircuitRunner, Notice
+
+
+class Session:
+    """Single-exercise or circuit counting over a stream of pose samples (no I/O)."""
+
+    def __init__(self, fps: float, exdef: ExerciseDef | None, side: Side | None,
+                 circuit: Circuit | None) -> None:
+        self.fps = fps
+        self.exdef = exdef
+        self.side = side
+        self.circuit = circuit
+        self.runner = CircuitRunner(circuit, fps) if circuit is not None else None
+        self.detector = Detector(exdef, fps, side) if exdef is not None else None
+        self.events: list[Rep | Hold | FormEvent] = []
+        self.paused = False
+        self.target_reached = False
+
+    @property
+    def current_exdef(self) -> ExerciseDef | None:
+        """The exercise being counted now."""
+        if self.circuit is not None:
+            b = self.circuit.block
+            return EXERCISES[b.exercise] if b is not None else None
+        return self.exdef
+
+    def state(self) -> DetectorState | None:
+        """The current detector's state."""
+        if self.runner is not None:
+            return self.runner.state
+        return self.detector.state() if self.detector is not None else None
+
+    def feed(self, sample: PoseSample) -> tuple[list[Rep | Hold | FormEvent], list[Notice]]:
+        """One sample in; events and circuit notices out."""
+        if self.runner is not None:
+            ev, notices = self.runner.feed(sample)
+            return ev, notices
+        assert self.detector is not None and self.exdef is not None
+        if self.paused:
+            return [], []
+        ev = list(self.detector.update(sample))
+        self.events.extend(ev)
+        notices = [Notice(sample.t, "rep", f"{e.index}/{self.exdef.target} {e.side}", e)
+                   for e in ev if isinstance(e, Rep) and not e.partial]
+        st = self.detector.state()
+        done = (st.hold_s >= self.exdef.target) if self.exdef.hold else (st.count >= self.exdef.target)
+        if done and not self.target_reached:
+            self.target_reached = True
+            notices.append(Notice(sample.t, "block_done", f"{self.exdef.name}: target reached"))
+        return ev, notices
+
+    def finish(self, t: float) -> list[Notice]:
+        """Close open holds at the end of the stream."""
+        if self.runner is not None:
+            return self.runner.finish(t)
+        if self.detector is not None:
+            self.events.extend(self.detector.finish())
+        return []
+
+    def all_events(self) -> list[Rep | Hold | FormEvent]:
+        """Every event of the run."""
+        return self.runner.all_events if self.runner is not None else self.events
+
+    def key(self, key: int, t: float) -> tuple[bool, list[Notice]]:
+        """Handle a key press; returns (quit, notices)."""
+        ch = chr(key) if 0 <= key < 256 else ""
+        if key == 27 or ch == "q":
+            return True, []
+        c = self.circuit
+        if ch in (" ", "p"):
+            if c is not None:
+                c.toggle_pause(t)
+            else:
+                self.paused = not self.paused
+        elif ch == "n" and c is not None:
+            return False, c.skip(t)
+        elif ch == "r":
+            if c is not None:
+                return False, c.redo(t)
+            if self.exdef is not None:
+                self.detector = Detector(self.exdef, self.fps, self.side)
+                self.target_reached = False
+        return False, []
+
+    def started(self, st: DetectorState | None) -> bool:
+        """Whether counting has begun (guidance is shown until then)."""
+        if self.circuit is not None:
+            return self.circuit.phase not in (WAITING,)
+        if st is None:
+            return False
+        return st.count > 0 or st.holding or st.hold_s > 0
