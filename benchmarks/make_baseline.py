@@ -22,8 +22,9 @@ import sys
 from pathlib import Path
 
 from repcount.cli import main as repcount_main
-from repcount.commands.bench import Job, baseline_doc, measure_clip
+from repcount.commands.bench import Job, measure_clip
 from repcount.errors import RepcountError
+from repcount.evaluation.baseline import baseline_doc
 from repcount.evaluation.datasets import SET_NAMES, checkout_root, dataset, sample_track
 from repcount.evaluation.metrics import summarise
 from repcount.io.atomic import write_text_atomic

@@ -113,8 +113,8 @@ def run_live(args: argparse.Namespace) -> None:
 
 
 def run_replay(args: argparse.Namespace) -> None:
-    from repcount.commands.analyze import analyze_video
     from repcount.commands.live import Session
+    from repcount.commands.pipeline import analyze_video
     from repcount.detectors import get_exercise
     from repcount.pose import cache
     from repcount.pose.models import resolve

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from repcount.commands.analyze import analyze_video
+from repcount.commands.pipeline import analyze_video
 from repcount.detectors import get_exercise
 from repcount.pose.models import resolve
 

@@ -20,7 +20,7 @@ import json
 import pytest
 
 from conftest import ROOT, SHARED
-from repcount.commands.bench import regressions
+from repcount.evaluation.baseline import regressions
 from repcount.evaluation.metrics import summarise
 
 BASELINE = ROOT / "benchmarks" / "baseline.json"
@@ -94,7 +94,7 @@ def test_corpus_halves_are_the_seed_split():
 
 def test_regression_check_catches_a_worse_detector():
     """The comparison itself: a baseline better than reality fails, an equal one passes."""
-    from repcount.commands.bench import ClipRow
+    from repcount.evaluation.metrics import ClipRow
 
     rows = [ClipRow(0, "a.mp4", "squat", "side", 5, counted_reps=4, norm_error=0.2, obo=True)]
     assert regressions(rows, {"exercises": {"squat": {"mae": 0.2, "obo": 1.0}}}) == []

@@ -8,7 +8,6 @@ from rich.console import Console
 
 from conftest import CLIPS, needs_clips
 from repcount.cli import main
-from repcount.commands import bench
 from repcount.commands.bench import (
     BenchReport,
     BenchRun,
@@ -31,6 +30,7 @@ from repcount.evaluation.metrics import (
 from repcount.evaluation.plain_peaks import plain_peaks_count
 from repcount.pose.models import ModelInfo
 from repcount.records import Hold, Rep
+from repcount.ui.bench_report import print_report
 
 TIMING = {"wall_s", "pose_fps", "detect_fps", "cached"}
 
@@ -139,7 +139,7 @@ def test_report_json_tables_and_model_agreement():
     (dis,) = model_agreement(rep.runs)
     assert dis["file"] == "a.mp4" and dis["counts"] == {"full": 4, "lite": 5}
     con = Console(record=True, width=100)
-    bench.print_report(rep, con)
+    print_report(rep, con)
     text = con.export_text()
     for word in ("clips · model full", "MAE", "OBO", "plain MAE", "0.350", "no such file",
                  "further from the truth than plain peaks", "withheld movements: foot_moved 2",
@@ -224,7 +224,7 @@ def test_ctrl_c_writes_partial_json(tmp_path, monkeypatch, capsys):
             raise KeyboardInterrupt
         return score(job.label, reps("both", "both", "both"), [], has_hold_detector=False)
 
-    monkeypatch.setattr(bench, "measure_clip", fake_measure)
+    monkeypatch.setattr("repcount.commands.bench.measure_clip", fake_measure)
     monkeypatch.setattr("repcount.pose.models.resolve", lambda name, **kw: FAKE_MODEL)
     out = tmp_path / "out.json"
     assert main(["bench", str(labels), "--json", str(out)]) == 130

@@ -26,13 +26,13 @@ import contextlib
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from repcount.errors import InputError, RepcountError
 from repcount.pose.models import ModelInfo
 from repcount.records import Analysis, Side
+from repcount.session.batch import BatchError, BatchResult, BatchSummary, summarize, was_interrupted
 
 #: File name endings taken as videos when a folder is expanded.
 VIDEO_SUFFIXES: tuple[str, ...] = (
@@ -43,26 +43,6 @@ Executor = Literal["process", "dask"]
 DASK_CONNECT_TIMEOUT_S = 30.0
 
 
-@dataclass(frozen=True)
-class BatchError:
-    """A video of a batch that could not be analysed.
-
-    Attributes:
-        video: the path as it was given (after folder expansion).
-        message: the one-line message (what ``repcount analyze`` prints for that video alone).
-        exit_code: the exit status the CLI uses for it (2 input, 3 model, 4 output,
-            1 internal error, 130 interrupted).
-        kind: the exception's class name, or ``interrupted``.
-
-    """
-
-    video: str
-    message: str
-    exit_code: int = 2
-    kind: str = "InputError"
-
-
-BatchResult = Analysis | BatchError
 #: Called in the calling process as each video finishes: (result, videos done, videos total).
 OnDone = Callable[[BatchResult, int, int], None]
 
@@ -108,7 +88,7 @@ def analyze_one(
     Runs in worker processes, so it takes only picklable arguments and imports lazily.
     """
     try:
-        from repcount.commands.analyze import analyze_video
+        from repcount.commands.pipeline import analyze_video
         from repcount.detectors import get_exercise
         from repcount.pose.models import resolve
 
@@ -127,12 +107,6 @@ def analyze_one(
     except Exception as exc:  # a bug, or a library failing on odd input: keep the batch going
         return BatchError(str(path), f"{path}: internal error: {type(exc).__name__}: {exc}", 1,
                           type(exc).__name__)
-
-
-def _was_interrupted(r: BatchResult) -> bool:
-    if isinstance(r, BatchError):
-        return r.kind == "interrupted"
-    return any(w.startswith("interrupted") for w in r.warnings)
 
 
 def _interrupted(path: Path) -> BatchError:
@@ -168,7 +142,7 @@ def _run_local(paths: list[Path], task: dict[str, Any], jobs: int,
             except KeyboardInterrupt:
                 break
             finished(i, result)
-            if _was_interrupted(result):
+            if was_interrupted(result):
                 break
     else:
         with contextlib.suppress(KeyboardInterrupt):
@@ -287,53 +261,6 @@ def analyze_many(
         return _run_dask([f.resolve() for f in files], task, jobs, scheduler, on_done)
     task["model_spec"] = model
     return _run_local(files, task, jobs, on_done)
-
-
-# ----------------------------------------------------------------------------- summary
-@dataclass(frozen=True)
-class BatchSummary:
-    """Totals of a batch run.
-
-    Attributes:
-        videos: videos in the batch.
-        ok: videos analysed.
-        failed: videos that ended in a :class:`BatchError`.
-        total_reps: reps counted over all analysed videos.
-        frames: frames analysed.
-        wall_s: wall-clock seconds (as passed in).
-        exit_code: 0 when every video was analysed, 130 when interrupted, else the highest
-            exit status of the failures.
-
-    """
-
-    videos: int
-    ok: int
-    failed: int
-    total_reps: int
-    frames: int
-    wall_s: float
-    exit_code: int
-
-    @property
-    def videos_per_s(self) -> float:
-        """Videos per second of wall-clock time."""
-        return self.videos / self.wall_s if self.wall_s > 0 else 0.0
-
-    @property
-    def frames_per_s(self) -> float:
-        """Frames per second of wall-clock time."""
-        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
-
-
-def summarize(results: Sequence[BatchResult], wall_s: float = 0.0) -> BatchSummary:
-    """Totals and the exit status of a batch."""
-    ok = [r for r in results if isinstance(r, Analysis)]
-    errs = [r for r in results if isinstance(r, BatchError)]
-    code = max((e.exit_code for e in errs), default=0)
-    if any(_was_interrupted(r) for r in results):
-        code = 130
-    return BatchSummary(len(results), len(ok), len(errs), sum(a.total_reps for a in ok),
-                        sum(a.frames for a in ok), wall_s, code)
 
 
 def write_combined_csv(results: Iterable[BatchResult], path: str | os.PathLike[str]) -> None:

@@ -18,13 +18,14 @@ import contextlib
 import time
 from collections import deque
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass, field
 
-import cv2
 import numpy as np
 
 from repcount.commands import add_model_argument
 from repcount.detectors import (
     EXERCISES,
+    DetectorUpdate,
     ExerciseDef,
     TrackResult,
     analyze_samples,
@@ -33,9 +34,10 @@ from repcount.detectors import (
 from repcount.errors import InputError
 from repcount.io.atomic import check_writable
 from repcount.io.grabber import LatestFrameGrabber, every_frame
-from repcount.io.sinks import VideoSink, WindowSink
+from repcount.io.sinks import VideoSink, write_png
 from repcount.io.sources import CameraSource, FrameSource, open_source
-from repcount.records import Analysis, FormEvent, Frame, Hold, PoseSample, Rep
+from repcount.pose import PoseEstimator
+from repcount.records import Analysis, FormEvent, Frame, Hold, Pose, PoseSample, Rep
 from repcount.session.analysis import RunStats, Tally, build_analysis
 from repcount.session.circuit import Circuit, Notice, summary_lines
 from repcount.session.history import append_history
@@ -45,6 +47,7 @@ from repcount.session.plan import load_plan
 from repcount.ui.annotators import draw
 from repcount.ui.audio import Audio
 from repcount.ui.live import LIVE_ANNOTATORS, live_context, mirror_pose
+from repcount.ui.window import WindowSink
 
 Image = np.ndarray
 #: Seconds a form cue stays on screen.
@@ -96,157 +99,194 @@ def _say(out: list[str], quiet: bool, text: str) -> None:
         print(text, flush=True)
 
 
+@dataclass
+class _Outputs:
+    """Where a live run shows and records its frames."""
+
+    window: WindowSink | None = None
+    sink: VideoSink | None = None
+    grabber: LatestFrameGrabber | None = None
+    frames_gen: Generator[tuple[Frame, float], None, None] | None = None
+
+    def frames(self, source: FrameSource, threaded: bool) -> Iterator[tuple[Frame, float]]:
+        """Frames with their capture time: newest-frame thread (real time) or every frame."""
+        if threaded:
+            self.grabber = LatestFrameGrabber(source, pace=not isinstance(source, CameraSource)).start()
+            return iter(self.grabber)
+        self.frames_gen = every_frame(source)
+        return self.frames_gen
+
+    def close(self, source: FrameSource, stats: LiveStats) -> None:
+        """Release everything, keeping what was recorded."""
+        if self.frames_gen is not None:
+            # Stop the decoding thread before the capture it reads from is released.
+            with contextlib.suppress(Exception):
+                self.frames_gen.close()
+        if self.grabber is not None:
+            self.grabber.close()
+            stats.dropped, stats.captured = self.grabber.dropped, self.grabber.captured
+        else:
+            stats.captured = stats.frames
+        source.close()
+        if self.sink is not None:
+            self.sink.close()
+        if self.window is not None:
+            self.window.close()
+
+
+@dataclass
+class _Loop:
+    """The per-frame work of a live run: pose, count, draw, show, announce."""
+
+    args: argparse.Namespace
+    session: Session
+    audio: Audio
+    out: _Outputs
+    threaded: bool
+    recent: deque[PoseSample]
+    tally: Tally = field(default_factory=Tally)
+    stats: LiveStats = field(default_factory=LiveStats)
+    log: list[str] = field(default_factory=list)
+    last_image: Image | None = None
+    closed: bool = False
+    t0: float = field(default_factory=time.monotonic)
+    _cues: list[tuple[str, float]] = field(default_factory=list)
+    _fps_ema: float | None = None
+    _t_last: float | None = None
+
+    @property
+    def quiet(self) -> bool:
+        return bool(self.args.quiet)
+
+    def step(self, estimator: PoseEstimator, frame: Frame, captured: float) -> bool:
+        """Handle one frame; True when the run should stop."""
+        tp = time.perf_counter()
+        pose = estimator.estimate(frame)
+        self.stats.pose_s += time.perf_counter() - tp
+        sample = PoseSample(frame.index, frame.t, pose)
+        self.recent.append(sample)
+        self.tally.add(sample)
+        events, notices = self.session.feed(sample)
+        image = self._draw(frame, pose, events)
+        key = self.out.window.show(image) if self.out.window is not None else -1
+        if self.out.sink is not None:
+            self.out.sink.write(image)
+        shown = time.monotonic()
+        self.stats.frames += 1
+        delays = [DelayRecord(n.rep, frame.t, captured, shown) for n in notices
+                  if n.kind == "rep" and n.rep is not None]
+        self.stats.delays.extend(delays)
+        _announce(notices, delays, self.audio, self.quiet, self.log)
+        return self._should_stop(key, frame.t, image, shown)
+
+    def _draw(self, frame: Frame, pose: Pose | None, events: list[Rep | Hold | FormEvent]) -> Image:
+        now = time.monotonic()
+        update = DetectorUpdate.of(events)
+        self._cues += [(e.message, now + CUE_SHOW_S) for e in update.events if e.code != "partial"]
+        self._cues = [(m, u) for m, u in self._cues if u > now]
+        if self._t_last is not None and now > self._t_last:
+            inst = 1.0 / (now - self._t_last)
+            self._fps_ema = inst if self._fps_ema is None else 0.9 * self._fps_ema + 0.1 * inst
+        self._t_last = now
+        image = frame.image.copy()
+        if self.args.mirror:
+            image, pose = np.ascontiguousarray(image[:, ::-1]), mirror_pose(pose)
+        flash = bool(update.full_reps)
+        cues = tuple(dict.fromkeys(m for m, _ in self._cues))
+        ctx = live_context(self.session, pose, self.session.state(), self._fps_ema, flash, cues)
+        draw(image, ctx, LIVE_ANNOTATORS)
+        self.last_image = image
+        return image
+
+    def _should_stop(self, key: int, t: float, image: Image, shown: float) -> bool:
+        if key != -1:
+            stop, more = self.session.key(key & 0xFF, t)
+            _announce(more, [], self.audio, self.quiet, self.log)
+            if stop:
+                return True
+        window = self.out.window
+        if window is not None and window.closed():
+            self.closed = True
+            return True
+        circuit = self.session.circuit
+        if circuit is not None and circuit.done:
+            if window is not None:  # let the end screen be seen
+                window.show(image, 2500 if not self.threaded else 1500)
+            return True
+        return self.args.max_seconds is not None and shown - self.t0 >= self.args.max_seconds
+
+
+def _plan(args: argparse.Namespace) -> tuple[ExerciseDef | None, Circuit | None]:
+    if args.exercise:
+        return get_exercise(args.exercise), None
+    return None, Circuit(load_plan(args.circuit or None))
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the live counter; returns the exit status (130 after Ctrl-C)."""
     from repcount.pose.mediapipe_backend import MediaPipePose
     from repcount.pose.models import resolve
     from repcount.ui.console import download_progress
 
-    for out in (args.json, args.record, args.snapshot):
-        if out:
-            check_writable(out)
-    exdef: ExerciseDef | None = None
-    circuit: Circuit | None = None
-    if args.exercise:
-        exdef = get_exercise(args.exercise)
-    else:
-        circuit = Circuit(load_plan(args.circuit or None))
+    for path in (args.json, args.record, args.snapshot):
+        if path:
+            check_writable(path)
+    exdef, circuit = _plan(args)
     model = resolve(args.model, progress=download_progress)
     source, threaded = _open(args)
-    quiet = bool(args.quiet)
-    log: list[str] = []
-    audio = Audio(enabled=not quiet)
-    session = Session(source.fps, exdef, args.side, circuit)
-    window: WindowSink | None = None
-    sink: VideoSink | None = None
-    grabber: LatestFrameGrabber | None = None
-    frames_gen: Generator[tuple[Frame, float], None, None] | None = None
+    audio = Audio(enabled=not args.quiet)
     # Only the last few minutes are kept (for the rest-end delay figure): memory stays flat
     # however long the session runs.
     recent: deque[PoseSample] = deque(maxlen=max(1, round(RECENT_S * max(source.fps, 1.0))))
-    tally = Tally()
-    last_image: Image | None = None
-    stats = LiveStats()
-    interrupted = False
-    closed = False
-    cue_until: list[tuple[str, float]] = []
-    fps_ema: float | None = None
-    t_last: float | None = None
-    t0 = time.monotonic()
-    if not quiet:
+    loop = _Loop(args, Session(source.fps, exdef, args.side, circuit), audio, _Outputs(), threaded,
+                 recent)
+    if not args.quiet:
         what = exdef.name if exdef else f"circuit '{circuit.plan.name}'" if circuit else ""
         mode = "real time" if threaded else "every frame"
         print(f"live: {source.name} ({source.width}x{source.height} @ {source.fps:.0f} fps, {mode}), "
               f"{what}, model {model.name}, audio {audio.backend}"
               + ("" if args.no_window else f"; {KEY_HELP}"), flush=True)
+    interrupted = False
     try:
         with MediaPipePose(model) as estimator:
+            size = (source.width, source.height)
             if not args.no_window:
-                window = WindowSink("repcount live")
-                with contextlib.suppress(cv2.error):
-                    cv2.resizeWindow(window.title, source.width, source.height)
+                loop.out.window = WindowSink("repcount live", size)
             if args.record:
-                sink = VideoSink(args.record, source.fps, (source.width, source.height))
-            if threaded:
-                grabber = LatestFrameGrabber(source, pace=not isinstance(source, CameraSource)).start()
-                frames: Iterator[tuple[Frame, float]] = iter(grabber)
-            else:
-                frames_gen = every_frame(source)
-                frames = frames_gen
-            t0 = time.monotonic()
+                loop.out.sink = VideoSink(args.record, source.fps, size)
+            frames = loop.out.frames(source, threaded)
+            loop.t0 = time.monotonic()
             try:
                 for frame, captured in frames:
-                    tp = time.perf_counter()
-                    pose = estimator.estimate(frame)
-                    stats.pose_s += time.perf_counter() - tp
-                    sample = PoseSample(frame.index, frame.t, pose)
-                    recent.append(sample)
-                    tally.add(sample)
-                    events, notices = session.feed(sample)
-                    st = session.state()
-                    now = time.monotonic()
-                    for e in events:
-                        if isinstance(e, FormEvent) and e.code != "partial":
-                            cue_until.append((e.message, now + CUE_SHOW_S))
-                    cue_until = [(m, u) for m, u in cue_until if u > now]
-                    cues = tuple(dict.fromkeys(m for m, _ in cue_until))
-                    if t_last is not None and now > t_last:
-                        inst = 1.0 / (now - t_last)
-                        fps_ema = inst if fps_ema is None else 0.9 * fps_ema + 0.1 * inst
-                    t_last = now
-                    image = frame.image.copy()
-                    shown_pose = pose
-                    if args.mirror:
-                        image = np.ascontiguousarray(image[:, ::-1])
-                        shown_pose = mirror_pose(pose)
-                    new_reps = [e for e in events if isinstance(e, Rep) and not e.partial]
-                    ctx = live_context(session, shown_pose, st, fps_ema, bool(new_reps), cues)
-                    draw(image, ctx, LIVE_ANNOTATORS)
-                    last_image = image
-                    key = -1
-                    if window is not None:
-                        key = window.show(image)
-                    if sink is not None:
-                        sink.write(image)
-                    shown = time.monotonic()
-                    stats.frames += 1
-                    delays = [DelayRecord(n.rep, frame.t, captured, shown) for n in notices
-                              if n.kind == "rep" and n.rep is not None]
-                    stats.delays.extend(delays)
-                    _announce(notices, delays, audio, quiet, log)
-                    if key != -1:
-                        stop, more = session.key(key & 0xFF, frame.t)
-                        _announce(more, [], audio, quiet, log)
-                        if stop:
-                            break
-                    if window is not None and window.closed():
-                        closed = True
-                        break
-                    if circuit is not None and circuit.done:
-                        if window is not None:
-                            window.show(image, 2500 if not threaded else 1500)
-                        break
-                    if args.max_seconds is not None and shown - t0 >= args.max_seconds:
+                    if loop.step(estimator, frame, captured):
                         break
             except KeyboardInterrupt:
                 interrupted = True
-            stats.wall_s = time.monotonic() - t0
-            if tally.frames:
-                _announce(session.finish(tally.t_end), [], audio, quiet, log)
+            loop.stats.wall_s = time.monotonic() - loop.t0
+            if loop.tally.frames:
+                _announce(loop.session.finish(loop.tally.t_end), [], audio, loop.quiet, loop.log)
     finally:
-        if frames_gen is not None:
-            # Stop the decoding thread before the capture it reads from is released.
-            with contextlib.suppress(Exception):
-                frames_gen.close()
-        if grabber is not None:
-            grabber.close()
-            stats.dropped, stats.captured = grabber.dropped, grabber.captured
-        else:
-            stats.captured = stats.frames
-        source.close()
-        if sink is not None:
-            sink.close()
-        if window is not None:
-            window.close()
+        loop.out.close(source, loop.stats)
         audio.close()
-    _rest_ends(session, list(recent), stats)
-    analysis = _analysis(source.name, session, model.name, source.fps, tally, stats, interrupted,
-                         threaded)
+    return _finish(args, loop, source.name, model.name, source.fps, interrupted)
+
+
+def _finish(args: argparse.Namespace, loop: _Loop, name: str, model: str, fps: float,
+            interrupted: bool) -> int:
+    """Write the outputs of a finished (or stopped) run and print its report."""
+    session, stats = loop.session, loop.stats
+    _rest_ends(session, list(loop.recent), stats)
+    analysis = _analysis(name, session, model, fps, loop.tally, stats, interrupted, loop.threaded)
     if args.json:
         from repcount.io.outputs import write_json
 
         write_json(analysis, args.json)
-    if args.snapshot and last_image is not None:
-        from repcount.io.atomic import atomic_path
-
-        with atomic_path(args.snapshot) as tmp:
-            ok, png = cv2.imencode(".png", last_image)
-            if ok:
-                tmp.write_bytes(png.tobytes())
-    if circuit is not None and tally.frames:
-        append_history(circuit.summary(), source=source.name)
-    if not quiet:
-        _print_report(analysis, session, stats, interrupted or closed)
+    if args.snapshot and loop.last_image is not None:
+        write_png(args.snapshot, loop.last_image)
+    if session.circuit is not None and loop.tally.frames:
+        append_history(session.circuit.summary(), source=name)
+    if not args.quiet:
+        _print_report(analysis, session, stats, interrupted or loop.closed)
     return 130 if interrupted else 0
 
 
@@ -295,11 +335,10 @@ def _rest_ends(session: Session, samples: list[PoseSample], stats: LiveStats) ->
 
 def _analysis(name: str, session: Session, model: str, fps: float, tally: Tally,
               stats: LiveStats, interrupted: bool, realtime: bool) -> Analysis:
-    events = session.all_events()
-    reps = [e for e in events if isinstance(e, Rep) and not e.partial]
-    partials = [e for e in events if isinstance(e, Rep) and e.partial]
-    holds = sorted((e for e in events if isinstance(e, Hold)), key=lambda h: h.start_s)
-    cues = [e for e in events if isinstance(e, FormEvent)]
+    events = DetectorUpdate.of(session.all_events())
+    reps, partials = list(events.full_reps), list(events.partial_reps)
+    holds = sorted(events.holds, key=lambda h: h.start_s)
+    cues = list(events.events)
     warnings: list[str] = []
     if tally.pose_frames == 0:
         warnings.append("nobody was found in the video")

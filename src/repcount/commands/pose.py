@@ -21,7 +21,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Record a video's landmark track to an .npz file."""
-    from repcount.commands.analyze import prefetch
+    from repcount.io.prefetch import prefetch
     from repcount.io.sources import open_source
     from repcount.pose.mediapipe_backend import MediaPipePose
     from repcount.pose.models import resolve

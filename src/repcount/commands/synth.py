@@ -1,18 +1,13 @@
-"""``repcount synth``: render labelled synthetic exercise clips.
-
-Run standalone with ``python -m repcount.commands.synth --help`` until the main CLI wires it in via
-:func:`configure` and :func:`run`.
-"""
+"""``repcount synth``: render labelled synthetic exercise clips."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
-from repcount.errors import InputError, OutputError, RepcountError
+from repcount.errors import InputError, OutputError
 from repcount.synth import EXERCISES
 
 
@@ -47,6 +42,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default="random",
         help="camera view; 'side' is the clamshell's straight front view",
     )
+    _look_options(parser)
+
+
+def _look_options(parser: argparse.ArgumentParser) -> None:
+    """Clip length, frame format, variety, noise and previews."""
     parser.add_argument(
         "--duration",
         type=float,
@@ -178,21 +178,3 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(f"labels: {labels_path} ({len(entries)} new entries)")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Standalone entry point: ``python -m repcount.commands.synth``."""
-    parser = argparse.ArgumentParser(
-        prog="repcount synth", description="Render labelled synthetic exercise clips."
-    )
-    configure(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except RepcountError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.exit_code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from repcount.signals.features import CUES, MEASURES
+from repcount.signals.features import CUES, MEASURES, CueName, MeasureName
 
 #: How the two legs are followed: one signal for both (``both``), each leg with the side given
 #: by the leg that moves (``mover``), the leg a geometric cue names (``cue``), or one signal of
@@ -101,7 +101,7 @@ class HoldDef:
 
     min_rise: float = 20.0
     abs_min: float = 165.0
-    other_measure: str | None = None
+    other_measure: MeasureName | None = None
     other_min: float = 120.0
     max_speed: float = 25.0
     sag_tol: float = 12.0
@@ -124,7 +124,7 @@ class SignalDef:
 
     """
 
-    measure: str = "hip"
+    measure: MeasureName = "hip"
     mode: Literal["image", "world"] = "image"
 
     def __post_init__(self) -> None:
@@ -174,7 +174,7 @@ class ExerciseDef:
     postures: tuple[str, ...]
     signal: SignalDef
     legs: LegMode = "both"
-    cue: str | None = None
+    cue: CueName | None = None
     cue_margin: float = 0.1
     allow_both: bool = False
     peaks: PeakParams = field(default_factory=PeakParams)

@@ -11,7 +11,7 @@ never taken back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,6 +70,24 @@ class DetectorUpdate:
 
     def __bool__(self) -> bool:
         return bool(self.reps or self.holds or self.events or self.rejected)
+
+    @classmethod
+    def of(cls, items: Iterable[Rep | Hold | FormEvent]) -> DetectorUpdate:
+        """Sort a flat sequence of reps, holds and cues back into their fields (order kept)."""
+        items = list(items)
+        return cls(tuple(e for e in items if isinstance(e, Rep)),
+                   tuple(e for e in items if isinstance(e, Hold)),
+                   tuple(e for e in items if isinstance(e, FormEvent)))
+
+    @property
+    def full_reps(self) -> tuple[Rep, ...]:
+        """The reps that count (not partial)."""
+        return tuple(r for r in self.reps if not r.partial)
+
+    @property
+    def partial_reps(self) -> tuple[Rep, ...]:
+        """Movements reported as partial reps."""
+        return tuple(r for r in self.reps if r.partial)
 
 
 def channels_of(exdef: ExerciseDef, forced: Side | None) -> tuple[Side, ...]:

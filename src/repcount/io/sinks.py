@@ -1,8 +1,7 @@
-"""Frame sinks: an MP4 writer (atomic, closed properly on interrupt) and an OpenCV window."""
+"""Frame sinks: an MP4 writer (atomic, closed properly on interrupt) and a PNG still."""
 
 from __future__ import annotations
 
-import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -12,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from repcount.errors import OutputError
-from repcount.io.atomic import check_writable
+from repcount.io.atomic import atomic_path, check_writable
 
 
 class VideoSink:
@@ -65,29 +64,10 @@ class VideoSink:
         self.close()
 
 
-class WindowSink:
-    """Shows frames in an OpenCV window; :meth:`show` returns the key pressed (or -1)."""
-
-    def __init__(self, title: str = "repcount") -> None:
-        self.title = title
-        try:
-            cv2.namedWindow(self.title, cv2.WINDOW_NORMAL)
-        except cv2.error as exc:
-            raise OutputError(f"cannot open a window ({exc.msg.strip()}); use --no-window") from None
-
-    def show(self, image: npt.NDArray[np.uint8], wait_ms: int = 1) -> int:
-        """Display a frame and poll the keyboard."""
-        cv2.imshow(self.title, image)
-        return int(cv2.waitKey(wait_ms))
-
-    def closed(self) -> bool:
-        """Whether the user closed the window."""
-        try:
-            return cv2.getWindowProperty(self.title, cv2.WND_PROP_VISIBLE) < 1
-        except cv2.error:
-            return True
-
-    def close(self) -> None:
-        """Destroy the window."""
-        with contextlib.suppress(cv2.error):
-            cv2.destroyWindow(self.title)
+def write_png(path: str | os.PathLike[str], image: npt.NDArray[np.uint8]) -> None:
+    """Write one BGR image as a PNG, atomically (a reader never sees half a file)."""
+    ok, png = cv2.imencode(".png", image)
+    if not ok:
+        raise OutputError(f"cannot encode {path} as PNG")
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(png.tobytes())

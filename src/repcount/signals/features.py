@@ -16,7 +16,7 @@ trackers, which hold a few numbers of state and are fed one pose at a time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
@@ -404,5 +404,7 @@ CUES: dict[str, Callable[[Pose], float]] = {
     "higher_hip": cue_higher_hip,
     "front_leg": cue_front_leg,
 }
+# The registry and the type name the same cues (checked at import).
+assert set(CUES) == set(get_args(CueName))
 MeasureName = Literal["hip", "knee", "elbow", "elevation", "thigh_opening", "trunk"]
-MEASURES: tuple[str, ...] = ("hip", "knee", "elbow", "elevation", "thigh_opening", "trunk")
+MEASURES: tuple[str, ...] = get_args(MeasureName)

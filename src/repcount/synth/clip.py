@@ -14,7 +14,7 @@ import numpy as np
 
 from repcount.errors import InputError, OutputError
 from repcount.synth.body import Body, Shape, build_body
-from repcount.synth.exercises import EXERCISE_CLASSES, Exercise, Frame
+from repcount.synth.exercises import EXERCISE_CLASSES, Exercise, Scene
 from repcount.synth.kinematics import forward_kinematics, skin
 from repcount.synth.script import Poser, Script, build_script
 from repcount.synth.truth import ANGLE_NAMES, JOINT_NAMES, angles, joints_3d
@@ -298,21 +298,10 @@ def plan_clip(
     width = 640 if width is None else width
     height = 480 if height is None else height
     fps = 30.0 if fps is None else fps
-    if width < 32 or height < 32 or fps <= 0:
-        raise InputError("--width/--height must be >= 32 and --fps > 0")
-    if reps is not None and reps < 1:
-        raise InputError("--reps must be at least 1")
+    _check_numbers(width, height, fps, reps)
     rng = np.random.default_rng(seed)
     cls = EXERCISE_CLASSES[exercise]
-    side_map = {"left": "l", "right": "r", "l": "l", "r": "r"}
-    if side is None or side == "random":
-        s = "l" if rng.random() < 0.5 else "r"
-    elif side in side_map:
-        s = side_map[side]
-    else:
-        raise InputError(f"unknown side {side!r}; use left, right or random")
-    if exercise == "ball_leg_curl":
-        s = "l"
+    s = _draw_side(rng, exercise, side)
     if view not in ("side", "oblique", "random", "front"):
         raise InputError(f"unknown view {view!r}; use side, oblique or random")
     oblique = rng.random() < 0.4 if view == "random" else view == "oblique"
@@ -324,18 +313,7 @@ def plan_clip(
         weight=float(rng.uniform(0.3, 0.75)),
         height=float(rng.uniform(0.3, 0.7)),
     )
-    # Straight-on directions come from the exercise; pick one and jitter or turn it.
-    dirs = cls.view_dirs()
-    base = dirs[int(rng.integers(len(dirs)))]
-    base_az = math.degrees(math.atan2(base[1], base[0]))
-    if oblique:
-        az = base_az + float(rng.choice([-1.0, 1.0])) * float(rng.uniform(25.0, 45.0))
-        el = float(rng.uniform(15.0, 35.0)) if lying else float(rng.uniform(5.0, 20.0))
-        view_label = "oblique"
-    else:
-        az = base_az + float(rng.uniform(-8.0, 8.0))
-        el = float(rng.uniform(8.0, 25.0)) if lying else float(rng.uniform(0.0, 12.0))
-        view_label = cls.side_view_label
+    az, el, view_label = _classic_camera(rng, cls, oblique, lying)
     if exercise == "single_leg_bridge_hold":
         if reps is not None:
             raise InputError("single_leg_bridge_hold is a hold: --reps does not apply")
@@ -369,6 +347,63 @@ def plan_clip(
     )
 
 
+def _classic_camera(rng: np.random.Generator, cls: type[Exercise], oblique: bool, lying: bool
+                    ) -> tuple[float, float, str]:
+    """Azimuth, elevation and view name: the exercise's straight view, jittered or turned."""
+    dirs = cls.view_dirs()
+    base = dirs[int(rng.integers(len(dirs)))]
+    base_az = math.degrees(math.atan2(base[1], base[0]))
+    if oblique:
+        az = base_az + float(rng.choice([-1.0, 1.0])) * float(rng.uniform(25.0, 45.0))
+        el = float(rng.uniform(15.0, 35.0)) if lying else float(rng.uniform(5.0, 20.0))
+        return az, el, "oblique"
+    az = base_az + float(rng.uniform(-8.0, 8.0))
+    el = float(rng.uniform(8.0, 25.0)) if lying else float(rng.uniform(0.0, 12.0))
+    return az, el, cls.side_view_label
+
+
+def _draw_side(rng: np.random.Generator, exercise: str, side: str | None) -> str:
+    """The working side ("l"/"r"): given, or drawn (a draw is made only when not given)."""
+    side_map = {"left": "l", "right": "r", "l": "l", "r": "r"}
+    if side is None or side == "random":
+        s = "l" if rng.random() < 0.5 else "r"
+    elif side in side_map:
+        s = side_map[side]
+    else:
+        raise InputError(f"unknown side {side!r}; use left, right or random")
+    return "l" if exercise == "ball_leg_curl" else s  # both legs: the label says "both"
+
+
+def _check_numbers(width: int, height: int, fps: float, reps: int | None) -> None:
+    if width < 32 or height < 32 or fps <= 0:
+        raise InputError("--width/--height must be >= 32 and --fps > 0")
+    if reps is not None and reps < 1:
+        raise InputError("--reps must be at least 1")
+
+
+def _wide_framing(rng: np.random.Generator) -> dict[str, float]:
+    """Camera framing and room of a wide-corpus clip."""
+    return {
+        "margin": float(rng.uniform(0.45, 0.88)),
+        "yfov_deg": float(rng.uniform(40.0, 65.0)),
+        "shift_x": float(rng.uniform(-1.0, 1.0)),
+        "shift_y": float(rng.uniform(-1.0, 1.0)),
+        "wall_m": float(rng.uniform(1.2, 3.5)),
+        "side_wall": float(rng.random() < 0.4),
+        "walk_in_from": float(rng.choice([-1.0, 1.0])),
+        "walk_out_to": float(rng.choice([-1.0, 1.0])),
+    }
+
+
+def _wide_scenery(rng: np.random.Generator) -> tuple[Any, ...]:
+    """Up to three pieces of furniture: position, size, colour and turn."""
+    return tuple(
+        (float(rng.uniform(-1.0, 1.0)), float(rng.uniform(0.0, 1.0)),
+         (float(rng.uniform(0.3, 1.2)), float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.4, 1.8))),
+         _rand_color(rng, (0.0, 0.7), (0.15, 0.9)), float(rng.uniform(0.0, 90.0)))
+        for _ in range(int(rng.integers(0, 4))))
+
+
 #: (width, height) of wide-corpus clips: landscape webcams, a 16:9 phone and a portrait phone.
 WIDE_SIZES = ((640, 480), (640, 480), (640, 360), (480, 640))
 WIDE_FPS = (30.0, 30.0, 25.0, 24.0, 20.0)
@@ -397,15 +432,7 @@ def _plan_wide(
     """
     rng = np.random.default_rng(seed)
     cls = EXERCISE_CLASSES[exercise]
-    side_map = {"left": "l", "right": "r", "l": "l", "r": "r"}
-    if side is None or side == "random":
-        s = "l" if rng.random() < 0.5 else "r"
-    elif side in side_map:
-        s = side_map[side]
-    else:
-        raise InputError(f"unknown side {side!r}; use left, right or random")
-    if exercise == "ball_leg_curl":
-        s = "l"
+    s = _draw_side(rng, exercise, side)
     size = WIDE_SIZES[int(rng.integers(len(WIDE_SIZES)))]
     width = size[0] if width is None else width
     height = size[1] if height is None else height
@@ -432,21 +459,8 @@ def _plan_wide(
     noise = float(rng.uniform(0.0, 5.0))
     floor = [(0.55, 0.42, 0.3), (0.5, 0.5, 0.5), (0.35, 0.3, 0.28), (0.7, 0.68, 0.62),
              (0.2, 0.2, 0.22), (0.8, 0.78, 0.75)][int(rng.integers(6))]
-    framing = {
-        "margin": float(rng.uniform(0.45, 0.88)),
-        "yfov_deg": float(rng.uniform(40.0, 65.0)),
-        "shift_x": float(rng.uniform(-1.0, 1.0)),
-        "shift_y": float(rng.uniform(-1.0, 1.0)),
-        "wall_m": float(rng.uniform(1.2, 3.5)),
-        "side_wall": float(rng.random() < 0.4),
-        "walk_in_from": float(rng.choice([-1.0, 1.0])),
-        "walk_out_to": float(rng.choice([-1.0, 1.0])),
-    }
-    scenery = tuple(
-        (float(rng.uniform(-1.0, 1.0)), float(rng.uniform(0.0, 1.0)),
-         (float(rng.uniform(0.3, 1.2)), float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.4, 1.8))),
-         _rand_color(rng, (0.0, 0.7), (0.15, 0.9)), float(rng.uniform(0.0, 90.0)))
-        for _ in range(int(rng.integers(0, 4))))
+    framing = _wide_framing(rng)
+    scenery = _wide_scenery(rng)
     return ClipPlan(
         exercise=exercise, seed=seed, side=s, view=view_label, azimuth_deg=az, elevation_deg=el,
         width=width, height=height, fps=fps, shape=shape, style=style, timeline=timeline,
@@ -476,7 +490,7 @@ class ClipResult:
     previews: list[Path]
 
 
-def pose_frames(body: Body, ex: Exercise, a: np.ndarray) -> tuple[list[Frame], np.ndarray]:
+def pose_frames(body: Body, ex: Exercise, a: np.ndarray) -> tuple[list[Scene], np.ndarray]:
     """Pose every frame; returns the frames and the (T, J, 3) joints."""
     frames = []
     j3 = np.empty((len(a), len(JOINT_NAMES), 3))
@@ -513,37 +527,67 @@ def render_clip(
         OutputError: when the outputs cannot be written.
 
     """
-    import cv2
-
-    from repcount.synth.render import Look, Renderer, fit_camera
-
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise OutputError(f"cannot create {out_dir}: {exc}") from exc
     body = build_body(plan.shape)
     sample = np.arange(0, len(body.verts), 7)
+    motion = _motion(plan, body)
+    camera, extras = _camera(plan, body, motion, sample)
+    look, look_info = _look(plan, body, extras)
+    video = out_dir / f"{stem}.mp4"
+    truth = out_dir / f"{stem}.npz"
+    render_fps, previews = _write_video(
+        plan, body, motion, (camera, look, _mat_xy(body, motion, sample)), video,
+        (preview_dir, stem, _preview_frames(motion.a, n_previews)), progress)
+    _write_truth(plan, camera, motion, truth)
+    base = labels_dir if labels_dir is not None else out_dir
+    label = make_label(plan, _relpath(video, base), _relpath(truth, base), look_info)
+    return ClipResult(label, video, truth, render_fps, previews)
+
+
+@dataclass
+class _Motion:
+    """A clip's posed frames, its ground-truth joints, amplitude and camera key frames."""
+
+    a: np.ndarray
+    key_frames: list[Scene]
+    frames: list[Scene] = field(default_factory=list)
+    j3: np.ndarray | None = None
     poser: Poser | None = None
+
+
+def _motion(plan: ClipPlan, body: Body) -> _Motion:
+    """Pose a one-exercise clip's frames, or make the poser of a scripted one (posed later)."""
     if plan.script is None:
         ex = EXERCISE_CLASSES[plan.exercise](body, plan.side, plan.style)
         a = plan.timeline.a
         frames, j3 = pose_frames(body, ex, a)
         keys = np.unique(np.concatenate([np.argsort(a)[:2], np.argsort(a)[-2:],
                                          np.linspace(0, len(a) - 1, 6).astype(int)]))
-        key_frames = [frames[i] for i in keys]
-    else:
-        poser = Poser(body, plan.script, plan.style, np.random.default_rng(plan.colors_seed + 2))
-        times = plan.script.times()
-        amp = plan.script.amplitude()
-        moving = np.flatnonzero(np.isfinite(amp))
-        order = moving[np.argsort(amp[moving])]
-        keys = np.unique(np.concatenate([order[:2], order[-3:], moving[np.linspace(0, len(moving) - 1, 10)
-                                                                        .astype(int)]]))
-        key_frames = [poser.frame(float(times[i])) for i in keys]
-        a = np.nan_to_num(amp, nan=0.0)
-    # Frame the camera on a sparse vertex sample of a few key frames plus props.
+        return _Motion(a, [frames[i] for i in keys], frames, j3)
+    poser = Poser(body, plan.script, plan.style, np.random.default_rng(plan.colors_seed + 2))
+    times = plan.script.times()
+    amp = plan.script.amplitude()
+    moving = np.flatnonzero(np.isfinite(amp))
+    order = moving[np.argsort(amp[moving])]
+    keys = np.unique(np.concatenate([order[:2], order[-3:], moving[np.linspace(0, len(moving) - 1, 10)
+                                                                    .astype(int)]]))
+    return _Motion(np.nan_to_num(amp, nan=0.0), [poser.frame(float(times[i])) for i in keys],
+                   poser=poser)
+
+
+def _camera(plan: ClipPlan, body: Body, motion: _Motion, sample: np.ndarray
+            ) -> tuple[Any, tuple[Any, ...]]:
+    """Frame the camera on a sparse vertex sample of the key frames plus props.
+
+    A scripted clip is posed here too, once its scenery is placed.
+    """
+    from repcount.synth.render import fit_camera
+
     pts = []
-    for fr in key_frames:
+    for fr in motion.key_frames:
         rots, heads = forward_kinematics(body, fr.pose)
         pts.append(skin(body, rots, heads, sample))
         for p in fr.props:
@@ -558,12 +602,17 @@ def render_clip(
         yfov_deg=fr_.get("yfov_deg", 45.0), margin=fr_.get("margin", 0.82),
     )
     extras: tuple[Any, ...] = ()
-    if poser is not None:
-        camera, extras = _place_wide(camera, plan, allp, poser)
-        frames = [poser.frame(float(t)) for t in plan.script.times()]  # type: ignore[union-attr]
-        j3 = np.stack([joints_3d(body, *forward_kinematics(body, f.pose)) for f in frames])
-    crng = np.random.default_rng(plan.colors_seed)
-    colors, look_info = body_colors(body, crng)
+    if motion.poser is not None and plan.script is not None:
+        camera, extras = _place_wide(camera, plan, allp, motion.poser)
+        motion.frames = [motion.poser.frame(float(t)) for t in plan.script.times()]
+        motion.j3 = np.stack([joints_3d(body, *forward_kinematics(body, f.pose)) for f in motion.frames])
+    return camera, extras
+
+
+def _look(plan: ClipPlan, body: Body, extras: tuple[Any, ...]) -> tuple[Any, dict[str, Any]]:
+    from repcount.synth.render import Look
+
+    colors, look_info = body_colors(body, np.random.default_rng(plan.colors_seed))
     look = Look(
         vertex_colors=colors,
         floor=plan.floor,
@@ -575,31 +624,48 @@ def render_clip(
         extras=extras,
         ambient=plan.ambient,
     )
-    # The mat covers the body's floor footprint at rest, with a margin.
-    rots, heads = forward_kinematics(body, key_frames[0].pose)
+    return look, look_info
+
+
+def _mat_xy(body: Body, motion: _Motion, sample: np.ndarray) -> tuple[float, float, float, float]:
+    """The mat covers the body's floor footprint at rest, with a margin."""
+    rots, heads = forward_kinematics(body, motion.key_frames[0].pose)
     rest = skin(body, rots, heads, sample)
     lo, hi = rest[:, :2].min(axis=0), rest[:, :2].max(axis=0)
     size = np.maximum(hi - lo + 0.2, 0.6)
-    mat_xy = (float((lo[0] + hi[0]) / 2), float((lo[1] + hi[1]) / 2), float(size[0]), float(size[1]))
-    video = out_dir / f"{stem}.mp4"
-    truth = out_dir / f"{stem}.npz"
-    writer = cv2.VideoWriter(str(video), cv2.VideoWriter.fourcc(*"mp4v"), plan.fps, (plan.width, plan.height))
-    if not writer.isOpened():
-        raise OutputError(f"cannot write video {video}")
+    return float((lo[0] + hi[0]) / 2), float((lo[1] + hi[1]) / 2), float(size[0]), float(size[1])
+
+
+def _preview_frames(a: np.ndarray, n_previews: int) -> set[int]:
+    """Previews: the start, the deepest frame and evenly spaced ones in between."""
+    if not n_previews:
+        return set()
+    want = {0, int(np.argmax(a))}
+    return want | set(np.linspace(0, len(a) - 1, max(n_previews - 1, 2)).astype(int)[1:-1])
+
+
+def _write_video(
+    plan: ClipPlan, body: Body, motion: _Motion, scene: tuple[Any, Any, tuple[float, float, float, float]],
+    video: Path, previews_of: tuple[Path | None, str, set[int]],
+    progress: Callable[[int, int], None] | None,
+) -> tuple[float, list[Path]]:
+    """Render every frame into ``video``; returns the render rate and the preview PNGs."""
+    import cv2
+
+    from repcount.io.sinks import VideoSink
+    from repcount.synth.render import Renderer
+
+    camera, look, mat_xy = scene
+    preview_dir, stem, want = previews_of
+    writer = VideoSink(video, plan.fps, (plan.width, plan.height))
     renderer = Renderer(camera, look, body.faces, mat_xy)
     nrng = np.random.default_rng(plan.colors_seed + 1)
-    # Previews: the start, the deepest frame and evenly spaced ones in between.
-    want: set[int] = set()
-    if n_previews:
-        want = {0, int(np.argmax(a))}
-        want |= set(np.linspace(0, len(a) - 1, max(n_previews - 1, 2)).astype(int)[1:-1])
     previews: list[Path] = []
     t0 = time.perf_counter()
     try:
-        for i, fr in enumerate(frames):
+        for i, fr in enumerate(motion.frames):
             rots, heads = forward_kinematics(body, fr.pose)
-            rgb = renderer.render(skin(body, rots, heads), fr.props)
-            img: np.ndarray = rgb.astype(np.float32)
+            img: np.ndarray = renderer.render(skin(body, rots, heads), fr.props).astype(np.float32)
             if plan.blur_sigma > 0.05:
                 img = cv2.GaussianBlur(img, (0, 0), plan.blur_sigma)
             if plan.noise_sigma > 0.05:
@@ -612,24 +678,27 @@ def render_clip(
                 cv2.imwrite(str(path), bgr)
                 previews.append(path)
             if progress is not None:
-                progress(i + 1, len(frames))
+                progress(i + 1, len(motion.frames))
     finally:
-        writer.release()
+        writer.close()
         renderer.close()
-    render_fps = len(frames) / max(time.perf_counter() - t0, 1e-9)
-    tl = plan.timeline
-    j2 = camera.project(j3)
-    ang = angles(j3)
+    return len(motion.frames) / max(time.perf_counter() - t0, 1e-9), previews
+
+
+def _write_truth(plan: ClipPlan, camera: Any, motion: _Motion, truth: Path) -> None:
+    """The per-frame ground truth beside the video."""
+    tl, a, j3 = plan.timeline, motion.a, motion.j3
+    assert j3 is not None  # posed by _motion or _camera
     try:
         np.savez_compressed(
             truth,
             t=np.arange(len(a)) / plan.fps,
             a=a.astype(np.float32),
             joint_names=np.array(JOINT_NAMES),
-            joints_2d=j2.astype(np.float32),
+            joints_2d=camera.project(j3).astype(np.float32),
             joints_3d=j3.astype(np.float32),
             angle_names=np.array(ANGLE_NAMES),
-            angles=ang.astype(np.float32),
+            angles=angles(j3).astype(np.float32),
             rep_times=np.array(tl.rep_times, dtype=np.float64).reshape(-1, 2),
             holds=np.array(tl.holds, dtype=np.float64).reshape(-1, 2),
             partial_times=np.array(plan.script.partial_times if plan.script else [],
@@ -642,9 +711,6 @@ def render_clip(
         )
     except OSError as exc:
         raise OutputError(f"cannot write ground truth {truth}: {exc}") from exc
-    base = labels_dir if labels_dir is not None else out_dir
-    label = make_label(plan, _relpath(video, base), _relpath(truth, base), look_info)
-    return ClipResult(label, video, truth, render_fps, previews)
 
 
 def _place_wide(camera: Any, plan: ClipPlan, allp: np.ndarray, poser: Poser) -> tuple[Any, tuple[Any, ...]]:

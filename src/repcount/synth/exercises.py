@@ -1,7 +1,7 @@
 """Exercise poses as a function of a movement amplitude ``a`` in [0, 1].
 
 ``a = 0`` is the start/rest position of a repetition and ``a = 1`` its peak. Each exercise builds
-a :class:`~repcount.synth.kinematics.Pose` for a given ``a`` and places the body so that the
+a :class:`~repcount.synth.kinematics.SkeletonPose` for a given ``a`` and places the body so that the
 right parts rest on the floor, a box or a ball. Sagittal joint motion uses rotations about x, so
 the two-link leg problems below are solved exactly in the y-z plane.
 """
@@ -15,7 +15,7 @@ import numpy as np
 
 from repcount.synth.body import Body
 from repcount.synth.kinematics import (
-    Pose,
+    SkeletonPose,
     forward_kinematics,
     rot_axis,
     rot_x,
@@ -44,10 +44,10 @@ class Prop:
 
 
 @dataclass
-class Frame:
+class Scene:
     """One posed instant: the pose and the props at that instant."""
 
-    pose: Pose
+    pose: SkeletonPose
     props: list[Prop] = field(default_factory=list)
 
 
@@ -77,7 +77,7 @@ def _straighten(body: Body, bone: str, parent: str, frac: float) -> np.ndarray:
 
 def _arms(
     body: Body,
-    pose: Pose,
+    pose: SkeletonPose,
     adduct: float = 35.0,
     flex: tuple[float, float] = (0.0, 0.0),
     straight: float = 0.9,
@@ -197,19 +197,19 @@ class Exercise:
         """Horizontal unit vectors from the subject towards a straight-on camera."""
         return [np.array([1.0, 0.0, 0.0]), np.array([-1.0, 0.0, 0.0])]
 
-    def frame(self, a: float) -> Frame:
+    def frame(self, a: float) -> Scene:
         """Pose and props at amplitude ``a``."""
         raise NotImplementedError
 
     # -- helpers -------------------------------------------------------------------------
-    def _place_offset(self, pose: Pose, anchor_idx: np.ndarray, target: np.ndarray) -> None:
+    def _place_offset(self, pose: SkeletonPose, anchor_idx: np.ndarray, target: np.ndarray) -> None:
         """Translate so the mean of skinned vertices ``anchor_idx`` lands on ``target``."""
         pose.root_offset = np.zeros(3)
         rots, heads = forward_kinematics(self.body, pose)
         p = skin(self.body, rots, heads, anchor_idx).mean(axis=0)
         pose.root_offset = np.asarray(target, dtype=np.float64) - p
 
-    def _floor_offset(self, pose: Pose, xy_bones: tuple[str, ...], idx: np.ndarray | None) -> None:
+    def _floor_offset(self, pose: SkeletonPose, xy_bones: tuple[str, ...], idx: np.ndarray | None) -> None:
         """Translate so the lowest vertex (of ``idx``) touches z=0 and the bones' mean xy is 0."""
         pose.root_offset = np.zeros(3)
         rots, heads = forward_kinematics(self.body, pose)
@@ -256,13 +256,13 @@ class SingleLegDip(Exercise):
             (0.45, 0.33, 0.22),
         )
 
-    def frame(self, a: float) -> Frame:  # noqa: D102
+    def frame(self, a: float) -> Scene:  # noqa: D102
         s, o = self.side, self.other
         k = 4.0 + a * self.style["depth"]
         d = 0.45 * k
         h = 0.85 * k + 5.0
         pitch = h - k + d  # keeps the standing foot flat: pitch - h + k - d = 0
-        pose = Pose(root_rot=rot_x(pitch))
+        pose = SkeletonPose(root_rot=rot_x(pitch))
         pose.set(f"thigh_{s}", rot_x(-h))
         pose.set(f"calf_{s}", rot_x(k))
         pose.set(f"foot_{s}", rot_x(-d))
@@ -274,7 +274,7 @@ class SingleLegDip(Exercise):
         flex = self.style["arm_flex"] * (0.5 + a)
         _arms(self.body, pose, adduct=36.0, flex=(flex, flex))
         self._place_offset(pose, self.heel_idx, self.anchor)
-        return Frame(pose, [self.box])
+        return Scene(pose, [self.box])
 
 
 class _Supine(Exercise):
@@ -285,10 +285,10 @@ class _Supine(Exercise):
         self.upper_idx = _vertex_set(body, _UPPER_BACK)
         self.shoulders = [body.bone("upperarm_l"), body.bone("upperarm_r")]
 
-    def _trunk(self, alpha: float, arm_abduct: float) -> tuple[Pose, float]:
+    def _trunk(self, alpha: float, arm_abduct: float) -> tuple[SkeletonPose, float]:
         """Supine pose with the pelvis raised ``alpha`` degrees about the shoulders, placed."""
         pitch = -90.0 - alpha
-        pose = Pose(root_rot=rot_x(pitch))
+        pose = SkeletonPose(root_rot=rot_x(pitch))
         # Upper back, neck and head curl back onto the floor as the hips rise.
         pose.set("spine_02", rot_x(0.1 * alpha))
         pose.set("spine_03", rot_x(0.45 * alpha))
@@ -331,7 +331,7 @@ class SingleLegBridge(_Supine):
         # Flat foot on the floor: the ankle sits at its standing height above the sole.
         self.ankle_target[2] = body.heads[body.bone(f"foot_{side}")][2]
 
-    def frame(self, a: float) -> Frame:  # noqa: D102
+    def frame(self, a: float) -> Scene:  # noqa: D102
         s, o = self.side, self.other
         body = self.body
         pose, pitch = self._trunk(2.0 + a * (self.style["alpha_max"] - 2.0), 38.0)
@@ -346,7 +346,7 @@ class SingleLegBridge(_Supine):
         pose.set(f"thigh_{o}", rot_x(free))
         pose.set(f"calf_{o}", rot_x(self.style.get("free_knee", 4.0)))
         pose.set(f"foot_{o}", rot_x(-8.0))
-        return Frame(pose)
+        return Scene(pose)
 
 
 class SingleLegBridgeHold(SingleLegBridge):
@@ -368,8 +368,8 @@ class ProneLegLift(Exercise):
         super().__init__(body, side, style)
         self.offset = self._base(0.0).root_offset
 
-    def _base(self, a: float) -> Pose:
-        pose = Pose(root_rot=rot_x(90.0))
+    def _base(self, a: float) -> SkeletonPose:
+        pose = SkeletonPose(root_rot=rot_x(90.0))
         for s in ("l", "r"):
             pose.set(f"foot_{s}", rot_x(self.style["point"]))
         pose.set(f"thigh_{self.side}", rot_x(a * self.style["ext_max"]))
@@ -381,10 +381,10 @@ class ProneLegLift(Exercise):
             self._floor_offset(pose, ("thigh_l", "thigh_r"), None)
         return pose
 
-    def frame(self, a: float) -> Frame:  # noqa: D102
+    def frame(self, a: float) -> Scene:  # noqa: D102
         pose = self._base(a)
         pose.root_offset = self.offset.copy()
-        return Frame(pose)
+        return Scene(pose)
 
 
 class BallLegCurl(_Supine):
@@ -407,7 +407,7 @@ class BallLegCurl(_Supine):
         self.heel_idx = np.array([body.heel["l"], body.heel["r"]])
         self.ball_color = (0.2, 0.45, 0.85)
 
-    def frame(self, a: float) -> Frame:  # noqa: D102
+    def frame(self, a: float) -> Scene:  # noqa: D102
         body, st = self.body, self.style
         alpha = st["alpha0"] + a * (st["alpha1"] - st["alpha0"])
         pose, pitch = self._trunk(alpha, 36.0)
@@ -449,7 +449,7 @@ class BallLegCurl(_Supine):
             (r, r, r),
             self.ball_color,
         )
-        return Frame(pose, [ball])
+        return Scene(pose, [ball])
 
 
 ADD_TOP, ADD_BOTTOM, HIP_ER = 16.0, 6.0, 12.0
@@ -476,19 +476,19 @@ class Clamshell(Exercise):
     def __init__(self, body: Body, side: str, style: dict[str, float]) -> None:
         super().__init__(body, side, style)
         # Opening axis: through the top hip and heel, so the feet stay together.
-        pose = self._legs(Pose(), 0.0, None)
+        pose = self._legs(SkeletonPose(), 0.0, None)
         rots, heads = forward_kinematics(body, pose)
         hip = heads[body.bone(f"thigh_{side}")]
         heel = skin(body, rots, heads, np.array([body.heel[side]]))[0]
         self.axis = heel - hip
-        test = self._legs(Pose(), 1.0, 1.0)
+        test = self._legs(SkeletonPose(), 1.0, 1.0)
         rots, heads = forward_kinematics(body, test)
         knee_x = heads[body.bone(f"calf_{side}")][0]
         base_x = forward_kinematics(body, pose)[1][body.bone(f"calf_{side}")][0]
         self.open_sign = 1.0 if (knee_x - base_x) * _sgn(side) > 0 else -1.0
         self.offset = self._full(0.0, fixed=False).root_offset
 
-    def _legs(self, pose: Pose, a: float, sign: float | None) -> Pose:
+    def _legs(self, pose: SkeletonPose, a: float, sign: float | None) -> SkeletonPose:
         st = self.style
         # Legs adducted (before flexing, so it is true adduction): the top knee rests on the
         # bottom one and the feet touch.
@@ -503,9 +503,9 @@ class Clamshell(Exercise):
             pose.local[f"thigh_{self.side}"] = r @ pose.local[f"thigh_{self.side}"]
         return pose
 
-    def _full(self, a: float, fixed: bool = True) -> Pose:
+    def _full(self, a: float, fixed: bool = True) -> SkeletonPose:
         s, o = self.side, self.other
-        pose = Pose(root_rot=rot_y(90.0 if s == "r" else -90.0))
+        pose = SkeletonPose(root_rot=rot_y(90.0 if s == "r" else -90.0))
         self._legs(pose, a, self.open_sign)
         # Bottom arm stretched overhead under the head; top arm along the flank.
         pose.set(f"upperarm_{o}", rot_x(-160.0) @ rot_y(_sgn(o) * 30.0))
@@ -520,8 +520,8 @@ class Clamshell(Exercise):
             self._floor_offset(pose, ("thigh_l", "thigh_r"), None)
         return pose
 
-    def frame(self, a: float) -> Frame:  # noqa: D102
-        return Frame(self._full(a))
+    def frame(self, a: float) -> Scene:  # noqa: D102
+        return Scene(self._full(a))
 
 
 EXERCISE_CLASSES: dict[str, type[Exercise]] = {

@@ -48,7 +48,7 @@ def rot_axis(axis: np.ndarray, deg: float) -> np.ndarray:
 
 
 @dataclass
-class Pose:
+class SkeletonPose:
     """A body pose.
 
     Attributes:
@@ -67,7 +67,7 @@ class Pose:
         self.local[bone] = rot @ self.local.get(bone, np.eye(3))
 
 
-def forward_kinematics(body: Body, pose: Pose) -> tuple[np.ndarray, np.ndarray]:
+def forward_kinematics(body: Body, pose: SkeletonPose) -> tuple[np.ndarray, np.ndarray]:
     """Global bone rotations and head positions.
 
     Args:

@@ -17,8 +17,8 @@ import numpy as np
 from scipy.spatial.transform import Rotation, Slerp
 
 from repcount.synth.body import Body
-from repcount.synth.exercises import EXERCISE_CLASSES, Exercise, Frame, Prop, _arms
-from repcount.synth.kinematics import Pose, forward_kinematics, rot_x, rot_y, rot_z, skin
+from repcount.synth.exercises import EXERCISE_CLASSES, Exercise, Prop, Scene, _arms
+from repcount.synth.kinematics import SkeletonPose, forward_kinematics, rot_x, rot_y, rot_z, skin
 
 SIDE_WORDS = {"l": "left", "r": "right"}
 #: Nominal (up, down) seconds of one rep at tempo 1.
@@ -194,16 +194,8 @@ def build_script(
         b.rest(side, float(rng.uniform(1.0, 2.5)))
 
     for k, s in enumerate(sides):
-        if k > 0 and exercise == "clamshell":
-            # Lying on the other side: get up, then lie down the other way round.
-            b.add("blend", float(rng.uniform(2.0, 3.0)), src=PoseSpec("ex", sides[k - 1], 0.0),
-                  dst=PoseSpec("stand"))
-            b.add("blend", float(rng.uniform(2.0, 3.0)), src=PoseSpec("stand"), dst=PoseSpec("ex", s, 0.0))
-            b.rest(s, float(rng.uniform(0.5, 1.5)))
-        elif k > 0:
-            b.add("blend", float(rng.uniform(1.6, 3.0)), src=PoseSpec("ex", sides[k - 1], 0.0),
-                  dst=PoseSpec("ex", s, 0.0))
-            b.rest(s, float(rng.uniform(0.5, 1.5)))
+        if k > 0:
+            _switch_legs(b, rng, sides[k - 1], s)
         set_start = b.t
         if hold:
             _hold_set(b, rng, s, rom, tempo, up_s, down_s, hold_s, wide)
@@ -214,29 +206,7 @@ def build_script(
             int(rng.integers(3, 21)) if wide else int(rng.integers(5, 9)))
         if switch:
             n = max(2, min(n, 12)) if k == 0 else int(rng.integers(2, 13))
-        done = 0
-        partial_p = 0.12 if wide else 0.0
-        while done < n:
-            if done or b.t > set_start:
-                long_pause = wide and rng.random() < 0.1
-                b.rest(s, float(rng.uniform(2.0, 5.0) if long_pause else rng.uniform(0.15, 1.0)))
-            partial = rng.random() < partial_p
-            peak = rom * float(rng.uniform(0.15, 0.35) if partial else rng.uniform(0.88, 1.05))
-            peak = min(peak, MAX_AMPLITUDE.get(exercise, 1.2))
-            start = b.t
-            b.add("move", up_s / tempo * float(rng.uniform(0.85, 1.15)) * (0.6 if partial else 1.0),
-                  side=s, a0=0.0, a1=peak)
-            if rng.random() < 0.5:
-                b.rest(s, float(rng.uniform(0.1, 0.8)), a=peak)
-            b.add("move", down_s / tempo * float(rng.uniform(0.85, 1.2)) * (0.6 if partial else 1.0),
-                  side=s, a0=peak, a1=0.0)
-            interval = [round(start, 3), round(b.t, 3)]
-            if partial:
-                sc.partial_times.append(interval)
-            else:
-                sc.rep_times.append(interval)
-                sc.rep_sides.append("both" if exercise == "ball_leg_curl" else SIDE_WORDS[s])
-                done += 1
+        _rep_set(b, rng, s, n, set_start, rom, tempo, wide)
         sc.sets.append({"side": "both" if exercise == "ball_leg_curl" else SIDE_WORDS[s],
                         "start_s": round(set_start, 3), "end_s": round(b.t, 3), "reps": n})
 
@@ -248,6 +218,49 @@ def build_script(
         b.add("walk", float(rng.uniform(2.0, 3.5)), direction=1)
     sc.duration_s = round(b.t, 4)
     return sc
+
+
+def _switch_legs(b: _Builder, rng: np.random.Generator, prev: str, s: str) -> None:
+    """Change to the other leg between two sets."""
+    if b.s.exercise == "clamshell":
+        # Lying on the other side: get up, then lie down the other way round.
+        b.add("blend", float(rng.uniform(2.0, 3.0)), src=PoseSpec("ex", prev, 0.0),
+              dst=PoseSpec("stand"))
+        b.add("blend", float(rng.uniform(2.0, 3.0)), src=PoseSpec("stand"), dst=PoseSpec("ex", s, 0.0))
+    else:
+        b.add("blend", float(rng.uniform(1.6, 3.0)), src=PoseSpec("ex", prev, 0.0),
+              dst=PoseSpec("ex", s, 0.0))
+    b.rest(s, float(rng.uniform(0.5, 1.5)))
+
+
+def _rep_set(b: _Builder, rng: np.random.Generator, s: str, n: int, set_start: float, rom: float,
+             tempo: float, wide: bool) -> None:
+    """``n`` full reps (and, in the wide corpus, partial ones and pauses between them)."""
+    sc, exercise = b.s, b.s.exercise
+    up_s, down_s = NOMINAL_S[exercise]
+    done = 0
+    partial_p = 0.12 if wide else 0.0
+    while done < n:
+        if done or b.t > set_start:
+            long_pause = wide and rng.random() < 0.1
+            b.rest(s, float(rng.uniform(2.0, 5.0) if long_pause else rng.uniform(0.15, 1.0)))
+        partial = rng.random() < partial_p
+        peak = rom * float(rng.uniform(0.15, 0.35) if partial else rng.uniform(0.88, 1.05))
+        peak = min(peak, MAX_AMPLITUDE.get(exercise, 1.2))
+        start = b.t
+        b.add("move", up_s / tempo * float(rng.uniform(0.85, 1.15)) * (0.6 if partial else 1.0),
+              side=s, a0=0.0, a1=peak)
+        if rng.random() < 0.5:
+            b.rest(s, float(rng.uniform(0.1, 0.8)), a=peak)
+        b.add("move", down_s / tempo * float(rng.uniform(0.85, 1.2)) * (0.6 if partial else 1.0),
+              side=s, a0=peak, a1=0.0)
+        interval = [round(start, 3), round(b.t, 3)]
+        if partial:
+            sc.partial_times.append(interval)
+        else:
+            sc.rep_times.append(interval)
+            sc.rep_sides.append("both" if exercise == "ball_leg_curl" else SIDE_WORDS[s])
+            done += 1
 
 
 def _hold_set(b: _Builder, rng: np.random.Generator, s: str, rom: float, tempo: float,
@@ -278,9 +291,9 @@ def _hold_set(b: _Builder, rng: np.random.Generator, s: str, rom: float, tempo: 
 
 
 # ----------------------------------------------------------------------------- posing
-def slerp_pose(p: Pose, q: Pose, w: float) -> Pose:
+def slerp_pose(p: SkeletonPose, q: SkeletonPose, w: float) -> SkeletonPose:
     """Blend two poses: every rotation slerped, the root offset interpolated linearly."""
-    out = Pose()
+    out = SkeletonPose()
     for bone in set(p.local) | set(q.local):
         out.local[bone] = _slerp(p.local.get(bone, np.eye(3)), q.local.get(bone, np.eye(3)), w)
     out.root_rot = _slerp(p.root_rot, q.root_rot, w)
@@ -337,15 +350,15 @@ class Poser:
         self.walk_from = np.asarray(edge_in, dtype=np.float64)
         self.walk_to = np.asarray(edge_out, dtype=np.float64)
 
-    def _ex_pose(self, side: str, a: float) -> Pose:
+    def _ex_pose(self, side: str, a: float) -> SkeletonPose:
         pose = self.ex[side].frame(float(a)).pose
         pose.root_offset = np.asarray(pose.root_offset) + self.shift[side]
         return pose
 
-    def _stand(self, at: np.ndarray, heading: np.ndarray, phase: float, stride: float) -> Pose:
+    def _stand(self, at: np.ndarray, heading: np.ndarray, phase: float, stride: float) -> SkeletonPose:
         """Upright walking pose at ``at`` facing ``heading`` (the rest pose faces -y)."""
         psi = math.degrees(math.atan2(heading[0], -heading[1]))
-        pose = Pose(root_rot=rot_z(psi))
+        pose = SkeletonPose(root_rot=rot_z(psi))
         swing = stride * math.sin(phase)
         for s, sign in (("l", 1.0), ("r", -1.0)):
             pose.set(f"thigh_{s}", rot_x(-sign * swing))
@@ -357,7 +370,7 @@ class Poser:
         pose.root_offset = np.array([at[0] - pelvis[0], at[1] - pelvis[1], 0.0])
         return self._on_floor(pose)
 
-    def _on_floor(self, pose: Pose, idx: np.ndarray | None = None) -> Pose:
+    def _on_floor(self, pose: SkeletonPose, idx: np.ndarray | None = None) -> SkeletonPose:
         rots, heads = forward_kinematics(self.body, pose)
         v = skin(self.body, rots, heads, self._sparse if idx is None else idx)
         low = float(v[:, 2].min())
@@ -365,12 +378,12 @@ class Poser:
             pose.root_offset = np.asarray(pose.root_offset) + np.array([0.0, 0.0, -low])
         return pose
 
-    def _spec(self, spec: PoseSpec, heading: np.ndarray) -> Pose:
+    def _spec(self, spec: PoseSpec, heading: np.ndarray) -> SkeletonPose:
         if spec.kind == "stand":
             return self._stand(self.spot, heading, 0.0, 0.0)
         return self._ex_pose(spec.side, spec.a)
 
-    def frame(self, t: float) -> Frame:
+    def frame(self, t: float) -> Scene:
         """Pose and props at time ``t``."""
         sc = self.script
         seg = next((s for s in sc.segments if s.t0 <= t < s.t1), sc.segments[-1])
@@ -405,7 +418,7 @@ class Poser:
             a = seg.a0 + (seg.a1 - seg.a0) * float(ease(u))
             pose = self._ex_pose(seg.side, a)
         self._noise.apply(pose, t, seg, self.body)
-        return Frame(pose, list(self.props))
+        return Scene(pose, list(self.props))
 
 
 class _FidgetNoise:
@@ -429,7 +442,7 @@ class _FidgetNoise:
     def _wave(self, f: np.ndarray, ph: np.ndarray, t: float) -> np.ndarray:
         return np.asarray(np.sin(2 * np.pi * f * t + ph).sum(axis=1) / 3.0)
 
-    def apply(self, pose: Pose, t: float, seg: Segment, body: Body) -> None:
+    def apply(self, pose: SkeletonPose, t: float, seg: Segment, body: Body) -> None:
         if self.level <= 0.0:
             return
         env = self.level * (1.0 if seg.rest else 0.3)

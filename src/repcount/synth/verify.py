@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from repcount.errors import InputError
 from repcount.synth.kinematics import joint_angle
 from repcount.synth.truth import JOINT_NAMES
 
@@ -54,37 +53,24 @@ def check_clip(video: Path, truth: Path, model: Path, side: str) -> dict[str, An
         knee/hip angle errors in degrees (2D angles from MediaPipe vs projected truth).
 
     """
-    import cv2
-    import mediapipe as mp
-    from mediapipe.tasks.python import BaseOptions, vision
+    from repcount.io.sources import VideoFileSource
+    from repcount.pose.mediapipe_backend import MediaPipePose
+    from repcount.pose.models import verify
 
     gt = np.load(truth)
     j2 = gt["joints_2d"]
-    fps = float(gt["fps"])
-    opts = vision.PoseLandmarkerOptions(
-        base_options=BaseOptions(model_asset_path=str(model)),
-        running_mode=vision.RunningMode.VIDEO,
-    )
-    cap = cv2.VideoCapture(str(video))
-    if not cap.isOpened():
-        raise InputError(f"cannot open {video}")
     found, errs, dk, dh = 0, [], [], []
     s = "left" if side == "both" else side
-    with vision.PoseLandmarker.create_from_options(opts) as lm:
-        i = 0
-        while True:
-            ok, bgr = cap.read()
-            if not ok or i >= len(j2):
+    i = 0
+    with VideoFileSource(video) as source, MediaPipePose(verify(model, None), num_poses=1) as pose:
+        for frame in source:
+            if i >= len(j2):
                 break
-            h, w = bgr.shape[:2]
-            rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-            res = lm.detect_for_video(
-                mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), round(i * 1000 / fps)
-            )
-            if res.pose_landmarks:
+            p = pose.estimate(frame)
+            if p is not None:
                 found += 1
-                lms = res.pose_landmarks[0]
-                pred = {n: np.array([lms[k].x * w, lms[k].y * h]) for n, k in MP_INDEX.items()}
+                px = p.pixels()
+                pred = {n: px[k] for n, k in MP_INDEX.items()}
                 true = {n: j2[i, JOINT_NAMES.index(n)] for n in MP_INDEX}
                 errs.append(np.median([np.linalg.norm(pred[n] - true[n]) for n in MP_INDEX]))
                 kp, hp = _angles_2d(pred, s)
@@ -92,7 +78,6 @@ def check_clip(video: Path, truth: Path, model: Path, side: str) -> dict[str, An
                 dk.append(abs(float(kp - kt)))
                 dh.append(abs(float(hp - ht)))
             i += 1
-    cap.release()
     return {
         "frames": i,
         "detection_rate": found / max(i, 1),

@@ -16,7 +16,7 @@ from repcount.records import SIDES, Analysis
 from repcount.session.analysis import RunStats
 
 if TYPE_CHECKING:
-    from repcount.commands.batch import BatchResult, BatchSummary
+    from repcount.session.batch import BatchResult, BatchSummary
 
 
 def console(stderr: bool = False) -> Console:

@@ -1,0 +1,156 @@
+"""One video through the pipeline: frames -> poses -> signals -> reps/holds -> :class:`Analysis`.
+
+Shared by ``analyze``, ``batch`` and ``bench``. Poses come from the landmark-track cache when the
+same video was already seen with the same model, otherwise from the model (and are then cached).
+An interrupted run (Ctrl-C) stops reading frames and still returns what was found so far, marked
+with a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from repcount.detectors import EXERCISES, Detector, ExerciseDef, TrackResult, analyze_samples
+from repcount.detectors.recognition import recognise
+from repcount.io.prefetch import prefetch
+from repcount.io.sinks import VideoSink
+from repcount.io.sources import VideoFileSource
+from repcount.pose import cache
+from repcount.pose.models import ModelInfo
+from repcount.pose.track import Track
+from repcount.records import Analysis, FormEvent, Hold, PoseSample, Rep, Side
+from repcount.session.analysis import RunStats, Tally, build_analysis
+from repcount.ui.annotators import OverlayContext, draw
+
+Progress = Callable[[int, int | None], None]
+
+
+
+
+
+
+
+
+
+
+def analyze_video(
+    path: str | os.PathLike[str],
+    exdef: ExerciseDef | None,
+    model: ModelInfo,
+    *,
+    side: Side | None = None,
+    annotate: str | os.PathLike[str] | None = None,
+    use_cache: bool = True,
+    progress: Progress | None = None,
+    max_side: int | None = 1280,
+) -> tuple[Analysis, TrackResult | None, RunStats]:
+    """Analyse a video file end to end.
+
+    Args:
+        path: the video.
+        exdef: the exercise to count; None recognises it (``--exercise auto``).
+        model: the resolved pose model.
+        side: force the working leg (``left``/``right``).
+        annotate: write an annotated copy of the video here (a second pass over the frames,
+            replaying the poses through the streaming detector, so the overlay shows what a
+            live user would have seen).
+        use_cache: re-use (and store) landmark tracks keyed by video and model hash.
+        progress: called with (frames done, total frames or None).
+        max_side: frames larger than this are downscaled before pose estimation.
+
+    Returns:
+        The analysis, the offline detector result (None when the exercise was not recognised)
+        and run statistics.
+
+    """
+    stats = RunStats()
+    t0 = time.perf_counter()
+    source = VideoFileSource(path, max_side=max_side)
+    name = Path(path).name
+    track = cache.load_cached(path, model.sha256) if use_cache else None
+    if track is not None:
+        source.close()
+        samples = list(track.samples())
+        stats.cached = True
+        fps = track.fps
+        stats.cached_pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
+    else:
+        samples, stats = _stream(source, model, progress, stats)
+        stats.frames = len(samples)
+        fps = source.fps
+        if use_cache and not stats.interrupted:
+            cache.store(path, model.sha256, Track.from_samples(
+                samples, width=source.width, height=source.height, fps=fps,
+                meta={"video": name, "model": model.name, "model_sha256": model.sha256,
+                      "pose_fps": round(stats.pose_fps, 2)}))
+    td = time.perf_counter()
+    extra: dict[str, object] = {}
+    warnings: tuple[str, ...] = ()
+    if exdef is None:
+        recognised, why = recognise(samples)
+        extra["auto"] = {"recognised": recognised, "reason": why}
+        if recognised is None:
+            warnings = (f"exercise not recognised: {why}",)
+        else:
+            exdef = EXERCISES[recognised]
+    result = analyze_samples(exdef, samples, side) if exdef is not None else None
+    stats.detect_s += time.perf_counter() - td
+    stats.frames = len(samples)
+    if annotate is not None and not stats.interrupted:
+        render_annotated(path, samples, exdef, annotate, side=side, max_side=max_side)
+    stats.wall_s = time.perf_counter() - t0
+    exercise = exdef.name if exdef is not None else "unknown"
+    analysis = build_analysis(name, exercise, model.name, fps, Tally.of(samples), result, stats,
+                              warnings, extra)
+    return analysis, result, stats
+
+
+def _stream(source: VideoFileSource, model: ModelInfo, progress: Progress | None,
+            stats: RunStats) -> tuple[list[PoseSample], RunStats]:
+    """The pose pass: decode (on a thread) and run the model on every frame."""
+    from repcount.pose.mediapipe_backend import MediaPipePose
+
+    samples: list[PoseSample] = []
+    with source, MediaPipePose(model) as estimator:
+        try:
+            for frame in prefetch(source):
+                tp = time.perf_counter()
+                pose = estimator.estimate(frame)
+                stats.pose_s += time.perf_counter() - tp
+                samples.append(PoseSample(frame.index, frame.t, pose))
+                if progress:
+                    progress(len(samples), source.frame_count)
+        except KeyboardInterrupt:
+            stats.interrupted = True
+    if source.frame_count and len(samples) < source.frame_count - 2 and not stats.interrupted:
+        stats.notes.append(
+            f"video ended after {len(samples)} of {source.frame_count} frames (truncated file?)")
+    return samples, stats
+
+
+def render_annotated(path: str | os.PathLike[str], samples: list[PoseSample],
+                     exdef: ExerciseDef | None, out: str | os.PathLike[str], *,
+                     side: Side | None = None, max_side: int | None = 1280) -> int:
+    """Write the video with the overlay, replaying recorded poses through a live detector.
+
+    Returns the number of frames written.
+    """
+    source = VideoFileSource(path, max_side=max_side)
+    detector = Detector(exdef, source.fps, side) if exdef is not None else None
+    with source, VideoSink(out, source.fps, (source.width, source.height)) as sink:
+        for frame, sample in zip(prefetch(source), samples):
+            new: list[Rep | Hold | FormEvent] = list(detector.update(sample)) if detector else []
+            ctx = OverlayContext(
+                pose=sample.pose,
+                state=detector.state() if detector else None,
+                exercise=exdef.name if exdef else "not recognised",
+                target=None,
+                hold_target_s=float(exdef.target) if exdef and exdef.hold else None,
+                flash=any(isinstance(e, Rep) for e in new),
+                cues=tuple(e.message for e in new if isinstance(e, FormEvent)),
+            )
+            sink.write(draw(frame.image.copy(), ctx))
+        return sink.frames
