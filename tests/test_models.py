@@ -21,10 +21,19 @@ def offline(*a, **k):
     raise OSError("network is unreachable")
 
 
-def test_missing_model_offline_says_where_to_put_it(model_dir, monkeypatch):
+def test_missing_model_is_not_downloaded_unasked(model_dir, monkeypatch):
+    """Privacy: a missing model is an error naming the download command, with no network use."""
+    calls = []
+    monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: calls.append(a) or offline())
+    with pytest.raises(ModelError, match="repcount models --download lite") as exc:
+        models.resolve("lite")
+    assert str(model_dir) in str(exc.value) and calls == []
+
+
+def test_asked_download_offline_says_where_to_put_it(model_dir, monkeypatch):
     monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(ModelError, match="put the file in one of") as exc:
-        models.resolve("lite")
+        models.resolve("lite", download=True)
     assert str(model_dir) in str(exc.value)
 
 
@@ -64,7 +73,7 @@ def test_download_verifies_checksum(model_dir, monkeypatch):
 
     monkeypatch.setattr(urllib.request, "urlopen", lambda *a, **k: FakeResp())
     with pytest.raises(ModelError, match="sha256"):
-        models.resolve("lite")
+        models.resolve("lite", download=True)
     assert not (models.user_cache_dir() / "models" / "pose_landmarker_lite.task").exists()
 
 
@@ -79,3 +88,44 @@ def test_official_models_verify_and_survey(model_dir, monkeypatch):
     assert info.verified and info.origin == "REPCOUNT_MODEL_DIR"
     rows = {r["model"]: r for r in models.survey()}
     assert rows["lite"]["status"] == "verified"
+
+
+class _Served:
+    """A fake HTTP response serving ``data`` in small blocks."""
+
+    def __init__(self, data: bytes):
+        self.headers = {"Content-Length": str(len(data))}
+        self._data = data
+
+    def read(self, n):
+        block, self._data = self._data[:7], self._data[7:]
+        return block
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        return False
+
+
+def test_models_download_command_fetches_verifies_and_lists(model_dir, monkeypatch, capsys):
+    from repcount.cli import main
+
+    payload = b"a pose model, or what passes for one here"
+    monkeypatch.setitem(models.SHA256, "lite", (hashlib.sha256(payload).hexdigest(),))
+    urls = []
+    monkeypatch.setattr(urllib.request, "urlopen",
+                        lambda url, **k: urls.append(url) or _Served(payload))
+    assert main(["models", "--download", "lite"]) == 0
+    dest = models.user_cache_dir() / "models" / "pose_landmarker_lite.task"
+    assert dest.read_bytes() == payload and len(urls) == 1 and "pose_landmarker_lite" in urls[0]
+    assert "verified" in capsys.readouterr().out
+    # Present now: asking again downloads nothing.
+    assert main(["models", "--download", "lite"]) == 0 and len(urls) == 1
+
+
+def test_models_download_rejects_unknown_names(capsys):
+    from repcount.cli import main
+
+    assert main(["models", "--download", "medium"]) == 2
+    assert "--download takes lite, full, heavy or all" in capsys.readouterr().err

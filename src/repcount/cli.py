@@ -24,7 +24,7 @@ COMMANDS = (
                      "guided circuit"),
     ("history", "history", "list past circuit sessions"),
     ("pose", "pose", "record a video's landmark track (.npz)"),
-    ("models", "models", "list pose models and verify their checksums"),
+    ("models", "models", "list pose models, verify their checksums, download one (--download)"),
     ("bench", "bench", "measure counting accuracy and speed on labelled clips"),
     ("synth", "synth", "render synthetic exercise clips with exact ground truth (needs the synth "
                        "extra)"),

@@ -81,7 +81,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _analyze_batch(args: argparse.Namespace) -> int:
     """Several videos or folders: one task per video, one table, a combined CSV and JSON."""
-    from repcount.commands.batch import BatchError, timed_analyze_many, write_batch_json, write_combined_csv
+    from repcount.commands.batch import timed_analyze_many, write_batch_json, write_combined_csv
+    from repcount.session.batch import BatchError
 
     if args.annotate or args.plot:
         raise InputError("--annotate and --plot take a single video, not a batch")

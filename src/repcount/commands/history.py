@@ -6,7 +6,7 @@ import argparse
 import json
 
 from repcount.session.circuit import summary_lines
-from repcount.session.history import history_path, read_history
+from repcount.session.history import history_path, load_history
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -19,7 +19,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """List past circuit sessions."""
-    entries = read_history()
+    entries, skipped = load_history()
+    if skipped:
+        print(f"warning: {skipped} unreadable line(s) in {history_path()} skipped")
     if args.last > 0:
         entries = entries[-args.last:]
     if not entries:

@@ -16,8 +16,9 @@ import difflib
 from repcount.detectors.exercises import ALL
 from repcount.detectors.offline import TrackResult, analyze_samples
 from repcount.detectors.spec import ExerciseDef
-from repcount.detectors.streaming import Detector, DetectorState, DetectorUpdate, Rejected
+from repcount.detectors.streaming import Detector, DetectorState, DetectorUpdate
 from repcount.errors import InputError
+from repcount.records import Rejected
 
 #: The circuit's exercises first, then the secondary ones of the real clips.
 EXERCISES: dict[str, ExerciseDef] = {d.name: d for d in ALL}

@@ -18,8 +18,8 @@ import numpy as np
 from repcount.detectors.attribution import SAME_MOVEMENT_S, History, Judge
 from repcount.detectors.peaks import Candidate, full_threshold, partial_threshold, signal_candidates
 from repcount.detectors.spec import ExerciseDef
-from repcount.detectors.streaming import Detector, Rejected
-from repcount.records import FloatArray, FormEvent, Hold, PoseSample, Rep, Side
+from repcount.detectors.streaming import Detector
+from repcount.records import FloatArray, FormEvent, Hold, PoseSample, Rejected, Rep, Side
 from repcount.signals.filters import filter_signal
 
 #: Samples of the median the partial reps are looked for on (single-frame flips only).

@@ -18,7 +18,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     A reader never sees a half-written file, and an interrupted run leaves the old file intact.
 
     Raises:
-        OutputError: when the destination folder does not exist or is not writable.
+        OutputError: when the destination folder is not writable, or writing fails (full disk).
 
     """
     path = Path(path)
@@ -38,6 +38,10 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.chmod(0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk, a quota, a vanished folder: nothing half-written stays
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

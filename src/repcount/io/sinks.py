@@ -52,10 +52,19 @@ class VideoSink:
             return
         self._writer.release()
         self._writer = None
-        if self.frames:
-            os.replace(self._tmp, self.path)
-        else:
+        if not self.frames:
             self._tmp.unlink(missing_ok=True)
+            return
+        # OpenCV's writer drops failed writes silently (a full disk): read the container back
+        # (its header only) so an unplayable file is reported, not renamed into place.
+        cap = cv2.VideoCapture(str(self._tmp))
+        written = int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
+        cap.release()
+        if written < self.frames:
+            self._tmp.unlink(missing_ok=True)
+            raise OutputError(f"cannot write video {self.path}: only {written} of {self.frames} frames "
+                              "reached the disk (is it full?)")
+        os.replace(self._tmp, self.path)
 
     def __enter__(self) -> VideoSink:
         return self

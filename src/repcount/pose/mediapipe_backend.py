@@ -19,6 +19,29 @@ from repcount.errors import ModelError
 from repcount.pose.models import ModelInfo
 from repcount.records import NUM_LANDMARKS, Frame, Pose
 
+#: The first mediapipe release whose Tasks API sends usage metrics to play.googleapis.com (found
+#: in its libraries and seen in strace; 0.10.33 and older have no such code).
+FIRST_METRICS_RELEASE = (0, 10, 35)
+
+
+def mediapipe_version() -> str:
+    """The installed mediapipe version (without importing it), or "" when it is missing."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("mediapipe")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def sends_metrics(version: str) -> bool | None:
+    """Whether that mediapipe release is known to send usage metrics (None: unknown version)."""
+    try:
+        parts = tuple(int(p) for p in version.split(".")[:3])
+    except ValueError:
+        return None
+    return parts >= FIRST_METRICS_RELEASE if len(parts) == 3 else None
+
 
 @contextlib.contextmanager
 def silenced_stderr() -> Iterator[None]:

@@ -1,18 +1,20 @@
 """Pose model files: where to find them, how to verify them, and how to download them.
 
 Resolution order for ``--model NAME`` (``lite``, ``full``, ``heavy``): ``REPCOUNT_MODEL_DIR`` ->
-the project's ``models/`` folder -> the user cache -> download from the official MediaPipe URL
-(with a progress bar and a sha256 check). ``--model PATH`` uses that file, verified if its name is
-one of the official ones.
+the project's ``models/`` folder -> the user cache. Nothing is downloaded unless the user asks:
+``repcount models --download NAME`` fetches the official file (progress bar, sha256 check) into
+the user cache, and is the only network access repcount makes. ``--model PATH`` uses that file,
+verified if its name is one of the official ones.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -120,10 +122,22 @@ def candidates(name: str) -> list[tuple[str, Path]]:
 ProgressFactory = Callable[[int, str], Callable[[int], None]]
 
 
+@contextlib.contextmanager
+def _network_errors_as(name: str) -> Iterator[None]:
+    """A connection lost mid-download is a model error, not a failed write of the file."""
+    try:
+        yield
+    except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+        places = ", ".join(str(p) for _, p in candidates(name))
+        raise ModelError(f"model {file_name(name)} could not be downloaded ({exc}); "
+                         f"put the file in one of: {places}") from None
+
+
 def _download(name: str, dest: Path, progress: ProgressFactory | None) -> None:
     url = URL.format(stem=f"pose_landmarker_{name}")
     try:
-        with urllib.request.urlopen(url, timeout=30) as resp, atomic_path(dest) as tmp:
+        with urllib.request.urlopen(url, timeout=30) as resp, atomic_path(dest) as tmp, \
+                _network_errors_as(name):
             total = int(resp.headers.get("Content-Length") or SIZES[name])
             advance = progress(total, f"downloading {file_name(name)}") if progress else None
             h = hashlib.sha256()
@@ -143,12 +157,12 @@ def _download(name: str, dest: Path, progress: ProgressFactory | None) -> None:
         ) from None
 
 
-def resolve(model: str, *, download: bool = True, progress: ProgressFactory | None = None) -> ModelInfo:
-    """Find (or fetch) the model file for ``--model`` and verify it.
+def resolve(model: str, *, download: bool = False, progress: ProgressFactory | None = None) -> ModelInfo:
+    """Find (or, when asked, fetch) the model file for ``--model`` and verify it.
 
     Args:
         model: ``lite``, ``full``, ``heavy`` or a path to a ``.task`` file.
-        download: whether to download a missing official model.
+        download: whether to download a missing official model (only when the user asked).
         progress: factory ``(total_bytes, label) -> advance(nbytes)`` for a progress bar.
 
     Raises:
@@ -169,7 +183,8 @@ def resolve(model: str, *, download: bool = True, progress: ProgressFactory | No
             return ModelInfo(model, path, origin, info.sha256, True)
     if not download:
         places = ", ".join(str(p) for _, p in candidates(model))
-        raise ModelError(f"model {file_name(model)} not found; put it in one of: {places}")
+        raise ModelError(f"model {file_name(model)} not found; download it with "
+                         f"'repcount models --download {model}' or put it in one of: {places}")
     dest = user_cache_dir() / "models" / file_name(model)
     _download(model, dest, progress)
     info = verify(dest, model)

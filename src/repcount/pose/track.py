@@ -9,9 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -159,8 +162,8 @@ class Track:
         return path
 
     @classmethod
-    def _load_compact(cls, z: np.lib.npyio.NpzFile, header: dict[str, object]) -> Track:
-        width, height = int(header["width"]), int(header["height"])  # type: ignore[call-overload]
+    def _load_compact(cls, z: np.lib.npyio.NpzFile, header: dict[str, Any]) -> Track:
+        width, height = header["width"], header["height"]
         found = z["found"].astype(bool)
         part = {k: np.cumsum(z[k].astype(np.int64), axis=0).astype(np.float64)
                 for k in ("xy", "z", "vp", "w")}
@@ -170,38 +173,106 @@ class Track:
         image[~found] = np.nan
         world[~found] = np.nan
         return cls(t=z["t"].astype(np.float64), image=image, world=world, width=width, height=height,
-                   fps=float(header["fps"]),  # type: ignore[arg-type]
-                   meta=dict(header.get("meta", {})))  # type: ignore[call-overload]
+                   fps=header["fps"], meta=header["meta"])
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Track:
         """Read a track written by :meth:`save`.
 
+        The file is checked before any array is read: only the expected members, numeric
+        dtypes (no pickled objects), consistent shapes and at most :data:`MAX_FRAMES` frames, so
+        a crafted file cannot make it allocate more than a long real video would.
+
         Raises:
-            InputError: when the file is missing or not a repcount track.
+            InputError: when the file is missing or not a well-formed repcount track.
 
         """
         path = Path(path)
         try:
+            _check_members(path)
             with np.load(path, allow_pickle=False) as z:
-                header = json.loads(bytes(z["header"]).decode())
-                if header.get("version") == COMPACT_VERSION:
-                    return cls._load_compact(z, header)
-                if header.get("version") != TRACK_VERSION:
-                    raise InputError(f"{path}: unsupported track version {header.get('version')}")
-                return cls(
-                    t=z["t"].astype(np.float64),
-                    image=z["image"].astype(np.float64),
-                    world=z["world"].astype(np.float64),
-                    width=int(header["width"]),
-                    height=int(header["height"]),
-                    fps=float(header["fps"]),
-                    meta=dict(header.get("meta", {})),
-                )
+                header = _header(z)
+                if header["version"] == COMPACT_VERSION:
+                    track = cls._load_compact(z, header)
+                else:
+                    track = cls(
+                        t=z["t"].astype(np.float64),
+                        image=z["image"].astype(np.float64),
+                        world=z["world"].astype(np.float64),
+                        width=header["width"],
+                        height=header["height"],
+                        fps=header["fps"],
+                        meta=header["meta"],
+                    )
         except FileNotFoundError:
             raise InputError(f"{path}: no such track file") from None
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError, EOFError, RecursionError,
+                zipfile.BadZipFile, zlib.error) as exc:
             raise InputError(f"{path}: not a repcount landmark track ({exc})") from None
+        if not np.isfinite(track.t).all():
+            raise InputError(f"{path}: not a repcount landmark track (frame times are not finite)")
+        return track
+
+
+#: Most frames a track file may hold: three hours at 30 fps (about 680 MB once loaded).
+MAX_FRAMES = 3 * 3600 * 30
+#: Largest JSON header of a track (provenance only).
+MAX_HEADER_BYTES = 1 << 20
+_MEMBERS = {
+    TRACK_VERSION: {"t": (), "image": (NUM_LANDMARKS, 5), "world": (NUM_LANDMARKS, 3)},
+    COMPACT_VERSION: {"t": (), "found": (), "xy": (NUM_LANDMARKS, 2), "z": (NUM_LANDMARKS,),
+                      "vp": (NUM_LANDMARKS, 2), "w": (NUM_LANDMARKS, 3)},
+}
+
+
+def _check_members(path: Path) -> None:
+    """Read every member's npy header (not its data) and check it is a track's."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            name = info.filename.removesuffix(".npy")
+            with zf.open(info) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                else:
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+            if dtype.kind not in "biuf":
+                raise ValueError(f"member {name!r} has dtype {dtype} (only numbers are read)")
+            shapes[name] = tuple(int(d) for d in shape)
+    head = shapes.pop("header", None)
+    if head is None or len(head) != 1 or head[0] > MAX_HEADER_BYTES:
+        raise ValueError("no header, or a header that is too large")
+    for members in _MEMBERS.values():
+        if set(shapes) == set(members):
+            n = shapes["t"][0] if len(shapes["t"]) == 1 else -1
+            if not 0 <= n <= MAX_FRAMES:
+                raise ValueError(f"{n} frames (at most {MAX_FRAMES} are read)")
+            for k, tail in members.items():
+                if shapes[k] != (n, *tail):
+                    raise ValueError(f"member {k!r} has shape {shapes[k]}, expected {(n, *tail)}")
+            return
+    raise ValueError(f"unexpected members {sorted(shapes)}")
+
+
+def _header(z: np.lib.npyio.NpzFile) -> dict[str, Any]:
+    """The track's JSON header, with every field checked."""
+    header = json.loads(bytes(z["header"]).decode())
+    if not isinstance(header, dict):
+        raise ValueError("header is not an object")
+    version = header.get("version")
+    if version not in (TRACK_VERSION, COMPACT_VERSION):
+        raise ValueError(f"unsupported track version {version!r}")
+    width, height, fps = header.get("width"), header.get("height"), header.get("fps")
+    if not (isinstance(width, int) and isinstance(height, int) and 0 < width <= 65536
+            and 0 < height <= 65536):
+        raise ValueError(f"bad frame size {width!r}x{height!r}")
+    if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 10000:
+        raise ValueError(f"bad frame rate {fps!r}")
+    meta = header.get("meta", {})
+    if not isinstance(meta, dict):
+        raise ValueError("meta is not an object")
+    return {"version": version, "width": width, "height": height, "fps": float(fps), "meta": meta}
 
 
 def file_sha256(path: str | os.PathLike[str], chunk: int = 1 << 20) -> str:

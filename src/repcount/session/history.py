@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from repcount.errors import OutputError
+from repcount.errors import InputError, OutputError
 from repcount.io.atomic import user_data_dir
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: appends are then not locked against each other
+    fcntl = None  # type: ignore[assignment]
 
 HISTORY_FILE = "history.jsonl"
 
@@ -18,37 +24,103 @@ def history_path() -> Path:
     return user_data_dir() / HISTORY_FILE
 
 
+#: History files larger than this are not read whole (a line per session: decades of use).
+MAX_HISTORY_BYTES = 64 * 1024 * 1024
+
+
 def append_history(summary: dict[str, Any], source: str = "", when: datetime | None = None) -> Path:
     """Append a session summary as one JSON line to the history.
 
+    Safe against the ways a history gets lost: two processes appending at once (an exclusive
+    lock, one ``write`` per line), a torn last line left by a crash (the new line starts on a
+    line of its own) and a full disk (the file is cut back to its old length, so no half line
+    stays).
+
     Raises:
-        OutputError: when the history folder cannot be written.
+        OutputError: when the history cannot be written (the old history is then unchanged).
 
     """
     path = history_path()
     entry = {"time": (when or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
              "source": source, **summary}
+    line = (json.dumps(entry) + "\n").encode("utf-8")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as fh:
-            fh.write(json.dumps(entry) + "\n")
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                line = b"\n" + line
+            try:
+                written = 0
+                while written < len(line):
+                    written += os.write(fd, line[written:])
+                os.fsync(fd)
+            except OSError:
+                os.ftruncate(fd, size)
+                raise
+        finally:
+            os.close(fd)  # also releases the lock
     except OSError as exc:
         raise OutputError(f"cannot write history {path}: {exc.strerror or exc}") from None
     return path
 
 
-def read_history(path: Path | None = None) -> list[dict[str, Any]]:
-    """Past sessions, oldest first (lines that do not parse are skipped)."""
+def _valid(entry: object) -> bool:
+    """Whether a parsed line is a session summary that the history command can show."""
+    if not isinstance(entry, dict):
+        return False
+    num = (int, float)
+    if not (isinstance(entry.get("plan"), str) and isinstance(entry.get("finished"), bool)
+            and all(isinstance(entry.get(k), num) and not isinstance(entry.get(k), bool)
+                    for k in ("duration_s", "blocks_complete", "blocks", "total_reps"))):
+        return False
+    blocks = entry.get("per_block")
+    keys: dict[str, type | tuple[type, ...]] = {
+        "complete": bool, "skipped": bool, "unit": str, "partial_reps": int, "exercise": str,
+        "side": str, "done": num, "target": num, "warnings": list}
+    return isinstance(blocks, list) and all(
+        isinstance(b, dict) and all(isinstance(b.get(k), t) for k, t in keys.items())
+        and all(isinstance(w, str) for w in b["warnings"]) for b in blocks)
+
+
+def load_history(path: Path | None = None) -> tuple[list[dict[str, Any]], int]:
+    """Past sessions, oldest first, and how many lines were skipped as unreadable.
+
+    A line that does not parse or is not a session summary (a torn write, an edit gone wrong)
+    is skipped, never fatal: the other sessions are still shown.
+
+    Raises:
+        InputError: when the file cannot be read or is implausibly large.
+
+    """
     path = path or history_path()
-    if not path.exists():
-        return []
+    try:
+        if not path.exists():
+            return [], 0
+        if path.stat().st_size > MAX_HISTORY_BYTES:
+            raise InputError(f"{path}: larger than {MAX_HISTORY_BYTES >> 20} MB; not a repcount history")
+        text = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError as exc:
+        raise InputError(f"cannot read history {path}: {exc.strerror or exc}") from None
     out: list[dict[str, Any]] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    skipped = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
         try:
             entry = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(entry, dict):
+        except (ValueError, RecursionError):
+            entry = None
+        if _valid(entry):
             out.append(entry)
-    return out
+        else:
+            skipped += 1
+    return out, skipped
 
+
+def read_history(path: Path | None = None) -> list[dict[str, Any]]:
+    """Past sessions, oldest first (unreadable lines skipped)."""
+    return load_history(path)[0]

@@ -77,6 +77,10 @@ def _number(value: object, what: str, where: str) -> float:
     return float(value)
 
 
+#: Largest plan accepted: a circuit is a few dozen lines.
+MAX_PLAN_CHARS = 100_000
+
+
 def parse_plan(text: str, where: str = "plan") -> Plan:
     """Parse a plan from TOML text.
 
@@ -84,10 +88,14 @@ def parse_plan(text: str, where: str = "plan") -> Plan:
         InputError: with a one-line message for invalid TOML or an invalid plan.
 
     """
+    if len(text) > MAX_PLAN_CHARS:
+        raise InputError(f"{where}: plan is too big ({len(text)} characters; a plan is a few lines)")
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{where}: not valid TOML ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise InputError(f"{where}: not valid TOML (nested too deeply)") from None
     default_rest = _number(doc.get("rest_s", DEFAULT_REST_S), "rest_s", where)
     items = doc.get("exercise")
     if not isinstance(items, list) or not items:
@@ -138,6 +146,8 @@ def load_plan(path: str | Path | None = None) -> Plan:
     """
     p = Path(path) if path is not None else default_plan_path()
     try:
+        if p.stat().st_size > 4 * MAX_PLAN_CHARS:
+            raise InputError(f"{p}: plan is too big ({p.stat().st_size} bytes; a plan is a few lines)")
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise InputError(f"{p}: no such plan file") from None
