@@ -29,11 +29,17 @@ needs_clips = pytest.mark.skipif(not CLIPS.is_dir(), reason=f"shared clips not f
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Keep tests out of the user's cache and history; find the models CI provides."""
+    from repcount.io.atomic import user_cache_dir
+
+    # Without ../shared the models are where 'repcount models --download' put them (the README's
+    # test command runs it first): the user's cache, found before the cache is isolated.
+    user_models = user_cache_dir() / "models"
     base = tmp_path_factory.mktemp("repcount-home")
     os.environ["REPCOUNT_CACHE_DIR"] = str(base / "cache")
     os.environ["REPCOUNT_DATA_DIR"] = str(base / "data")
-    if "REPCOUNT_MODEL_DIR" not in os.environ and (SHARED / "models").is_dir():
-        os.environ["REPCOUNT_MODEL_DIR"] = str(SHARED / "models")
+    if "REPCOUNT_MODEL_DIR" not in os.environ:
+        shared = SHARED / "models"
+        os.environ["REPCOUNT_MODEL_DIR"] = str(shared if shared.is_dir() else user_models)
 
 
 class track_cache:

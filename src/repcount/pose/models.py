@@ -197,7 +197,7 @@ def survey() -> list[dict[str, str]]:
     for name in MODEL_NAMES:
         found = [(o, p) for o, p in candidates(name) if p.is_file()]
         if not found:
-            rows.append({"model": name, "where": "not found (downloads on first use)",
+            rows.append({"model": name, "where": f"not found (repcount models --download {name})",
                          "origin": "-", "status": "missing"})
             continue
         origin, path = found[0]
