@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -196,7 +197,7 @@ class _Loop:
         ctx = live_context(self.session, pose, self.session.state(), self._fps_ema, flash, cues)
         draw(image, ctx, LIVE_ANNOTATORS)
         self.last_image = image
-        return image
+        return cast(Image, image)
 
     def _should_stop(self, key: int, t: float, image: Image, shown: float) -> bool:
         if key != -1:

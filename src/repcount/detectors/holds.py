@@ -345,7 +345,7 @@ class HoldTracker:
         lift = level - self._rest
         if np.isfinite(lift) and lift > 0:
             tol = min(tol, SAG_SHARE * lift)
-        return max(tol, SAG_NOISE * noise / np.sqrt(max(n, 1)))
+        return float(max(tol, SAG_NOISE * noise / np.sqrt(max(n, 1))))
 
     def total(self) -> float:
         """Seconds held on the current working side."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -17,9 +18,9 @@ def angle_between(u: FloatArray, v: FloatArray) -> FloatArray:
     if u.ndim == 1 and v.ndim == 1:  # one joint per frame: plain floats are ~10x faster
         nu, nv = math.hypot(*u), math.hypot(*v)
         if nu == 0 or nv == 0 or not (math.isfinite(nu) and math.isfinite(nv)):
-            return np.float64(np.nan)
+            return cast(FloatArray, np.float64(np.nan))
         c = float(np.dot(u, v)) / (nu * nv)
-        return np.float64(math.degrees(math.acos(min(1.0, max(-1.0, c)))))
+        return cast(FloatArray, np.float64(math.degrees(math.acos(min(1.0, max(-1.0, c))))))
     nu = np.linalg.norm(u, axis=-1)
     nv = np.linalg.norm(v, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):

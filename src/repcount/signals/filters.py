@@ -7,6 +7,7 @@ the same filter over a whole array (:func:`filter_signal`), so both see identica
 from __future__ import annotations
 
 from collections import deque
+from typing import cast
 
 import numpy as np
 
@@ -56,7 +57,7 @@ def running_median(x: FloatArray, k: int) -> FloatArray:
     """Centred running median of ``k`` samples over the finite values (edges use what is there)."""
     x = np.asarray(x, dtype=np.float64)
     if k <= 1 or len(x) < 2:
-        return x.copy()
+        return cast(FloatArray, x.copy())
     h = k // 2
     padded = np.concatenate([np.full(h, np.nan), x, np.full(h, np.nan)])
     windows = np.lib.stride_tricks.sliding_window_view(padded, 2 * h + 1)

@@ -16,6 +16,7 @@ import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -124,7 +125,7 @@ class RigSpec:
     weights: np.ndarray
 
 
-def _end_refs(end: dict, groups: dict[str, np.ndarray]) -> np.ndarray:
+def _end_refs(end: dict[str, Any], groups: dict[str, np.ndarray]) -> np.ndarray:
     strategy = end.get("strategy")
     if strategy == "CUBE":
         return groups[end["cube_name"]]

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -52,7 +52,7 @@ class Timeline:
 
 
 def _ease(u: np.ndarray) -> np.ndarray:
-    return 0.5 - 0.5 * np.cos(np.pi * np.clip(u, 0.0, 1.0))
+    return cast(np.ndarray, 0.5 - 0.5 * np.cos(np.pi * np.clip(u, 0.0, 1.0)))
 
 
 def _render_segments(
@@ -157,7 +157,8 @@ SKIN_TONES = [
 ]
 
 
-def _rand_color(rng: np.random.Generator, s: tuple[float, float], v: tuple[float, float]) -> tuple:
+def _rand_color(rng: np.random.Generator, s: tuple[float, float], v: tuple[float, float]
+                ) -> tuple[float, float, float]:
     r, g, b = colorsys.hsv_to_rgb(float(rng.random()), float(rng.uniform(*s)), float(rng.uniform(*v)))
     return (r, g, b)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -139,7 +140,7 @@ def _leg_ik(
 
 
 def _dominant_bones(body: Body) -> np.ndarray:
-    return np.argmax(body.weights, axis=1)
+    return cast(np.ndarray, np.argmax(body.weights, axis=1))
 
 
 def _vertex_set(body: Body, bones: tuple[str, ...]) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
@@ -44,7 +45,7 @@ def rot_axis(axis: np.ndarray, deg: float) -> np.ndarray:
     k = k / np.linalg.norm(k)
     a = np.radians(deg)
     kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
-    return np.eye(3) + np.sin(a) * kx + (1.0 - np.cos(a)) * (kx @ kx)
+    return cast(np.ndarray, np.eye(3) + np.sin(a) * kx + (1.0 - np.cos(a)) * (kx @ kx))
 
 
 @dataclass
@@ -96,7 +97,7 @@ def forward_kinematics(body: Body, pose: SkeletonPose) -> tuple[np.ndarray, np.n
 
 def posed_tails(body: Body, rots: np.ndarray, heads: np.ndarray) -> np.ndarray:
     """Posed bone tails from the FK result."""
-    return np.einsum("bij,bj->bi", rots, body.tails - body.heads) + heads
+    return cast(np.ndarray, np.einsum("bij,bj->bi", rots, body.tails - body.heads) + heads)
 
 
 def skin(body: Body, rots: np.ndarray, heads: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
@@ -111,13 +112,13 @@ def skin(body: Body, rots: np.ndarray, heads: np.ndarray, idx: np.ndarray | None
     mats = np.concatenate([rots.reshape(-1, 9), trans], axis=1)  # (B, 12)
     blended = weights @ mats  # (V, 12)
     r = blended[:, :9].reshape(-1, 3, 3)
-    return np.einsum("vij,vj->vi", r, verts) + blended[:, 9:]
+    return cast(np.ndarray, np.einsum("vij,vj->vi", r, verts) + blended[:, 9:])
 
 
 def angle_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Angle in degrees between vectors along the last axis."""
     cos = np.sum(u * v, axis=-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
-    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    return cast(np.ndarray, np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
 
 
 def joint_angle(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -112,7 +112,7 @@ def vertex_normals(verts: np.ndarray, faces: np.ndarray) -> np.ndarray:
         for k in range(3):
             out[:, c] += np.bincount(faces[:, k], weights=fn[:, c], minlength=len(verts))
     norm = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norm, 1e-12)
+    return cast(np.ndarray, out / np.maximum(norm, 1e-12))
 
 
 @dataclass(frozen=True)
@@ -206,7 +206,8 @@ class Renderer:
             baseColorFactor=[*color, 1.0], metallicFactor=0.0, roughnessFactor=0.85
         )
 
-    def _add_box(self, center: tuple, size: tuple, color: tuple, yaw_deg: float = 0.0) -> Any:
+    def _add_box(self, center: tuple[float, ...], size: tuple[float, ...], color: tuple[float, float, float],
+                 yaw_deg: float = 0.0) -> Any:
         import trimesh
 
         m = trimesh.creation.box(extents=size)
@@ -257,4 +258,4 @@ def _rotate_about_z(pose: np.ndarray, angle: float) -> np.ndarray:
     c, s = math.cos(angle), math.sin(angle)
     r = np.eye(4)
     r[:2, :2] = [[c, -s], [s, c]]
-    return r @ pose
+    return cast(np.ndarray, r @ pose)

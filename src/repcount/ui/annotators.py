@@ -42,7 +42,7 @@ class OverlayContext:
 
 
 def _scale(image: Image) -> float:
-    return max(0.5, image.shape[0] / 480.0)
+    return float(max(0.5, image.shape[0] / 480.0))
 
 
 def put_text(image: Image, text: str, org: tuple[int, int], size: float, color: tuple[int, int, int],
