@@ -128,9 +128,13 @@ def _network_errors_as(name: str) -> Iterator[None]:
     try:
         yield
     except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-        places = ", ".join(str(p) for _, p in candidates(name))
-        raise ModelError(f"model {file_name(name)} could not be downloaded ({exc}); "
-                         f"put the file in one of: {places}") from None
+        raise _download_failed(name, exc) from None
+
+
+def _download_failed(name: str, exc: Exception) -> ModelError:
+    places = ", ".join(str(p) for _, p in candidates(name))
+    return ModelError(f"model {file_name(name)} not found and could not be downloaded ({exc}); "
+                      f"put the file in one of: {places}")
 
 
 def _download(name: str, dest: Path, progress: ProgressFactory | None) -> None:
@@ -149,12 +153,8 @@ def _download(name: str, dest: Path, progress: ProgressFactory | None) -> None:
                         advance(len(block))
             if h.hexdigest() not in SHA256[name]:
                 raise ModelError(f"downloaded {file_name(name)} failed its sha256 check; refused")
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        places = ", ".join(str(p) for _, p in candidates(name))
-        raise ModelError(
-            f"model {file_name(name)} not found and could not be downloaded ({exc}); "
-            f"put the file in one of: {places}"
-        ) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:  # urlopen itself failed
+        raise _download_failed(name, exc) from None
 
 
 def resolve(model: str, *, download: bool = False, progress: ProgressFactory | None = None) -> ModelInfo:
