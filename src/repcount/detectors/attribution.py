@@ -280,13 +280,23 @@ class Judge:
                 return "both"
             # Ambiguous (the far leg copying the near one): the set goes on on its leg.
             return self._set_side(c.peak_s) or channel
+        return self.cue_side(c.peak_s)
+
+    def cue_side(self, t: float, recent: FloatArray | None = None) -> Side:
+        """The side the cue names around ``t`` for a ``both`` signal (``both`` without a cue).
+
+        ``recent`` are the cue's values of the last :data:`CUE_WINDOW_S` (read from the history
+        when not given).
+        """
+        ex = self.exdef
         if ex.cue is None:
             return "both"
-        cue = self.history.window("cue", c.peak_s - CUE_WINDOW_S, c.peak_s)
+        cue = self.history.window("cue", t - CUE_WINDOW_S, t) if recent is None else recent
+        cue = cue[np.isfinite(cue)]
         m = float(np.median(cue)) if len(cue) else 0.0
         if abs(m) > ex.cue_margin:
             return "left" if m > 0 else "right"
-        return self._set_side(c.peak_s) or ("left" if m > 0 else "right" if m < 0 else "both")
+        return self._set_side(t) or ("left" if m > 0 else "right" if m < 0 else "both")
 
     # ------------------------------------------------------------------ gates
     def gate(self, c: Candidate, side: Side, now: float) -> tuple[str, str]:

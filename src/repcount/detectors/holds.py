@@ -22,6 +22,9 @@ from repcount.signals.filters import running_median
 STEADY_WINDOW_S = 0.5
 #: A holding angle within this of the hold's level counts as still at the level.
 AT_LEVEL_DEG = 2.0
+#: The closest a closed hold's ends are judged to its level (degrees): MediaPipe's slow wander
+#: of a held angle.
+MIN_AT_LEVEL_DEG = 1.0
 #: Seconds of history the resting level is taken from.
 BASELINE_S = 120.0
 #: The resting level is the lowest of the angle's medians over this many seconds (a glitch of
@@ -329,11 +332,26 @@ class HoldTracker:
             tail = xs[ts >= h.end_s - END_LEVEL_S]
         if len(head) == 0 or len(tail) == 0:
             return h
-        start = ts[np.argmax(xs >= float(np.median(head)) - AT_LEVEL_DEG)]
-        end = ts[len(xs) - 1 - np.argmax(xs[::-1] >= float(np.median(tail)) - AT_LEVEL_DEG)]
+        at = self._at_level_tol(raw, k)
+        start = ts[np.argmax(xs >= float(np.median(head)) - at)]
+        end = ts[len(xs) - 1 - np.argmax(xs[::-1] >= float(np.median(tail)) - at)]
         if end - start < self.hold.params.min_hold_s:
             return h
         return replace(h, start_s=float(start), end_s=float(end))
+
+    @staticmethod
+    def _at_level_tol(raw: FloatArray, k: int) -> float:
+        """How close to its level the smoothed angle must be to be at it, for a closed hold.
+
+        Rising into and lowering out of a hold slow down near the top (a smooth movement eases
+        in and out), so a fixed tolerance starts the hold early and ends it late by a sixth of
+        the movement's duration; the tolerance is the jitter of the ``k``-sample median
+        instead (:data:`SAG_NOISE` standard errors), at most :data:`AT_LEVEL_DEG`.
+        """
+        if len(raw) < 5:
+            return AT_LEVEL_DEG
+        noise = level_and_noise(np.asarray(raw, dtype=np.float64))[1]
+        return float(np.clip(SAG_NOISE * noise / np.sqrt(max(k, 1)), MIN_AT_LEVEL_DEG, AT_LEVEL_DEG))
 
     def _sag_tol(self, noise: float, n: int, level: float) -> float:
         """How far below ``level`` an average of ``n`` frames must be to show a sag.

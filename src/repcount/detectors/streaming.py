@@ -11,12 +11,13 @@ never taken back.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from repcount.detectors.attribution import FrameRecord, History, Judge
+from repcount.detectors.attribution import CUE_WINDOW_S, FrameRecord, History, Judge
 from repcount.detectors.holds import HoldTracker
 from repcount.detectors.peaks import Candidate, PeakCounter, RangeReference, full_threshold
 from repcount.detectors.spec import ExerciseDef
@@ -166,6 +167,7 @@ class Detector:
         self._stance = StanceTracker()
         self._t = 0.0
         self._last_work: Side = "both"
+        self._cues: deque[tuple[float, float]] = deque()
         #: The per-frame facts of the last sample.
         self.last_record = FrameRecord(0.0)
         self.events: list[FormEvent] = []
@@ -175,9 +177,10 @@ class Detector:
     def _reference(self, side: Side) -> RangeReference:
         """Reference range of a side (one for a single signal).
 
-        A set on the other leg may have a range of its own, seen from another angle.
+        A set on the other leg may have a range of its own, seen from another angle: so does a
+        ``both`` signal whose side a cue names (the clamshell's top leg, lying on the other side).
         """
-        key = "both" if self.exdef.legs == "both" else side
+        key = "both" if self.exdef.legs == "both" and self.exdef.cue is None else side
         return self._refs.setdefault(key, RangeReference())
 
     def _record(self, t: float, pose: Pose | None, allowed: bool, sense: int) -> FrameRecord:
@@ -224,6 +227,15 @@ class Detector:
             return measure(pose, ex.signal.measure, work, ex.signal.mode, ex.min_visibility, sense)
         return measure(pose, ex.signal.measure, "both", ex.signal.mode, ex.min_visibility, sense)
 
+    def _cue_side(self, t: float) -> Side:
+        """The side a ``both`` signal's cue names now (whose reference judges its movements)."""
+        if self.exdef.cue is None:
+            return "both"
+        self._cues.append((t, self.last_record.cue))
+        while self._cues and self._cues[0][0] < t - CUE_WINDOW_S:
+            self._cues.popleft()
+        return self.judge.cue_side(t, np.array([c for _, c in self._cues]))
+
     # ----------------------------------------------------------------- update
     def update(self, sample: PoseSample) -> DetectorUpdate:
         """Feed one frame's pose; returns what it completed."""
@@ -255,7 +267,8 @@ class Detector:
         rejected: list[Rejected] = []
         for ch in self._ch.values():
             # One signal for both legs (cue, envelope): judged by the set's leg's reference.
-            expected = self.side if self.exdef.legs in ("cue", "envelope") else ch.side
+            expected = (self.side if self.exdef.legs in ("cue", "envelope")
+                        else self._cue_side(t) if ch.side == "both" else ch.side)
             ready = ch.counter.update(t, ch.value, self._reference(expected))
             self.judge.polarities[ch.side] = ch.counter.polarity
             for c in ready:
