@@ -100,7 +100,8 @@ def stream(exercise: str, samples: list[PoseSample]) -> tuple[list[Rep], list[Ho
                 holds.append(ev)
         st_ = det.state()
         assert st_.count >= 0 and st_.hold_s >= 0
-    holds.extend(det.finish())
+    for ev in det.finish():
+        (reps if isinstance(ev, Rep) else holds).append(ev)
     return reps, holds
 
 

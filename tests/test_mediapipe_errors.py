@@ -24,7 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from repcount.detectors import EXERCISES, Detector, analyze_samples
-from repcount.records import Pose, PoseSample
+from repcount.records import Hold, Pose, PoseSample, Rep
 from simulate import SimSpec, simulate
 
 CIRCUIT = ["single_leg_dip", "single_leg_bridge", "single_leg_bridge_hold", "prone_leg_lift",
@@ -85,7 +85,9 @@ def check_against_truth(exercise: str, samples: list[PoseSample], truth) -> None
     exdef = EXERCISES[exercise]
     det = Detector(exdef, 30.0)
     live = [r for s in samples for r in det.update(s).reps]
-    live_holds = det.holds + det.finish()
+    done = det.finish()
+    live += [r for r in done if isinstance(r, Rep)]
+    live_holds = det.holds + [h for h in done if isinstance(h, Hold)]
     if exdef.hold is not None:
         true_s = sum(e - s for _, s, e in truth.holds)
         got_s = sum(h.duration_s for h in live_holds)

@@ -169,6 +169,7 @@ class Judge:
         self.history = history
         self.counted: list[Rep] = []
         self._channels: list[Side] = []
+        self._held: dict[str, tuple[Rep, Side]] = {}
         #: The polarity of each leg's signal (the streaming detector keeps it up to date when
         #: it is found from where the signal rests).
         self.polarities: dict[str, int] = {}
@@ -181,6 +182,20 @@ class Judge:
         """Record a counted rep and the signal that counted it."""
         self.counted.append(rep)
         self._channels.append(channel)
+
+    def hold(self, key: str, rep: Rep | None, channel: Side = "both") -> None:
+        """A set's first rep waiting to be confirmed (None: no longer waiting).
+
+        It keeps the set's side and stops the other leg's signal of the same movement from
+        counting it, as a counted rep does.
+        """
+        if rep is None:
+            self._held.pop(key, None)
+        else:
+            self._held[key] = (rep, channel)
+
+    def _known(self) -> list[tuple[Rep, Side]]:
+        return [*zip(self.counted, self._channels), *self._held.values()]
 
     # ------------------------------------------------------------------ side
     def _excursion(self, side: str, c: Candidate, now: float) -> float:
@@ -251,7 +266,7 @@ class Judge:
 
     def _set_side(self, t: float) -> Side | None:
         """The side of the set going on at ``t`` (the last counted rep's, if recent)."""
-        recent = [r for r in self.counted if t - r.peak_s < SET_MEMORY_S]
+        recent = sorted((r for r, _ in self._known() if t - r.peak_s < SET_MEMORY_S), key=lambda r: r.peak_s)
         return recent[-1].side if recent else None
 
     def side_of(self, c: Candidate, channel: Side, now: float) -> Side | None:
@@ -374,7 +389,7 @@ class Judge:
         if side is None:
             return Verdict("pass")
         if any(abs(r.peak_s - c.peak_s) < SAME_MOVEMENT_S and ch != channel
-               for r, ch in zip(self.counted, self._channels)):
+               for r, ch in self._known()):
             return Verdict("pass")  # both legs' signals saw one movement: counted once
         code, why = self.gate(c, side, now)
         if code:

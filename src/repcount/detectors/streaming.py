@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from repcount.detectors.attribution import CUE_WINDOW_S, FrameRecord, History, Judge
+from repcount.detectors.attribution import CUE_WINDOW_S, SET_MEMORY_S, FrameRecord, History, Judge
 from repcount.detectors.holds import HoldTracker
-from repcount.detectors.peaks import Candidate, PeakCounter, RangeReference, full_threshold
+from repcount.detectors.peaks import Candidate, PeakCounter, RangeReference, full_threshold, is_full
 from repcount.detectors.spec import ExerciseDef
 from repcount.records import LM, FormEvent, Hold, Pose, PoseSample, Rejected, Rep, Side
 from repcount.signals.features import (
@@ -131,6 +131,21 @@ def stance_allows(exdef: ExerciseDef, stance: Stance) -> bool:
     return True
 
 
+#: A movement starting this close to the start of its signal (s) may have begun before it.
+TRUNCATED_S = 0.15
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A set's first movement, waiting for the second (see :meth:`Detector._confirm_first`)."""
+
+    channel: _Channel
+    candidate: Candidate
+    side: Side
+    cues: tuple[FormEvent, ...]
+    truncated: bool = False
+
+
 @dataclass
 class _Channel:
     side: Side
@@ -138,6 +153,8 @@ class _Channel:
     counter: PeakCounter
     value: float = float("nan")
     raw: float = float("nan")
+    #: When the signal's current gap-free stretch began (NaN while there is no signal).
+    since: float = float("nan")
 
 
 class Detector:
@@ -168,6 +185,7 @@ class Detector:
         self._t = 0.0
         self._last_work: Side = "both"
         self._cues: deque[tuple[float, float]] = deque()
+        self._first: dict[str, _Pending] = {}
         #: The per-frame facts of the last sample.
         self.last_record = FrameRecord(0.0)
         self.events: list[FormEvent] = []
@@ -180,8 +198,7 @@ class Detector:
         A set on the other leg may have a range of its own, seen from another angle: so does a
         ``both`` signal whose side a cue names (the clamshell's top leg, lying on the other side).
         """
-        key = "both" if self.exdef.legs == "both" and self.exdef.cue is None else side
-        return self._refs.setdefault(key, RangeReference())
+        return self._refs.setdefault(self._ref_key(side), RangeReference())
 
     def _record(self, t: float, pose: Pose | None, allowed: bool, sense: int) -> FrameRecord:
         ex = self.exdef
@@ -254,6 +271,10 @@ class Detector:
             raw = float("nan") if switched else self._raw(ch.side, pose, allowed, sense, rec)
             ch.raw = raw
             ch.value = ch.filt.update(t, raw)
+            if not np.isfinite(ch.value):
+                ch.since = float("nan")
+            elif not np.isfinite(ch.since):
+                ch.since = t
         if self._holds is not None:
             ch = self._ch["both"]
             other = rec.other_right if work == "left" else rec.other_left if work == "right" else float("nan")
@@ -273,13 +294,18 @@ class Detector:
             self.judge.polarities[ch.side] = ch.counter.polarity
             for c in ready:
                 self._judge(ch, c, t, reps, events, rejected)
+        self._expire_first(t, reps, events, rejected)
         self.events.extend(events)
         self.rejected.extend(rejected)
         return DetectorUpdate(reps=tuple(reps), events=tuple(events), rejected=tuple(rejected))
 
     def _judge(self, ch: _Channel, c: Candidate, t: float, reps: list[Rep], events: list[FormEvent],
                rejected: list[Rejected]) -> None:
-        """Judge a candidate big enough to count: a rep, withheld (with the reason), or not ours."""
+        """Judge a candidate big enough to count: a rep, withheld (with the reason), or not ours.
+
+        The first rep of a set has nothing to be compared with: it waits for the set's second
+        movement (see :meth:`_confirm_first`).
+        """
         verdict = self.judge.judge(c, ch.side, t)
         if verdict.kind == "reject":
             rejected.append(Rejected(verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence,
@@ -287,17 +313,79 @@ class Detector:
         if verdict.kind != "count":
             ch.counter.decide(c, None)
             return
-        index = sum(1 for r in self.judge.counted if r.side == verdict.side) + 1
-        rep = Rep(index, verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence,
-                  cues=tuple(e.code for e in verdict.cues))
-        self.judge.add(rep, ch.side)
-        ch.counter.decide(c, self._reference(verdict.side))
-        reps.append(rep)
-        events.extend(verdict.cues)
+        ref = self._reference(verdict.side)
+        key = self._ref_key(verdict.side)
+        same = [k for k, p in self._first.items()
+                if abs(c.peak_s - p.candidate.peak_s) < self.exdef.peaks.min_period_s]
+        for k in same:  # a waiting first rep offered again (its side may read differently now)
+            p = self._first.pop(k)
+            self.judge.hold(k, None)
+            if c.prominence < p.candidate.prominence:
+                c, ch = p.candidate, p.channel  # the same movement, seen smaller
+        first = self._first.pop(key, None)
+        if first is None and not len(ref):
+            # Left undecided: the stream offers it again as it grows (or merged with a bigger
+            # turning point next to it) until the set's second movement decides it.
+            cut = bool(np.isfinite(ch.since) and c.start_s <= ch.since + TRUNCATED_S)
+            self._first[key] = _Pending(ch, c, verdict.side, verdict.cues, cut)
+            self.judge.hold(key, Rep(0, verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence), ch.side)
+            return
+        if first is not None:
+            self._confirm_first(key, first, c, reps, events, rejected)
+            if not is_full(self.exdef.peaks, c.prominence, ref):
+                return  # judged again against the first rep's range as it grows
+        self._count(ch, c, verdict.side, verdict.cues, reps, events)
 
-    def finish(self) -> list[Hold]:
-        """Close an open hold at the end of the stream."""
-        return self._holds.finish() if self._holds else []
+    def _count(self, ch: _Channel, c: Candidate, side: Side, cues: tuple[FormEvent, ...],
+               reps: list[Rep], events: list[FormEvent]) -> None:
+        index = sum(1 for r in self.judge.counted if r.side == side) + 1
+        rep = Rep(index, side, c.start_s, c.peak_s, c.end_s, c.prominence, cues=tuple(e.code for e in cues))
+        self.judge.add(rep, ch.side)
+        ch.counter.decide(c, self._reference(side))
+        reps.append(rep)
+        events.extend(cues)
+
+    def _confirm_first(self, key: str, first: _Pending, nxt: Candidate | None, reps: list[Rep],
+                       events: list[FormEvent], rejected: list[Rejected]) -> None:
+        """Count or withhold a set's first movement, now that the set's second one is seen.
+
+        A first movement under the full-rep share of the next one was getting into position
+        (or a partial before the set): it is withheld as ``lead_in``. With no second movement
+        within :data:`SET_MEMORY_S` (or at the end) it is counted: a lone clean movement is
+        still a rep.
+        """
+        c = first.candidate
+        self.judge.hold(key, None)
+        # The next movement is judged before it is back at rest: its way out is its size.
+        size = max(nxt.prominence, nxt.depth) if nxt is not None else 0.0
+        # A movement cut off by the start of the signal (the recording began mid-rep) is
+        # smaller than it was: no evidence of anything.
+        if c.prominence < self.exdef.peaks.full_frac * size and not first.truncated:
+            rejected.append(Rejected(first.side, c.start_s, c.peak_s, c.end_s, c.prominence, "lead_in",
+                                     f"a first movement of {c.prominence:.0f} degrees before a set "
+                                     f"of {size:.0f} (getting into position)"))
+            first.channel.counter.decide(c, None)
+            return
+        self._count(first.channel, c, first.side, first.cues, reps, events)
+
+    def _ref_key(self, side: Side) -> str:
+        return "both" if self.exdef.legs == "both" and self.exdef.cue is None else side
+
+    def _expire_first(self, t: float, reps: list[Rep], events: list[FormEvent],
+                      rejected: list[Rejected]) -> None:
+        """Count a set's first movement that no second one followed in time."""
+        for key, first in list(self._first.items()):
+            if t - first.candidate.end_s > SET_MEMORY_S:
+                del self._first[key]
+                self._confirm_first(key, first, None, reps, events, rejected)
+
+    def finish(self) -> list[Rep | Hold]:
+        """End of the stream: count a set's first rep still waiting, close an open hold."""
+        reps: list[Rep] = []
+        events: list[FormEvent] = []
+        self._expire_first(float("inf"), reps, events, self.rejected)
+        self.events.extend(events)
+        return [*reps, *(self._holds.finish() if self._holds else [])]
 
     # ----------------------------------------------------------------- views
     def polarity(self, side: Side) -> int:

@@ -373,12 +373,12 @@ class CircuitRunner:
         return events, notices
 
     def finish(self, t: float) -> list[Notice]:
-        """End of the stream: close an open hold and credit it."""
+        """End of the stream: close an open hold (or a set's first rep still waiting), credit it."""
         if self.detector is None or self.circuit.phase in (REST, DONE):
             return []
-        holds = self.detector.finish()
-        self.all_events.extend(holds)
-        return self.circuit.update(t, list(holds), self.detector.state())
+        done = self.detector.finish()
+        self.all_events.extend(done)
+        return self.circuit.update(t, list(done), self.detector.state())
 
     @property
     def state(self) -> DetectorState | None:
