@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -131,8 +131,9 @@ def stance_allows(exdef: ExerciseDef, stance: Stance) -> bool:
     return True
 
 
-#: A movement starting this close to the start of its signal (s) may have begun before it.
-TRUNCATED_S = 0.15
+#: A movement starting within this many frames of the start of its signal may have begun
+#: before it (its left base is the first sample).
+TRUNCATED_FRAMES = 2.5
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,7 @@ class Detector:
         self._last_work: Side = "both"
         self._cues: deque[tuple[float, float]] = deque()
         self._first: dict[str, _Pending] = {}
+        self._fps = max(fps, 1.0)
         #: The per-frame facts of the last sample.
         self.last_record = FrameRecord(0.0)
         self.events: list[FormEvent] = []
@@ -306,6 +308,13 @@ class Detector:
         The first rep of a set has nothing to be compared with: it waits for the set's second
         movement (see :meth:`_confirm_first`).
         """
+        for k, p in self._first.items():
+            if abs(c.peak_s - p.candidate.peak_s) < self.exdef.peaks.min_period_s:
+                # A waiting first rep offered again, as it grows (or merged with a bigger
+                # turning point next to it): judged once, it only gets its latest size.
+                if c.prominence > p.candidate.prominence:
+                    self._first[k] = replace(p, channel=ch, candidate=c)
+                return
         verdict = self.judge.judge(c, ch.side, t)
         if verdict.kind == "reject":
             rejected.append(Rejected(verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence,
@@ -315,18 +324,11 @@ class Detector:
             return
         ref = self._reference(verdict.side)
         key = self._ref_key(verdict.side)
-        same = [k for k, p in self._first.items()
-                if abs(c.peak_s - p.candidate.peak_s) < self.exdef.peaks.min_period_s]
-        for k in same:  # a waiting first rep offered again (its side may read differently now)
-            p = self._first.pop(k)
-            self.judge.hold(k, None)
-            if c.prominence < p.candidate.prominence:
-                c, ch = p.candidate, p.channel  # the same movement, seen smaller
         first = self._first.pop(key, None)
         if first is None and not len(ref):
             # Left undecided: the stream offers it again as it grows (or merged with a bigger
             # turning point next to it) until the set's second movement decides it.
-            cut = bool(np.isfinite(ch.since) and c.start_s <= ch.since + TRUNCATED_S)
+            cut = bool(np.isfinite(ch.since) and c.start_s <= ch.since + TRUNCATED_FRAMES / self._fps)
             self._first[key] = _Pending(ch, c, verdict.side, verdict.cues, cut)
             self.judge.hold(key, Rep(0, verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence), ch.side)
             return
