@@ -316,10 +316,12 @@ class HoldTracker:
         fps = (len(ts) - 1) / max(ts[-1] - ts[0], 1e-6)
         k = max(1, round(SMOOTH_S * fps) | 1)
         xs = running_median(xs, k)
+        at = AT_LEVEL_DEG
         if len(raw) >= 5:
             # Not yet at the hold's level: further below it than a sag (a pause part-way up
             # while getting into position, or on the way down).
             level, noise = level_and_noise(raw)
+            at = self._at_level_tol(noise, k)
             tol = self._sag_tol(noise, k, level)
             up = np.flatnonzero(xs >= level - tol)
             if len(up) >= 5:
@@ -332,7 +334,6 @@ class HoldTracker:
             tail = xs[ts >= h.end_s - END_LEVEL_S]
         if len(head) == 0 or len(tail) == 0:
             return h
-        at = self._at_level_tol(raw, k)
         start = ts[np.argmax(xs >= float(np.median(head)) - at)]
         end = ts[len(xs) - 1 - np.argmax(xs[::-1] >= float(np.median(tail)) - at)]
         if end - start < self.hold.params.min_hold_s:
@@ -340,17 +341,14 @@ class HoldTracker:
         return replace(h, start_s=float(start), end_s=float(end))
 
     @staticmethod
-    def _at_level_tol(raw: FloatArray, k: int) -> float:
+    def _at_level_tol(noise: float, k: int) -> float:
         """How close to its level the smoothed angle must be to be at it, for a closed hold.
 
         Rising into and lowering out of a hold slow down near the top (a smooth movement eases
         in and out), so a fixed tolerance starts the hold early and ends it late by a sixth of
-        the movement's duration; the tolerance is the jitter of the ``k``-sample median
-        instead (:data:`SAG_NOISE` standard errors), at most :data:`AT_LEVEL_DEG`.
+        the movement's duration; the tolerance is the jitter ``noise`` of the ``k``-sample
+        median instead (:data:`SAG_NOISE` standard errors), at most :data:`AT_LEVEL_DEG`.
         """
-        if len(raw) < 5:
-            return AT_LEVEL_DEG
-        noise = level_and_noise(np.asarray(raw, dtype=np.float64))[1]
         return float(np.clip(SAG_NOISE * noise / np.sqrt(max(k, 1)), MIN_AT_LEVEL_DEG, AT_LEVEL_DEG))
 
     def _sag_tol(self, noise: float, n: int, level: float) -> float:
