@@ -44,3 +44,36 @@ def test_analyze_glute_bridge_clip(tmp_path, capsys):
     assert main(["analyze", str(clip), "-e", "glute_bridge", "--json", str(out2), "-q"]) == 0
     doc2 = json.loads(out2.read_text())
     assert doc2["reps"] == doc["reps"]
+
+
+@pytest.mark.e2e
+def test_ctrl_c_during_annotate_keeps_the_annotated_video(tmp_path):
+    """Ctrl-C while posing still writes the JSON and the annotated video up to that point."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from conftest import default_sigint
+
+    video = Path(__file__).resolve().parents[1] / "sample_videos" / "synth_single_leg_dip_right_side_s1.mp4"
+    out, ann = tmp_path / "a.json", tmp_path / "a.mp4"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "repcount", "analyze", str(video), "-e", "single_leg_dip", "--model", "lite",
+         "--no-cache", "--annotate", str(ann), "--json", str(out), "-q"],
+        stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
+        env=dict(os.environ, REPCOUNT_CACHE_DIR=str(tmp_path / "cache")))
+    time.sleep(6.0)  # start-up and model load take ~3 s; the 501-frame clip takes ~15 s to pose
+    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    proc.send_signal(signal.SIGINT)
+    rc = proc.wait(timeout=60)
+    assert rc == 130, proc.stderr.read() if proc.stderr else ""
+    doc = json.loads(out.read_text())
+    assert any("interrupted" in w for w in doc["warnings"])
+    cap = cv2.VideoCapture(str(ann))
+    written = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    cap.release()
+    assert 0 < doc["frames"] < 400 and written == doc["frames"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "cache") == ["a.json", "a.mp4"]

@@ -170,6 +170,47 @@ def test_window_under_xvfb_screenshot_and_ctrl_c(tmp_path: Path) -> None:
     _overlay_visible(shot)
 
 
+@pytest.mark.e2e
+@needs_model
+def test_sigterm_keeps_the_json_and_a_real_time_recording(tmp_path: Path) -> None:
+    """SIGTERM stops live like Ctrl-C: JSON and video written, playable, in real time, no temp files.
+
+    The recording is checked against the wall clock: a real-time run that drops frames must
+    still write about fps x seconds frames (the gaps repeat the last image).
+    """
+    video, out_json = tmp_path / "rec.mp4", tmp_path / "rec.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "repcount", "live", "--source", str(SAMPLES / f"{DIP}.mp4"), "--realtime",
+         "--exercise", "single_leg_dip", "--model", "lite", "--no-window", "-q", "--json", str(out_json),
+         "--record", str(video)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(12.0)
+    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    proc.send_signal(signal.SIGTERM)
+    rc = proc.wait(timeout=30)
+    err = proc.stderr.read() if proc.stderr else ""
+    assert rc == 128 + signal.SIGTERM, err
+    assert "Traceback" not in err
+    result = json.loads(out_json.read_text())
+    assert any("interrupted" in w for w in result["warnings"])
+    import cv2
+
+    cap = cv2.VideoCapture(str(video))
+    frames, fps = cap.get(cv2.CAP_PROP_FRAME_COUNT), cap.get(cv2.CAP_PROP_FPS)
+    cap.release()
+    import re
+
+    stopped_at = next(float(m.group(1)) for w in result["warnings"]
+                      if (m := re.search(r"interrupted at ([0-9.]+) s", w)))
+    assert fps == pytest.approx(30.0)
+    # Real time: the file spans the stream time reached, though frames were dropped meanwhile.
+    assert frames / fps == pytest.approx(stopped_at, abs=0.2)
+    assert frames >= result["frames"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.json", "rec.mp4"]  # no temp files
+    umask = os.umask(0)
+    os.umask(umask)
+    assert video.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
 # ----------------------------------------------------------------------------- capture thread
 class FakeSource(FrameSource):
     """A source of numbered blank frames at ``fps`` (delivered as fast as they are read)."""

@@ -9,11 +9,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 
 from repcount import __version__
-from repcount.errors import RepcountError
+from repcount.errors import RepcountError, Stopped, interrupt_status
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -44,6 +45,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _stop_on_signals() -> None:
+    """Make SIGTERM and SIGHUP stop a run the way Ctrl-C does, so nothing recorded is lost.
+
+    Without a handler Python dies at once on SIGTERM: no JSON, an unfinished video. The first
+    signal raises :class:`Stopped` in the main thread; later ones are ignored while the run
+    writes what it has (a second Ctrl-C still interrupts as usual).
+    """
+    def handler(signum: int, _frame: object) -> None:
+        for s in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)
+        raise Stopped(signum, signal.Signals(signum).name)
+
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        # A signal the parent told us to ignore (nohup) stays ignored.
+        if signal.getsignal(s) is not signal.SIG_IGN:
+            signal.signal(s, handler)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``repcount`` command; returns the exit status."""
     parser = build_parser()
@@ -52,14 +71,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     handler: Handler = args.func
+    _stop_on_signals()
     try:
         return handler(args)
     except RepcountError as exc:
         print(f"repcount: error: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("repcount: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        why = f" ({exc.name})" if isinstance(exc, Stopped) else ""
+        print(f"repcount: interrupted{why}", file=sys.stderr)
+        return interrupt_status(exc)
     except BrokenPipeError:
         return 0
     except Exception as exc:

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
         write_plot(analysis, result.t, result.signal, args.plot)
     if not args.quiet:
         print_summary(analysis, stats)
-    return 130 if stats.interrupted else 0
+    return stats.stop_status if stats.interrupted else 0
 
 
 def _analyze_batch(args: argparse.Namespace) -> int:

@@ -32,7 +32,7 @@ from repcount.detectors import (
     analyze_samples,
     get_exercise,
 )
-from repcount.errors import InputError
+from repcount.errors import InputError, interrupt_status
 from repcount.io.atomic import check_writable
 from repcount.io.grabber import LatestFrameGrabber, every_frame
 from repcount.io.sinks import VideoSink, write_png
@@ -45,14 +45,12 @@ from repcount.session.history import append_history
 from repcount.session.latency import DelayRecord, LiveStats
 from repcount.session.live import Session
 from repcount.session.plan import load_plan
-from repcount.ui.annotators import draw
+from repcount.ui.annotators import CueBoard, draw
 from repcount.ui.audio import Audio
 from repcount.ui.live import LIVE_ANNOTATORS, live_context, mirror_pose
 from repcount.ui.window import WindowSink
 
 Image = np.ndarray
-#: Seconds a form cue stays on screen.
-CUE_SHOW_S = 2.0
 #: Seconds of recent poses a live run keeps (to measure each rep's rest-end delay offline).
 RECENT_S = 300.0
 KEY_HELP = "keys: n skip  r redo  space pause  q quit"
@@ -151,7 +149,7 @@ class _Loop:
     last_image: Image | None = None
     closed: bool = False
     t0: float = field(default_factory=time.monotonic)
-    _cues: list[tuple[str, float]] = field(default_factory=list)
+    _cues: CueBoard = field(default_factory=CueBoard)
     _fps_ema: float | None = None
     _t_last: float | None = None
 
@@ -171,7 +169,10 @@ class _Loop:
         image = self._draw(frame, pose, events)
         key = self.out.window.show(image) if self.out.window is not None else -1
         if self.out.sink is not None:
-            self.out.sink.write(image)
+            if self.threaded:  # frames were dropped: keep the recording in real time
+                self.out.sink.write_at(image, frame.t)
+            else:
+                self.out.sink.write(image)
         shown = time.monotonic()
         self.stats.frames += 1
         delays = [DelayRecord(n.rep, frame.t, captured, shown) for n in notices
@@ -183,8 +184,7 @@ class _Loop:
     def _draw(self, frame: Frame, pose: Pose | None, events: list[Rep | Hold | FormEvent]) -> Image:
         now = time.monotonic()
         update = DetectorUpdate.of(events)
-        self._cues += [(e.message, now + CUE_SHOW_S) for e in update.events if e.code != "partial"]
-        self._cues = [(m, u) for m, u in self._cues if u > now]
+        cues = self._cues.update(now, [e.message for e in update.events if e.code != "partial"])
         if self._t_last is not None and now > self._t_last:
             inst = 1.0 / (now - self._t_last)
             self._fps_ema = inst if self._fps_ema is None else 0.9 * self._fps_ema + 0.1 * inst
@@ -193,7 +193,6 @@ class _Loop:
         if self.args.mirror:
             image, pose = np.ascontiguousarray(image[:, ::-1]), mirror_pose(pose)
         flash = bool(update.full_reps)
-        cues = tuple(dict.fromkeys(m for m, _ in self._cues))
         ctx = live_context(self.session, pose, self.session.state(), self._fps_ema, flash, cues)
         draw(image, ctx, LIVE_ANNOTATORS)
         self.last_image = image
@@ -247,7 +246,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"live: {source.name} ({source.width}x{source.height} @ {source.fps:.0f} fps, {mode}), "
               f"{what}, model {model.name}, audio {audio.backend}"
               + ("" if args.no_window else f"; {KEY_HELP}"), flush=True)
-    interrupted = False
+    interrupted: KeyboardInterrupt | None = None
     try:
         with MediaPipePose(model) as estimator:
             size = (source.width, source.height)
@@ -261,8 +260,8 @@ def run(args: argparse.Namespace) -> int:
                 for frame, captured in frames:
                     if loop.step(estimator, frame, captured):
                         break
-            except KeyboardInterrupt:
-                interrupted = True
+            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (see cli)
+                interrupted = exc
             loop.stats.wall_s = time.monotonic() - loop.t0
             if loop.tally.frames:
                 _announce(loop.session.finish(loop.tally.t_end), [], audio, loop.quiet, loop.log)
@@ -273,9 +272,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _finish(args: argparse.Namespace, loop: _Loop, name: str, model: str, fps: float,
-            interrupted: bool) -> int:
+            stop: KeyboardInterrupt | None) -> int:
     """Write the outputs of a finished (or stopped) run and print its report."""
     session, stats = loop.session, loop.stats
+    interrupted = stop is not None
     _rest_ends(session, list(loop.recent), stats)
     analysis = _analysis(name, session, model, fps, loop.tally, stats, interrupted, loop.threaded)
     if args.json:
@@ -288,7 +288,7 @@ def _finish(args: argparse.Namespace, loop: _Loop, name: str, model: str, fps: f
         append_history(session.circuit.summary(), source=name)
     if not args.quiet:
         _print_report(analysis, session, stats, interrupted or loop.closed)
-    return 130 if interrupted else 0
+    return interrupt_status(stop) if stop is not None else 0
 
 
 def _announce(notices: list[Notice], delays: list[DelayRecord], audio: Audio, quiet: bool,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from repcount.detectors import EXERCISES, Detector, ExerciseDef, TrackResult, analyze_samples
 from repcount.detectors.recognition import recognise
+from repcount.errors import interrupt_status
 from repcount.io.prefetch import prefetch
 from repcount.io.sinks import VideoSink
 from repcount.io.sources import VideoFileSource
@@ -23,7 +24,7 @@ from repcount.pose.models import ModelInfo
 from repcount.pose.track import Track
 from repcount.records import Analysis, FormEvent, Hold, PoseSample, Rep, Side
 from repcount.session.analysis import RunStats, Tally, build_analysis
-from repcount.ui.annotators import OverlayContext, draw
+from repcount.ui.annotators import CueBoard, OverlayContext, draw
 
 Progress = Callable[[int, int | None], None]
 
@@ -99,8 +100,12 @@ def analyze_video(
     result = analyze_samples(exdef, samples, side) if exdef is not None else None
     stats.detect_s += time.perf_counter() - td
     stats.frames = len(samples)
-    if annotate is not None and not stats.interrupted:
-        render_annotated(path, samples, exdef, annotate, side=side, max_side=max_side)
+    if annotate is not None:
+        # After an interrupt the frames posed so far are still written (nothing is lost).
+        try:
+            render_annotated(path, samples, exdef, annotate, side=side, max_side=max_side)
+        except KeyboardInterrupt as exc:  # a second stop: the sink kept the frames drawn so far
+            stats.interrupted, stats.stop_status = True, interrupt_status(exc)
     stats.wall_s = time.perf_counter() - t0
     exercise = exdef.name if exdef is not None else "unknown"
     analysis = build_analysis(name, exercise, model.name, fps, Tally.of(samples), result, stats,
@@ -123,8 +128,8 @@ def _stream(source: VideoFileSource, model: ModelInfo, progress: Progress | None
                 samples.append(PoseSample(frame.index, frame.t, pose))
                 if progress:
                     progress(len(samples), source.frame_count)
-        except KeyboardInterrupt:
-            stats.interrupted = True
+        except KeyboardInterrupt as exc:
+            stats.interrupted, stats.stop_status = True, interrupt_status(exc)
     if source.frame_count and len(samples) < source.frame_count - 2 and not stats.interrupted:
         stats.notes.append(
             f"video ended after {len(samples)} of {source.frame_count} frames (truncated file?)")
@@ -140,9 +145,13 @@ def render_annotated(path: str | os.PathLike[str], samples: list[PoseSample],
     """
     source = VideoFileSource(path, max_side=max_side)
     detector = Detector(exdef, source.fps, side) if exdef is not None else None
+    board = CueBoard()
     with source, VideoSink(out, source.fps, (source.width, source.height)) as sink:
         for frame, sample in zip(prefetch(source), samples):
             new: list[Rep | Hold | FormEvent] = list(detector.update(sample)) if detector else []
+            # Cues stay up ~2 s as they do live (partial reps are shown by the gauge, not a cue).
+            cues = board.update(sample.t, [e.message for e in new
+                                           if isinstance(e, FormEvent) and e.code != "partial"])
             ctx = OverlayContext(
                 pose=sample.pose,
                 state=detector.state() if detector else None,
@@ -150,7 +159,7 @@ def render_annotated(path: str | os.PathLike[str], samples: list[PoseSample],
                 target=None,
                 hold_target_s=float(exdef.target) if exdef and exdef.hold else None,
                 flash=any(isinstance(e, Rep) for e in new),
-                cues=tuple(e.message for e in new if isinstance(e, FormEvent)),
+                cues=cues,
             )
             sink.write(draw(frame.image.copy(), ctx))
         return sink.frames

@@ -32,12 +32,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        # mkstemp makes the file private (0600); give the result the permissions of any new file.
-        umask = os.umask(0)
-        os.umask(umask)
-        with contextlib.suppress(OSError):
-            tmp.chmod(0o666 & ~umask)
-        os.replace(tmp, path)
+        publish(tmp, path)
     except OSError as exc:  # a full disk, a quota, a vanished folder: nothing half-written stays
         with contextlib.suppress(OSError):
             tmp.unlink()
@@ -46,6 +41,19 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
+
+
+def publish(tmp: Path, path: str | os.PathLike[str]) -> None:
+    """Rename the finished temporary file ``tmp`` over ``path``, with normal permissions.
+
+    mkstemp makes the file private (0600); the result gets the permissions of any new file
+    (0666 less the umask), as a user expects of a video or report they made.
+    """
+    umask = os.umask(0)
+    os.umask(umask)
+    with contextlib.suppress(OSError):
+        tmp.chmod(0o666 & ~umask)
+    os.replace(tmp, path)
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:

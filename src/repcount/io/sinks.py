@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from repcount.errors import OutputError
-from repcount.io.atomic import atomic_path, check_writable
+from repcount.io.atomic import atomic_path, check_writable, publish
 
 
 class VideoSink:
@@ -36,6 +36,9 @@ class VideoSink:
             self._tmp.unlink(missing_ok=True)
             raise OutputError(f"cannot write video {self.path}: OpenCV could not open an MP4 writer")
         self.frames = 0
+        self.fps = float(fps)
+        self._last: npt.NDArray[np.uint8] | None = None
+        self._t0_index: int | None = None
 
     def write(self, image: npt.NDArray[np.uint8]) -> None:
         """Append one BGR frame (resized if its size differs)."""
@@ -45,6 +48,21 @@ class VideoSink:
             raise OutputError(f"{self.path}: video already closed")
         self._writer.write(image)
         self.frames += 1
+        self._last = image
+
+    def write_at(self, image: npt.NDArray[np.uint8], t: float) -> None:
+        """Write ``image`` as the frame shown at ``t`` seconds, keeping the file in real time.
+
+        A live run drops frames when the pose model is slower than the camera; the frames it
+        missed are filled with the previous image (what the screen showed meanwhile), so the
+        recording plays at the speed it happened instead of fast-forwarding.
+        """
+        due = round(t * self.fps)  # frame index of t
+        if self._t0_index is None:
+            self._t0_index = due
+        while self._last is not None and self.frames < due - self._t0_index:
+            self.write(self._last)
+        self.write(image)
 
     def close(self) -> None:
         """Finish the file and move it into place."""
@@ -64,7 +82,7 @@ class VideoSink:
             self._tmp.unlink(missing_ok=True)
             raise OutputError(f"cannot write video {self.path}: only {written} of {self.frames} frames "
                               "reached the disk (is it full?)")
-        os.replace(self._tmp, self.path)
+        publish(self._tmp, self.path)
 
     def __enter__(self) -> VideoSink:
         return self

@@ -23,6 +23,8 @@ class RunStats:
     cached: bool = False
     cached_pose_fps: float = 0.0
     interrupted: bool = False
+    #: Exit status after an interrupt: 130 for Ctrl-C, 128 + N when signal N stopped the run.
+    stop_status: int = 130
     notes: list[str] = field(default_factory=list)
 
     @property

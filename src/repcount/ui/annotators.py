@@ -41,6 +41,28 @@ class OverlayContext:
     extra_lines: tuple[str, ...] = field(default_factory=tuple)
 
 
+#: Seconds a form cue stays on screen, live and in annotated videos alike.
+CUE_SHOW_S = 2.0
+
+
+class CueBoard:
+    """Form cues that stay on screen for :data:`CUE_SHOW_S` after they were raised.
+
+    A cue arrives on a single frame; shown only there it would flash by unread.
+    """
+
+    def __init__(self, show_s: float = CUE_SHOW_S) -> None:
+        self.show_s = show_s
+        self._until: dict[str, float] = {}
+
+    def update(self, now: float, messages: tuple[str, ...] | list[str] = ()) -> tuple[str, ...]:
+        """Add ``messages`` raised at ``now`` (seconds) and return the cues still showing."""
+        for m in messages:
+            self._until[m] = now + self.show_s
+        self._until = {m: u for m, u in self._until.items() if u > now}
+        return tuple(self._until)
+
+
 def _scale(image: Image) -> float:
     return float(max(0.5, image.shape[0] / 480.0))
 
