@@ -244,4 +244,5 @@ def test_history_append_and_list(capsys: pytest.CaptureFixture[str]) -> None:
     history_cmd.configure(p)
     assert history_cmd.run(p.parse_args(["--details"])) == 0
     out = capsys.readouterr().out
-    assert "small: 0/4 blocks, 1 reps" in out and "(not finished)" in out and "single_leg_dip" in out
+    assert "small: 0/4 blocks, 1 reps" in out and "(not finished)" in out and "Single-leg dip" in out
+    assert "single_leg_dip" not in out  # users see human names

@@ -30,8 +30,10 @@ def test_analyze_glute_bridge_clip(tmp_path, capsys):
     for i, rep in enumerate(doc["reps"], 1):
         assert rep["index"] == i and rep["start_s"] < rep["peak_s"] < rep["end_s"]
         assert rep["rom_deg"] > 30
-    rows = list(csv.DictReader((tmp_path / "reps.csv").open()))
+    rows = [r for r in csv.DictReader((tmp_path / "reps.csv").open()) if r["partial"] == "0"]
     assert len(rows) == 5 and rows[0]["exercise"] == "glute_bridge"
+    for row, rep in zip(rows, doc["reps"]):
+        assert float(row["duration_s"]) == pytest.approx(rep["end_s"] - rep["start_s"], abs=0.01)
     assert (tmp_path / "p.png").stat().st_size > 10_000
     cap = cv2.VideoCapture(str(tmp_path / "a.mp4"))
     assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 232

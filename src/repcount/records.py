@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -182,11 +182,16 @@ class Rep:
 
 @dataclass(frozen=True)
 class Hold:
-    """One interval during which a hold position was kept."""
+    """One interval during which a hold position was kept.
+
+    ``sag_deg`` is its steadiness: how far (degrees) the hips fell below the level they
+    started the hold at (None when too short to tell).
+    """
 
     side: Side
     start_s: float
     end_s: float
+    sag_deg: float | None = None
 
     @property
     def duration_s(self) -> float:
@@ -235,6 +240,8 @@ class Analysis:
     extra: dict[str, object] = field(default_factory=dict)
     #: Movements big enough to count that a gate withheld, with the reasons.
     rejected: tuple[Rejected, ...] = ()
+    #: Left/right balance and tempo per exercise, in JSON form (see ``session.balance``).
+    balance: tuple[dict[str, Any], ...] = ()
 
     @property
     def total_reps(self) -> int:

@@ -19,7 +19,8 @@ from repcount.ui.console import download_progress, print_batch_summary, print_su
 def configure(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``repcount analyze``."""
     parser.add_argument("videos", nargs="+", metavar="VIDEO",
-                        help="video file(s) or folder(s) of videos; several run as a batch")
+                        help="video file(s) or folder(s) of videos; several run as a batch; a "
+                             "landmark track (.npz from `repcount pose`) is counted without the model")
     parser.add_argument("--exercise", "-e", required=True, metavar="NAME",
                         help="auto (recognise it) or one of: " + ", ".join(EXERCISES))
     parser.add_argument("--side", choices=("left", "right"),
@@ -63,11 +64,18 @@ def run(args: argparse.Namespace) -> int:
     video = Path(args.videos[0])
     if not video.exists():
         raise InputError(f"{video}: no such file")
-    model = resolve(args.model, progress=download_progress)
-    with progress_bar(f"analysing {video.name}", not args.quiet) as prog:
-        analysis, result, stats = analyze_video(
-            video, exdef, model, side=args.side, annotate=args.annotate,
-            use_cache=not args.no_cache, progress=prog)
+    if video.suffix.lower() == ".npz":  # a landmark track from `repcount pose`: no model needed
+        if args.annotate:
+            raise InputError("--annotate needs the video, not its landmark track")
+        from repcount.commands.pipeline import analyze_track
+
+        analysis, result, stats = analyze_track(video, exdef, side=args.side)
+    else:
+        model = resolve(args.model, progress=download_progress)
+        with progress_bar(f"analysing {video.name}", not args.quiet) as prog:
+            analysis, result, stats = analyze_video(
+                video, exdef, model, side=args.side, annotate=args.annotate,
+                use_cache=not args.no_cache, progress=prog)
     if args.json:
         write_json(analysis, args.json)
     if args.csv:

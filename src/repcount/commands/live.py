@@ -31,6 +31,7 @@ from repcount.detectors import (
     TrackResult,
     analyze_samples,
     get_exercise,
+    title_of,
 )
 from repcount.errors import InputError, interrupt_status
 from repcount.io.atomic import check_writable
@@ -47,6 +48,7 @@ from repcount.session.live import Session
 from repcount.session.plan import load_plan
 from repcount.ui.annotators import CueBoard, draw
 from repcount.ui.audio import Audio
+from repcount.ui.console import print_balance
 from repcount.ui.live import LIVE_ANNOTATORS, live_context, mirror_pose
 from repcount.ui.window import WindowSink
 
@@ -352,21 +354,25 @@ def _analysis(name: str, session: Session, model: str, fps: float, tally: Tally,
     exercise = session.exdef.name if session.exdef else "circuit"
     if session.circuit is not None:
         extra["circuit"] = session.circuit.summary()
-    return build_analysis(name, exercise, model, fps, tally, result, run_stats, extra=extra)
+    balances = tuple(session.circuit.balances()) if session.circuit is not None else None
+    return build_analysis(name, exercise, model, fps, tally, result, run_stats, extra=extra,
+                          balances=balances)
 
 
 def _print_report(analysis: Analysis, session: Session, stats: LiveStats, stopped: bool) -> None:
     if session.circuit is not None:
         for line in summary_lines(session.circuit.summary()):
             print(line)
+        print_balance(analysis.balance)
     else:
         per = ", ".join(f"{s} {analysis.reps_on(s)}" for s in ("left", "right", "both")
                         if analysis.reps_on(s))
         holds = ", ".join(f"{s} {analysis.hold_on(s):.1f} s" for s in ("left", "right", "both")
                           if analysis.hold_on(s))
-        print(f"{analysis.exercise}: {analysis.total_reps} reps" + (f" ({per})" if per else "")
+        print(f"{title_of(analysis.exercise)}: {analysis.total_reps} reps" + (f" ({per})" if per else "")
               + (f", {len(analysis.partials)} partial" if analysis.partials else "")
               + (f", held {holds}" if holds else ""))
+        print_balance(analysis.balance)
     d = stats.to_dict()
     print(f"{stats.frames} frames shown in {stats.wall_s:.1f} s: {stats.fps:.1f} fps end to end "
           f"(pose {d['pose_ms']} ms/frame); {stats.captured} captured, {stats.dropped} dropped")

@@ -29,14 +29,6 @@ from repcount.ui.annotators import CueBoard, OverlayContext, draw
 Progress = Callable[[int, int | None], None]
 
 
-
-
-
-
-
-
-
-
 def analyze_video(
     path: str | os.PathLike[str],
     exdef: ExerciseDef | None,
@@ -87,6 +79,36 @@ def analyze_video(
                 samples, width=source.width, height=source.height, fps=fps,
                 meta={"video": name, "model": model.name, "model_sha256": model.sha256,
                       "pose_fps": round(stats.pose_fps, 2)}))
+    analysis, result = count_samples(name, samples, exdef, model.name, fps, stats, side,
+                                     annotate=(path, annotate) if annotate is not None else None,
+                                     max_side=max_side)
+    stats.wall_s = time.perf_counter() - t0
+    return analysis, result, stats
+
+
+def analyze_track(path: str | os.PathLike[str], exdef: ExerciseDef | None, *,
+                  side: Side | None = None) -> tuple[Analysis, TrackResult | None, RunStats]:
+    """Count a landmark track (``.npz`` from ``repcount pose``) as if it were its video."""
+    t0 = time.perf_counter()
+    track = Track.load(path)
+    stats = RunStats(cached=True,
+                     cached_pose_fps=float(track.meta.get("pose_fps", 0.0) or 0.0))  # type: ignore[arg-type]
+    name = str(track.meta.get("video") or Path(path).name)
+    model = str(track.meta.get("model") or "unknown")
+    analysis, result = count_samples(name, list(track.samples()), exdef, model, track.fps, stats,
+                                     side)
+    stats.wall_s = time.perf_counter() - t0
+    return analysis, result, stats
+
+
+def count_samples(name: str, samples: list[PoseSample], exdef: ExerciseDef | None, model: str,
+                  fps: float, stats: RunStats, side: Side | None = None, *,
+                  annotate: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
+                  max_side: int | None = 1280) -> tuple[Analysis, TrackResult | None]:
+    """Recognise (when ``exdef`` is None) and count recorded poses; optionally annotate.
+
+    ``annotate`` is (video, output): the video is read again and drawn over.
+    """
     td = time.perf_counter()
     extra: dict[str, object] = {}
     warnings: tuple[str, ...] = ()
@@ -103,14 +125,13 @@ def analyze_video(
     if annotate is not None:
         # After an interrupt the frames posed so far are still written (nothing is lost).
         try:
-            render_annotated(path, samples, exdef, annotate, side=side, max_side=max_side)
+            render_annotated(annotate[0], samples, exdef, annotate[1], side=side, max_side=max_side)
         except KeyboardInterrupt as exc:  # a second stop: the sink kept the frames drawn so far
             stats.interrupted, stats.stop_status = True, interrupt_status(exc)
-    stats.wall_s = time.perf_counter() - t0
     exercise = exdef.name if exdef is not None else "unknown"
-    analysis = build_analysis(name, exercise, model.name, fps, Tally.of(samples), result, stats,
+    analysis = build_analysis(name, exercise, model, fps, Tally.of(samples), result, stats,
                               warnings, extra)
-    return analysis, result, stats
+    return analysis, result
 
 
 def _stream(source: VideoFileSource, model: ModelInfo, progress: Progress | None,

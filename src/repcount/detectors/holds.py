@@ -296,6 +296,26 @@ class HoldTracker:
         return out
 
     def _refine(self, h: Hold) -> Hold:
+        """A closed hold trimmed to its level (:meth:`_span`), with how far it sagged."""
+        h = self._span(h)
+        return replace(h, sag_deg=self._sag(h))
+
+    def _sag(self, h: Hold) -> float | None:
+        """How far (degrees) the smoothed angle fell below its level at the start of the hold.
+
+        The steadiness of a hold: 0 for hips kept at their height, the depth of the worst dip
+        otherwise. The running median keeps MediaPipe's jitter out of it.
+        """
+        pts = [(tt, v) for tt, v in self._trace if h.start_s - 1e-9 <= tt <= h.end_s + 1e-9]
+        if len(pts) < 5:
+            return None
+        ts = np.array([tt for tt, _ in pts])
+        fps = (len(ts) - 1) / max(ts[-1] - ts[0], 1e-6)
+        xs = running_median(np.array([v for _, v in pts]), max(1, round(SMOOTH_S * fps) | 1))
+        level = float(np.median(xs[ts <= h.start_s + END_LEVEL_S]))
+        return round(max(0.0, level - float(xs.min())), 1)
+
+    def _span(self, h: Hold) -> Hold:
         """A closed hold from first reaching its level to last leaving it (see :data:`END_LEVEL_S`).
 
         Judged on a centred running median (a jittery frame reaches no level), and only where

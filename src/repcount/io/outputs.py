@@ -15,7 +15,9 @@ from typing import Any
 from repcount.io.atomic import atomic_path, write_text_atomic
 from repcount.records import SIDES, Analysis, FloatArray, Rep
 
-CSV_FIELDS = ("video", "exercise", "index", "side", "start_s", "peak_s", "end_s", "rom_deg")
+#: Columns of the per-rep CSV; later additions go at the end (older readers keep working).
+CSV_FIELDS = ("video", "exercise", "index", "side", "start_s", "peak_s", "end_s", "rom_deg",
+              "duration_s", "out_s", "back_s", "partial", "reason", "cues")
 
 
 def _r(x: float, nd: int = 3) -> float:
@@ -44,7 +46,8 @@ def to_json_dict(a: Analysis) -> dict[str, Any]:
     """The stable JSON document of an analysis.
 
     The fields of the published schema come first; later additions (``partial_reps``,
-    ``events``, ``extra``, ``rejected``) are extra keys that older readers can ignore.
+    ``events``, ``extra``, ``balance``, ``rejected``) are extra keys that older readers can
+    ignore. Holds gain ``sag_deg`` (their steadiness).
     """
     return {
         "video": a.video,
@@ -58,7 +61,7 @@ def to_json_dict(a: Analysis) -> dict[str, Any]:
         "reps": [rep_dict(r) for r in a.reps],
         "holds": [
             {"side": h.side, "start_s": _r(h.start_s), "end_s": _r(h.end_s),
-             "duration_s": _r(h.duration_s)}
+             "duration_s": _r(h.duration_s), "sag_deg": h.sag_deg}
             for h in a.holds
         ],
         "warnings": list(a.warnings),
@@ -67,6 +70,7 @@ def to_json_dict(a: Analysis) -> dict[str, Any]:
             {"t": _r(e.t), "side": e.side, "code": e.code, "message": e.message} for e in a.events
         ],
         "extra": a.extra,
+        "balance": list(a.balance),
         "rejected": [
             {"side": r.side, "start_s": _r(r.start_s), "peak_s": _r(r.peak_s), "end_s": _r(r.end_s),
              "rom_deg": _r(r.rom_deg), "code": r.code, "reason": r.reason}
@@ -81,8 +85,18 @@ def write_json(a: Analysis, path: str | os.PathLike[str]) -> None:
 
 
 def csv_rows(a: Analysis) -> list[dict[str, Any]]:
-    """One row per counted rep."""
-    return [{"video": a.video, "exercise": a.exercise, **rep_dict(r)} for r in a.reps]
+    """One row per rep, counted and partial, in time order, with its tempo and cues.
+
+    ``out_s`` is start to turning point, ``back_s`` turning point to rest; ``partial`` is 0/1.
+    """
+    rows = []
+    for r in sorted((*a.reps, *a.partials), key=lambda r: r.start_s):
+        d = rep_dict(r)
+        d.update(duration_s=_r(r.end_s - r.start_s, 2), out_s=_r(r.peak_s - r.start_s, 2),
+                 back_s=_r(r.end_s - r.peak_s, 2), partial=int(r.partial),
+                 cues=" ".join(r.cues))
+        rows.append({"video": a.video, "exercise": a.exercise, **d})
+    return rows
 
 
 def write_csv(analyses: Iterable[Analysis], path: str | os.PathLike[str]) -> None:

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from repcount.detectors import TrackResult
+from repcount.detectors import EXERCISES, TrackResult
 from repcount.records import Analysis, PoseSample
+from repcount.session.balance import Balance, balance
 
 
 @dataclass
@@ -73,9 +74,16 @@ class Tally:
 
 def build_analysis(video: str, exercise: str, model: str, fps: float, tally: Tally,
                    result: TrackResult | None, stats: RunStats,
-                   extra_warnings: tuple[str, ...] = (), extra: dict[str, object] | None = None
-                   ) -> Analysis:
-    """Assemble the :class:`Analysis` record from an offline (or live) result."""
+                   extra_warnings: tuple[str, ...] = (), extra: dict[str, object] | None = None,
+                   balances: tuple[Balance, ...] | None = None) -> Analysis:
+    """Assemble the :class:`Analysis` record from an offline (or live) result.
+
+    ``balances`` are the per-exercise left/right comparisons; by default the one of
+    ``exercise`` from the result's reps and holds.
+    """
+    if balances is None:
+        balances = (balance(exercise, [*result.reps, *result.partials], result.holds),) \
+            if result is not None and exercise in EXERCISES else ()
     warnings = list(result.warnings) if result else []
     warnings.extend(extra_warnings)
     if stats.interrupted:
@@ -95,4 +103,5 @@ def build_analysis(video: str, exercise: str, model: str, fps: float, tally: Tal
         warnings=tuple(warnings),
         extra=dict(extra or {}),
         rejected=tuple(result.rejected) if result else (),
+        balance=tuple(b.to_dict() for b in balances),
     )

@@ -19,9 +19,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from repcount.detectors import EXERCISES, Detector, DetectorState
+from repcount.detectors import EXERCISES, Detector, DetectorState, title_of
 from repcount.errors import InputError
 from repcount.records import FormEvent, Hold, PoseSample, Rep, Side
+from repcount.session.balance import Balance, balance
 from repcount.session.plan import Block, Plan
 
 if sys.version_info >= (3, 11):
@@ -63,6 +64,8 @@ class BlockResult:
     started_s: float | None = None
     ended_s: float | None = None
     skipped: bool = False
+    #: The reps (full and partial) and holds counted for this block, for the balance figures.
+    records: list[Rep | Hold] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -241,6 +244,8 @@ class Circuit:
                 self.phase = ACTIVE
                 r.started_s = e.start_s
                 out.append(Notice(t, "start", f"started {b.label()}"))
+            if isinstance(e, (Rep, Hold)):
+                r.records.append(e)
             if isinstance(e, Rep):
                 if e.partial:
                     r.partial_reps += 1
@@ -303,6 +308,15 @@ class Circuit:
         return [Notice(t, "next", f"next: {b.label()}")]
 
     # -- summary
+    def balances(self) -> list[Balance]:
+        """Left/right balance and tempo per exercise of the plan, in plan order."""
+        out = []
+        for ex in dict.fromkeys(b.exercise for b in self.blocks):
+            recs = [e for r in self.results if r.block.exercise == ex for e in r.records]
+            out.append(balance(ex, [e for e in recs if isinstance(e, Rep)],
+                               [e for e in recs if isinstance(e, Hold)]))
+        return out
+
     def summary(self) -> dict[str, Any]:
         """Per block (exercise and leg): target, done, hold time, partial reps, warnings."""
         t0 = self.t_start if self.t_start is not None else 0.0
@@ -314,6 +328,7 @@ class Circuit:
             "blocks": len(self.results),
             "total_reps": sum(r.reps for r in self.results),
             "per_block": [r.to_dict() for r in self.results],
+            "balance": [b.to_dict() for b in self.balances()],
         }
 
 
@@ -326,7 +341,8 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
         mark = "ok" if b["complete"] else ("skipped" if b["skipped"] else "--")
         unit = " s" if b["unit"] == "s" else ""
         part = f", {b['partial_reps']} partial" if b["partial_reps"] else ""
-        lines.append(f"  {mark:7} {b['exercise']:24} {b['side']:5} {b['done']}/{b['target']}{unit}{part}")
+        leg = "both legs" if b["side"] == "both" else f"{b['side']} leg"
+        lines.append(f"  {mark:7} {title_of(b['exercise']):24} {leg:9} {b['done']}/{b['target']}{unit}{part}")
         lines.extend(f"          ! {w}" for w in b["warnings"])
     return lines
 
@@ -367,9 +383,17 @@ class CircuitRunner:
         events: list[Event] = []
         if c.phase != REST:
             events = list(self.detector.update(sample))
+        result, generation = c.result, c.generation
         notices = c.update(sample.t, events, self.detector.state() if c.phase != REST else None)
         if c.phase != REST or events:
             self.all_events.extend(events)
+        if c.generation != generation and result is not None:
+            # The block ended (its hold reached the target while still held): close the hold so
+            # it is in the JSON and the balance, not lost with the detector.
+            closed = [e for e in self.detector.finish() if isinstance(e, Hold)
+                      and (e.side == result.block.side or result.block.side == "both")]
+            result.records.extend(closed)
+            self.all_events.extend(closed)
         return events, notices
 
     def finish(self, t: float) -> list[Notice]:

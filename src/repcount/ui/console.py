@@ -7,12 +7,12 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from repcount.records import SIDES, Analysis
+from repcount.records import Analysis
 from repcount.session.analysis import RunStats
 
 if TYPE_CHECKING:
@@ -69,32 +69,96 @@ def download_progress(total: int, label: str) -> Callable[[int], None]:
 
 
 def print_summary(analysis: Analysis, stats: RunStats) -> None:
-    """Print the per-side summary table of one analysis."""
+    """Print one analysis: a row per leg with its balance and tempo, then the warnings."""
+    from repcount.detectors import title_of
+
     auto = analysis.extra.get("auto")
-    title = f"{analysis.video}: {analysis.exercise}"
+    title = f"{analysis.video}: {title_of(analysis.exercise)}"
     if isinstance(auto, dict):
         title += " (recognised)" if auto.get("recognised") else " (not recognised)"
-    table = Table(title=title)
-    table.add_column("side")
-    table.add_column("reps", justify="right")
-    table.add_column("partial", justify="right")
-    table.add_column("hold s", justify="right")
-    for side in SIDES:
-        n = analysis.reps_on(side)
-        p = sum(1 for r in analysis.partials if r.side == side)
-        hs = analysis.hold_on(side)
-        if n or p or hs:
-            table.add_row(side, str(n), str(p), f"{hs:.1f}")
-    table.add_row("total", str(analysis.total_reps), str(len(analysis.partials)),
-                  f"{sum(h.duration_s for h in analysis.holds):.1f}", style="bold")
     con = console()
-    con.print(table)
+    bal = next((b for b in analysis.balance if b["exercise"] == analysis.exercise), None)
+    if bal is not None and bal["legs"]:
+        con.print(f"[bold]{title}[/bold]")  # not the table's title: rich folds it to the table's width
+        con.print(balance_table(bal, "", hold=bool(analysis.holds) and not analysis.reps))
+    else:
+        con.print(f"[bold]{title}[/bold]: no reps or holds counted")
+    held = sum(h.duration_s for h in analysis.holds)
+    con.print(f"[bold]total: {analysis.total_reps} reps[/bold]"
+              + (f", {len(analysis.partials)} partial" if analysis.partials else "")
+              + (f", held {held:.1f} s" if analysis.holds else ""))
     src = "cached landmarks" if stats.cached else f"model {analysis.model}"
     con.print(f"{analysis.frames} frames, pose found in {analysis.pose_frames}; {src}; "
               f"{stats.fps:.1f} frames/s end to end"
               + (f", pose alone {stats.pose_fps:.1f} frames/s" if stats.pose_s else ""))
     for w in analysis.warnings:
         con.print(f"[yellow]warning:[/yellow] {w}")
+    for b in analysis.balance:
+        for line in balance_flags(b):
+            con.print(f"[yellow]imbalance:[/yellow] {line}")
+
+
+def _num(x: object, fmt: str = "{:.1f}") -> str:
+    return "-" if x is None else fmt.format(x)
+
+
+#: Columns of the balance table: (heading, key in a leg's figures, key in ``asymmetry_pct``).
+_REP_COLS = (("reps", "reps", "reps"), ("partial", "partial_reps", None),
+             ("range °", "rom_mean_deg", "rom_mean_deg"), ("± °", "rom_sd_deg", None),
+             ("out s", "out_s", None), ("back s", "back_s", None), ("pause s", "pause_s", None),
+             ("rep s", "rep_s", "rep_s"), ("tension s", "tut_s", "tut_s"))
+_HOLD_COLS = (("hold s", "hold_s", "hold_s"), ("sag °", "sag_deg", None), ("breaks", "hold_breaks", None))
+
+
+def balance_table(b: dict[str, Any], title: str | None = None, hold: bool = False) -> Table:
+    """A leg-per-row table of one exercise's balance and tempo (``Balance.to_dict`` form).
+
+    ``hold``: the columns of a timed hold (hold time, sag) instead of those of reps. The last
+    row is the left/right asymmetry in percent of the stronger leg (+ when left did more).
+    """
+    from repcount.detectors import title_of
+
+    cols = _HOLD_COLS if hold else _REP_COLS
+    table = Table(title=f"{title_of(b['exercise'])}: left/right balance" if title is None else title
+                  or None)
+    table.add_column("leg")
+    for head, _, _ in cols:
+        table.add_column(head, justify="right")
+    for leg in b["legs"]:
+        table.add_row(leg["side"], *(str(leg[k]) if isinstance(leg[k], int) else _num(leg[k])
+                                     for _, k, _ in cols))
+    asym = b.get("asymmetry_pct") or {}
+    if asym:
+        table.add_row("L vs R", *(f"{asym[a]:+.0f}%" if a in asym else "" for _, _, a in cols),
+                      style="bold")
+    return table
+
+
+def balance_flags(b: dict[str, Any]) -> list[str]:
+    """Flagged differences of one exercise as sentences."""
+    from repcount.detectors import title_of
+
+    out = []
+    labels = {"reps": "reps", "rom_mean_deg": "range of motion", "hold_s": "hold time"}
+    for key, label in labels.items():
+        a = (b.get("asymmetry_pct") or {}).get(key)
+        if label in b.get("flagged", ()) and a is not None:
+            weak, strong = ("right", "left") if a > 0 else ("left", "right")
+            out.append(f"{title_of(b['exercise'])}: {label} of the {weak} leg is {abs(a):.0f}% below "
+                       f"the {strong} (flagged past {b['flag_pct']:.0f}%)")
+    return out
+
+
+def print_balance(balances: Sequence[dict[str, Any]]) -> None:
+    """Print each exercise's balance table (when there are reps or holds) and its flags."""
+    con = console()
+    for b in balances:
+        if not b["legs"]:
+            continue
+        hold = all(leg["reps"] == 0 for leg in b["legs"])
+        con.print(balance_table(b, hold=hold))
+        for line in balance_flags(b):
+            con.print(f"[yellow]imbalance:[/yellow] {line}")
 
 
 def print_batch_summary(results: Sequence[BatchResult], summary: BatchSummary) -> None:
