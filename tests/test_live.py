@@ -182,7 +182,8 @@ def test_sigterm_keeps_the_json_and_a_real_time_recording(tmp_path: Path) -> Non
     proc = subprocess.Popen(
         [sys.executable, "-m", "repcount", "live", "--source", str(SAMPLES / f"{DIP}.mp4"), "--realtime",
          "--exercise", "single_leg_dip", "--model", "lite", "--no-window", "-q", "--json", str(out_json),
-         "--record", str(video)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+         "--record", str(video), "--report", str(tmp_path / "rec.html")],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(12.0)
     assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
     proc.send_signal(signal.SIGTERM)
@@ -205,7 +206,9 @@ def test_sigterm_keeps_the_json_and_a_real_time_recording(tmp_path: Path) -> Non
     # Real time: the file spans the stream time reached, though frames were dropped meanwhile.
     assert frames / fps == pytest.approx(stopped_at, abs=0.2)
     assert frames >= result["frames"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.json", "rec.mp4"]  # no temp files
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.html", "rec.json", "rec.mp4"]  # no temp files
+    page = (tmp_path / "rec.html").read_text()
+    assert "Single-leg dip" in page and page.count("<figure>") == result["per_side"]["right"]["reps"]
     umask = os.umask(0)
     os.umask(umask)
     assert video.stat().st_mode & 0o777 == 0o666 & ~umask

@@ -30,6 +30,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--csv", metavar="PATH", help="write a CSV row per rep")
     parser.add_argument("--annotate", metavar="OUT.mp4", help="write the video with the overlay")
     parser.add_argument("--plot", metavar="OUT.png", help="plot the angle signal with reps marked")
+    parser.add_argument("--report", metavar="OUT.html",
+                        help="write a one-file HTML report (summary, left/right balance, signal plot, "
+                             "rep timeline, key frames); opens offline, on a phone too")
     parser.add_argument("--no-cache", action="store_true", help="ignore cached landmark tracks")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
     parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
@@ -49,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.exercise != "auto":
         get_exercise(args.exercise)  # an unknown name fails before anything else
-    for out in (args.json, args.csv, args.annotate, args.plot):
+    for out in (args.json, args.csv, args.annotate, args.plot, args.report):
         if out:
             check_writable(out)
     single = (len(args.videos) == 1 and not Path(args.videos[0]).is_dir()
@@ -74,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         model = resolve(args.model, progress=download_progress)
         with progress_bar(f"analysing {video.name}", not args.quiet) as prog:
             analysis, result, stats = analyze_video(
-                video, exdef, model, side=args.side, annotate=args.annotate,
+                video, exdef, model, side=args.side, annotate=args.annotate, report=args.report,
                 use_cache=not args.no_cache, progress=prog)
     if args.json:
         write_json(analysis, args.json)
@@ -82,6 +85,11 @@ def run(args: argparse.Namespace) -> int:
         write_csv([analysis], args.csv)
     if args.plot and result is not None:
         write_plot(analysis, result.t, result.signal, args.plot)
+    if args.report and video.suffix.lower() == ".npz":  # a video's report is written by analyze_video
+        from repcount.commands.report import report_data
+        from repcount.io.report import write_report
+
+        write_report(analysis, report_data(analysis, result), args.report)  # no video: no key frames
     if not args.quiet:
         print_summary(analysis, stats)
     return stats.stop_status if stats.interrupted else 0
@@ -92,8 +100,8 @@ def _analyze_batch(args: argparse.Namespace) -> int:
     from repcount.commands.batch import timed_analyze_many, write_batch_json, write_combined_csv
     from repcount.session.batch import BatchError
 
-    if args.annotate or args.plot:
-        raise InputError("--annotate and --plot take a single video, not a batch")
+    if args.annotate or args.plot or args.report:
+        raise InputError("--annotate, --plot and --report take a single video, not a batch")
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler needs --executor dask")
     if args.jobs < 1:

@@ -24,6 +24,7 @@ from typing import cast
 import numpy as np
 
 from repcount.commands import add_model_argument
+from repcount.commands.report import MAX_KEY_FRAMES
 from repcount.detectors import (
     EXERCISES,
     DetectorUpdate,
@@ -36,6 +37,7 @@ from repcount.detectors import (
 from repcount.errors import InputError, interrupt_status
 from repcount.io.atomic import check_writable
 from repcount.io.grabber import LatestFrameGrabber, every_frame
+from repcount.io.report import KeyFrame
 from repcount.io.sinks import VideoSink, write_png
 from repcount.io.sources import CameraSource, FrameSource, open_source
 from repcount.pose import PoseEstimator
@@ -76,6 +78,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="no sound and no terminal output")
     add_model_argument(parser)
     parser.add_argument("--side", choices=("left", "right"), help="force the working leg (--exercise)")
+    parser.add_argument("--report", metavar="OUT.html",
+                        help="write a one-file HTML report at the end (balance, timeline, the frame shown "
+                             "at each counted rep)")
     parser.add_argument("--snapshot", metavar="OUT.png",
                         help="save the last displayed frame (with the overlay) as a PNG at the end")
     parser.add_argument("--max-seconds", type=float, default=None, metavar="S",
@@ -152,6 +157,8 @@ class _Loop:
     closed: bool = False
     t0: float = field(default_factory=time.monotonic)
     _cues: CueBoard = field(default_factory=CueBoard)
+    #: (caption, downscaled frame shown) at each counted rep, for --report.
+    key_frames: list[KeyFrame] = field(default_factory=list)
     _fps_ema: float | None = None
     _t_last: float | None = None
 
@@ -179,9 +186,20 @@ class _Loop:
         self.stats.frames += 1
         delays = [DelayRecord(n.rep, frame.t, captured, shown) for n in notices
                   if n.kind == "rep" and n.rep is not None]
+        if self.args.report:
+            self._keep_frames(notices, image)
         self.stats.delays.extend(delays)
         _announce(notices, delays, self.audio, self.quiet, self.log)
         return self._should_stop(key, frame.t, image, shown)
+
+    def _keep_frames(self, notices: list[Notice], image: Image) -> None:
+        for n in notices:
+            if n.kind == "rep" and n.rep is not None:
+                leg = "both legs" if n.rep.side == "both" else f"{n.rep.side} leg"
+                small = image[::2, ::2].copy() if image.shape[1] > 960 else image.copy()
+                self.key_frames.append(KeyFrame(f"{leg} · rep {n.rep.index} · {n.rep.end_s:.1f} s", small))
+        if len(self.key_frames) > 4 * MAX_KEY_FRAMES:  # keep memory flat: thin out evenly
+            self.key_frames = self.key_frames[::2]
 
     def _draw(self, frame: Frame, pose: Pose | None, events: list[Rep | Hold | FormEvent]) -> Image:
         now = time.monotonic()
@@ -230,7 +248,7 @@ def run(args: argparse.Namespace) -> int:
     from repcount.pose.models import resolve
     from repcount.ui.console import download_progress
 
-    for path in (args.json, args.record, args.snapshot):
+    for path in (args.json, args.record, args.snapshot, args.report):
         if path:
             check_writable(path)
     exdef, circuit = _plan(args)
@@ -286,11 +304,31 @@ def _finish(args: argparse.Namespace, loop: _Loop, name: str, model: str, fps: f
         write_json(analysis, args.json)
     if args.snapshot and loop.last_image is not None:
         write_png(args.snapshot, loop.last_image)
+    if args.report:
+        _write_report(args.report, loop, analysis)
     if session.circuit is not None and loop.tally.frames:
         append_history(session.circuit.summary(), source=name)
     if not args.quiet:
         _print_report(analysis, session, stats, interrupted or loop.closed)
     return interrupt_status(stop) if stop is not None else 0
+
+
+def _write_report(path: str, loop: _Loop, analysis: Analysis) -> None:
+    """The HTML report of a live run: the signals of the last minutes, the frames shown at reps."""
+    from repcount.commands.report import report_data
+    from repcount.io.report import write_report
+
+    session = loop.session
+    result = None
+    if session.exdef is not None and loop.recent:
+        with contextlib.suppress(Exception):  # the report is written even without its plot
+            result = analyze_samples(session.exdef, list(loop.recent), session.side)
+    frames = loop.key_frames
+    if len(frames) > MAX_KEY_FRAMES:
+        frames = [frames[round(i)] for i in np.linspace(0, len(frames) - 1, MAX_KEY_FRAMES)]
+    blocks = session.circuit.summary()["per_block"] if session.circuit is not None else ()
+    title = f"Circuit '{session.circuit.plan.name}'" if session.circuit is not None else None
+    write_report(analysis, report_data(analysis, result, title=title, frames=frames, blocks=blocks), path)
 
 
 def _announce(notices: list[Notice], delays: list[DelayRecord], audio: Audio, quiet: bool,

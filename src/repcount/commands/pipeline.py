@@ -36,6 +36,7 @@ def analyze_video(
     *,
     side: Side | None = None,
     annotate: str | os.PathLike[str] | None = None,
+    report: str | os.PathLike[str] | None = None,
     use_cache: bool = True,
     progress: Progress | None = None,
     max_side: int | None = 1280,
@@ -47,6 +48,7 @@ def analyze_video(
         exdef: the exercise to count; None recognises it (``--exercise auto``).
         model: the resolved pose model.
         side: force the working leg (``left``/``right``).
+        report: write the HTML report here (its key frames are read back from the video).
         annotate: write an annotated copy of the video here (a second pass over the frames,
             replaying the poses through the streaming detector, so the overlay shows what a
             live user would have seen).
@@ -82,6 +84,10 @@ def analyze_video(
     analysis, result = count_samples(name, samples, exdef, model.name, fps, stats, side,
                                      annotate=(path, annotate) if annotate is not None else None,
                                      max_side=max_side)
+    if report is not None:
+        from repcount.commands.report import write_video_report
+
+        write_video_report(report, path, samples, analysis, result)
     stats.wall_s = time.perf_counter() - t0
     return analysis, result, stats
 

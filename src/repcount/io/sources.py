@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import cv2
@@ -183,6 +183,34 @@ class VideoFileSource(FrameSource):
                 t = self.frames_read / self.fps
             self.frames_read += 1
             yield self._emit(image, t)
+
+    def images_at(self, indices: Iterable[int]) -> Iterator[tuple[int, np.ndarray]]:
+        """(index, BGR image) of the frames at ``indices``, for key frames of a report.
+
+        The frames in between are only grabbed (demuxed, not converted), so picking a dozen
+        frames out of a long video costs much less than reading it. Use on a fresh source.
+        """
+        pos = 0
+        for i in sorted(set(indices)):
+            if i < pos:
+                continue
+            image = None
+            if i == 0 and self._first is not None:
+                image, self._first = self._first, None
+                pos = 1
+            else:
+                if self._first is not None:  # frame 0 was read already: the capture is at 1
+                    self._first, pos = None, 1
+                while pos < i and self._cap.grab():
+                    pos += 1
+                ok, image = self._cap.read()
+                if not ok or image is None:
+                    return
+                pos += 1
+            tw, th = self.width, self.height
+            if (image.shape[1], image.shape[0]) != (tw, th):
+                image = cv2.resize(image, (tw, th), interpolation=cv2.INTER_AREA)
+            yield i, image
 
     def close(self) -> None:
         """Release the capture."""
