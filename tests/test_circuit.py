@@ -244,5 +244,48 @@ def test_history_append_and_list(capsys: pytest.CaptureFixture[str]) -> None:
     history_cmd.configure(p)
     assert history_cmd.run(p.parse_args(["--details"])) == 0
     out = capsys.readouterr().out
-    assert "small: 0/4 blocks, 1 reps" in out and "(not finished)" in out and "Single-leg dip" in out
+    assert "small: 0/4 blocks complete, 1 reps" in out and "(not finished)" in out and "Single-leg dip" in out
     assert "single_leg_dip" not in out  # users see human names
+
+
+def _history(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
+    p = argparse.ArgumentParser()
+    history_cmd.configure(p)
+    assert history_cmd.run(p.parse_args(list(argv))) == 0
+    return capsys.readouterr().out
+
+
+def test_history_table_local_time_remove_and_plot(capsys, tmp_path, monkeypatch):
+    import time
+    from datetime import datetime, timezone
+
+    from repcount.session.history import history_path, worked
+
+    monkeypatch.setenv("REPCOUNT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+5:30, no daylight saving
+    time.tzset()
+    try:
+        c = Circuit(parse_plan(SMALL))
+        c.update(0.0)
+        assert not worked(c.summary())  # stopped before the first rep: not history
+        c.update(1.0, [rep("right", 1.0)])
+        assert worked(c.summary())
+        for day, reps in ((1, 1), (2, 2), (3, 3)):
+            s = c.summary()
+            s["total_reps"] = reps
+            append_history(s, when=datetime(2026, 11, day, 10, 0, tzinfo=timezone.utc))
+        out = _history(capsys)
+        assert "2026-11-01 15:30" in out and "2026-11-03 15:30" in out  # shown in local time
+        assert _history(capsys, "--remove", "2").startswith("removed the session of 2026-11-02 15:30")
+        left = read_history(history_path())
+        assert [e["total_reps"] for e in left] == [1, 3]
+        _history(capsys, "--remove", "-1")
+        assert [e["total_reps"] for e in read_history(history_path())] == [1]
+        with pytest.raises(InputError, match="no session 5"):
+            _history(capsys, "--remove", "5")
+        plot = tmp_path / "trends.png"
+        assert "trends of 1 sessions" in _history(capsys, "--plot", str(plot))
+        assert plot.stat().st_size > 10_000
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

@@ -149,7 +149,7 @@ def test_torn_and_corrupt_history_lines_cost_no_session(tmp_path, monkeypatch, c
     assert [e["total_reps"] for e in entries] == [1, 2, 3] and skipped == 3
     assert main(["history", "--details"]) == 0
     out = capsys.readouterr().out
-    assert "3 unreadable line(s)" in out and out.count("blocks,") == 3
+    assert "3 unreadable line(s)" in out and out.count("blocks complete,") == 3
 
 
 def _append_many(data_dir: str, who: int, n: int) -> None:

@@ -44,7 +44,7 @@ from repcount.pose import PoseEstimator
 from repcount.records import Analysis, FormEvent, Frame, Hold, Pose, PoseSample, Rep
 from repcount.session.analysis import RunStats, Tally, build_analysis
 from repcount.session.circuit import Circuit, Notice, summary_lines
-from repcount.session.history import append_history
+from repcount.session.history import append_history, worked
 from repcount.session.latency import DelayRecord, LiveStats
 from repcount.session.live import Session
 from repcount.session.plan import load_plan
@@ -306,7 +306,7 @@ def _finish(args: argparse.Namespace, loop: _Loop, name: str, model: str, fps: f
         write_png(args.snapshot, loop.last_image)
     if args.report:
         _write_report(args.report, loop, analysis)
-    if session.circuit is not None and loop.tally.frames:
+    if session.circuit is not None and worked(session.circuit.summary()):
         append_history(session.circuit.summary(), source=name)
     if not args.quiet:
         _print_report(analysis, session, stats, interrupted or loop.closed)

@@ -139,3 +139,30 @@ def write_plot(a: Analysis, t: FloatArray, signal: FloatArray, path: str | os.Pa
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png")
     plt.close(fig)
+
+
+def write_trend_plot(series: dict[str, dict[str, list[tuple[Any, float]]]],
+                     path: str | os.PathLike[str]) -> None:
+    """One panel per exercise: the work done per leg (reps or seconds held) session by session."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = sorted(series) or ["no sessions yet"]
+    fig, axes = plt.subplots(len(names), 1, figsize=(8, 2.4 * len(names)), dpi=100, squeeze=False)
+    colours = {"left": "#2b7bd6", "right": "#d9622b", "both": "#3a9a4a"}
+    for ax, name in zip(axes[:, 0], names):
+        for side, points in sorted(series.get(name, {}).items()):
+            points = sorted(points)
+            ax.plot([p[0] for p in points], [p[1] for p in points], "o-", color=colours.get(side, "#555"),
+                    label=f"{side} leg" if side != "both" else "both legs")
+        ax.set_title(name, fontsize=11)
+        ax.grid(alpha=0.3)
+        if series.get(name):
+            ax.legend(fontsize=8, loc="best")
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import datetime, timezone
@@ -28,6 +29,26 @@ def history_path() -> Path:
 MAX_HISTORY_BYTES = 64 * 1024 * 1024
 
 
+def _open_locked(path: Path, flags: int) -> int:
+    """Open ``path`` and take its exclusive lock, on the file that is at ``path`` now.
+
+    :func:`remove_history` renames a rewritten file over the old one; a writer that opened the
+    old file and then waited for its lock would write into the replaced file and be lost, so it
+    checks the inode after locking and opens again when the file was replaced.
+    """
+    while True:
+        fd = os.open(path, flags, 0o666)
+        if fcntl is None:
+            return fd
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+
+
 def append_history(summary: dict[str, Any], source: str = "", when: datetime | None = None) -> Path:
     """Append a session summary as one JSON line to the history.
 
@@ -46,10 +67,8 @@ def append_history(summary: dict[str, Any], source: str = "", when: datetime | N
     line = (json.dumps(entry) + "\n").encode("utf-8")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+        fd = _open_locked(path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX)
             size = os.fstat(fd).st_size
             if size and os.pread(fd, 1, size - 1) != b"\n":
                 line = b"\n" + line
@@ -119,6 +138,56 @@ def load_history(path: Path | None = None) -> tuple[list[dict[str, Any]], int]:
         else:
             skipped += 1
     return out, skipped
+
+
+def remove_history(index: int, path: Path | None = None) -> dict[str, Any]:
+    """Remove the ``index``-th readable session (1 = oldest, -1 = newest) and return it.
+
+    The file is rewritten under the same lock appends take, to a temporary file renamed over
+    the old one, so a crash leaves the old history or the new one, never half of either.
+    Unreadable lines are kept as they are (they may be recoverable by hand).
+
+    Raises:
+        InputError: when there is no such session.
+        OutputError: when the history cannot be rewritten.
+
+    """
+    path = path or history_path()
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        if not path.exists():
+            raise InputError(f"no session {index} in the history (none recorded)")
+        fd = _open_locked(path, os.O_RDWR)
+        try:
+            entries, _ = load_history(path)
+            n = len(entries)
+            if not n or not (1 <= index <= n or -n <= index <= -1):
+                raise InputError(f"no session {index} in the history ({n} recorded)")
+            target = entries[index - 1 if index > 0 else index]
+            kept, removed = [], False
+            for line in path.read_bytes().decode("utf-8", errors="replace").splitlines():
+                if not removed and line.strip():
+                    with contextlib.suppress(ValueError, RecursionError):
+                        if json.loads(line) == target:
+                            removed = True
+                            continue
+                kept.append(line)
+            tmp.write_text("".join(f"{x}\n" for x in kept), encoding="utf-8")
+            os.replace(tmp, path)  # still holding the old file's lock: writers wait, then reopen
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise OutputError(f"cannot rewrite history {path}: {exc.strerror or exc}") from None
+    return target
+
+
+def worked(summary: dict[str, Any]) -> bool:
+    """Whether a session did anything worth keeping: a counted rep or some hold time.
+
+    A run stopped before its first rep (a camera test, a false start) is not history.
+    """
+    return any((b.get("done") or 0) > 0 for b in summary.get("per_block", ()))
 
 
 def read_history(path: Path | None = None) -> list[dict[str, Any]]:
