@@ -63,8 +63,9 @@ def test_live_source_json_matches_analyze(tmp_path: Path) -> None:
 
     clip = SAMPLES / f"{DIP}.mp4"
     labels = {e["file"]: e for e in json.loads((SAMPLES / "labels.json").read_text())}
-    res = _repcount("--source", str(clip), "--exercise", "single_leg_dip", "--no-window", "--model", "lite",
-                    "--json", str(tmp_path / "live.json"), "--record", str(tmp_path / "live.mp4"))
+    res = _repcount("--source", str(clip), "--exercise", "single-leg-dip", "--no-window", "--model", "lite",
+                    "--json", str(tmp_path / "live.json"), "--record", str(tmp_path / "live.mp4"),
+                    "--reps", "5")
     assert res.returncode == 0, res.stderr
     assert cli_main(["analyze", str(clip), "-e", "single_leg_dip", "--model", "lite", "-q",
                      "--json", str(tmp_path / "analyze.json")]) == 0
@@ -79,7 +80,9 @@ def test_live_source_json_matches_analyze(tmp_path: Path) -> None:
     assert got["frames"] == want["frames"]
     lv = got["extra"]["live"]
     assert lv["dropped"] == 0 and lv["fps"] > 0 and lv["delay_total"]["median_ms"] < 1000
-    assert "rep 5/20 right" in res.stdout and "fps end to end" in res.stdout
+    assert "rep 5/5 right leg" in res.stdout and "Single-leg dip: target reached" in res.stdout
+    assert "fps end to end" not in res.stdout and "ms after" not in res.stdout  # only with --verbose
+    assert "single_leg_dip" not in res.stdout.replace(clip.name, "")  # users see human names
     assert (tmp_path / "live.mp4").stat().st_size > 10_000
 
 
@@ -203,8 +206,9 @@ def test_sigterm_keeps_the_json_and_a_real_time_recording(tmp_path: Path) -> Non
     stopped_at = next(float(m.group(1)) for w in result["warnings"]
                       if (m := re.search(r"interrupted at ([0-9.]+) s", w)))
     assert fps == pytest.approx(30.0)
-    # Real time: the file spans the stream time reached, though frames were dropped meanwhile.
-    assert frames / fps == pytest.approx(stopped_at, abs=0.2)
+    # Real time: the file spans the stream time reached, though frames were dropped meanwhile,
+    # then a 3 s end screen.
+    assert frames / fps == pytest.approx(stopped_at + 3.0, abs=0.2)
     assert frames >= result["frames"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rec.html", "rec.json", "rec.mp4"]  # no temp files
     page = (tmp_path / "rec.html").read_text()
@@ -305,8 +309,8 @@ def test_session_keys_and_overlay_context() -> None:
 
     s = Session(30.0, None, None, Circuit(load_plan()))
     notices = s.key(ord("n"), 1.0)[1]
-    assert [n.text for n in notices] == ["single_leg_dip right leg x20 skipped",
-                                         "next: single_leg_dip left leg x20"]
+    assert [n.text for n in notices] == ["Single-leg dip · right leg · 20 reps skipped",
+                                         "next: Single-leg dip · left leg · 20 reps"]
     s.key(ord(" "), 2.0)
     assert s.circuit is not None and s.circuit.paused
     ctx = live_context(s, None, s.state(), 30.0, False, ())
@@ -319,7 +323,7 @@ def test_session_keys_and_overlay_context() -> None:
     from repcount.ui.annotators import draw
 
     ctx = live_context(s, _pose(DIP, 60), s.state(), 30.0, True, ("slow down",))
-    assert ctx.big == "0/20" and ctx.sub.startswith("single_leg_dip left leg")
+    assert ctx.big == "0/20" and ctx.sub.startswith("Single-leg dip · left leg")
     draw(image, ctx, LIVE_ANNOTATORS)
     assert image.any()
 

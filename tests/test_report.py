@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_videos" / "synth_single_leg_dip_right_side_s1.mp4"  # 5 reps, right leg
 ARTIFACTS = ROOT / "out" / "test_report"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (Debian package chromium)")
+needs_chromium = pytest.mark.skipif(CHROMIUM is None,
+                                    reason="chromium not installed (Debian package chromium)")
 
 #: Anything that would make a browser fetch something: a URL in an attribute or in CSS.
 EXTERNAL = re.compile(r"""(?:src|href|action|poster)\s*=\s*["']?(?!data:|#)[a-z]+:|url\(\s*["']?(?!data:)""",

@@ -51,6 +51,7 @@ from repcount.session.plan import load_plan
 from repcount.ui.annotators import CueBoard, draw
 from repcount.ui.audio import Audio
 from repcount.ui.console import print_balance
+from repcount.ui.endscreen import END_SCREEN_S, end_screen
 from repcount.ui.live import LIVE_ANNOTATORS, live_context, mirror_pose
 from repcount.ui.window import WindowSink
 
@@ -78,6 +79,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", "-q", action="store_true", help="no sound and no terminal output")
     add_model_argument(parser)
     parser.add_argument("--side", choices=("left", "right"), help="force the working leg (--exercise)")
+    parser.add_argument("--reps", "--target", dest="target", type=float, metavar="N",
+                        help="--exercise: the reps (or hold seconds) to reach, per leg (default: the "
+                             "circuit's: 20 dips, 10 bridges, a 20 s hold, ...)")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="developer figures: frame rate on screen, each rep's delay to the screen")
     parser.add_argument("--report", metavar="OUT.html",
                         help="write a one-file HTML report at the end (balance, timeline, the frame shown "
                              "at each counted rep)")
@@ -154,6 +160,7 @@ class _Loop:
     stats: LiveStats = field(default_factory=LiveStats)
     log: list[str] = field(default_factory=list)
     last_image: Image | None = None
+    last_raw: Image | None = None
     closed: bool = False
     t0: float = field(default_factory=time.monotonic)
     _cues: CueBoard = field(default_factory=CueBoard)
@@ -189,7 +196,7 @@ class _Loop:
         if self.args.report:
             self._keep_frames(notices, image)
         self.stats.delays.extend(delays)
-        _announce(notices, delays, self.audio, self.quiet, self.log)
+        _announce(notices, delays, self.audio, self.quiet, self.log, self.args.verbose)
         return self._should_stop(key, frame.t, image, shown)
 
     def _keep_frames(self, notices: list[Notice], image: Image) -> None:
@@ -209,11 +216,13 @@ class _Loop:
             inst = 1.0 / (now - self._t_last)
             self._fps_ema = inst if self._fps_ema is None else 0.9 * self._fps_ema + 0.1 * inst
         self._t_last = now
+        self.last_raw = frame.image
         image = frame.image.copy()
         if self.args.mirror:
             image, pose = np.ascontiguousarray(image[:, ::-1]), mirror_pose(pose)
         flash = bool(update.full_reps)
-        ctx = live_context(self.session, pose, self.session.state(), self._fps_ema, flash, cues)
+        fps = self._fps_ema if self.args.verbose else None  # a developer figure
+        ctx = live_context(self.session, pose, self.session.state(), fps, flash, cues)
         draw(image, ctx, LIVE_ANNOTATORS)
         self.last_image = image
         return cast(Image, image)
@@ -258,10 +267,12 @@ def run(args: argparse.Namespace) -> int:
     # Only the last few minutes are kept (for the rest-end delay figure): memory stays flat
     # however long the session runs.
     recent: deque[PoseSample] = deque(maxlen=max(1, round(RECENT_S * max(source.fps, 1.0))))
-    loop = _Loop(args, Session(source.fps, exdef, args.side, circuit), audio, _Outputs(), threaded,
-                 recent)
+    if args.target is not None and (exdef is None or args.target <= 0):
+        raise InputError("--reps takes a positive number and goes with --exercise (a circuit has its plan)")
+    session = Session(source.fps, exdef, args.side, circuit, args.target)
+    loop = _Loop(args, session, audio, _Outputs(), threaded, recent)
     if not args.quiet:
-        what = exdef.name if exdef else f"circuit '{circuit.plan.name}'" if circuit else ""
+        what = exdef.title if exdef else f"circuit '{circuit.plan.name}'" if circuit else ""
         mode = "real time" if threaded else "every frame"
         print(f"live: {source.name} ({source.width}x{source.height} @ {source.fps:.0f} fps, {mode}), "
               f"{what}, model {model.name}, audio {audio.backend}"
@@ -285,6 +296,7 @@ def run(args: argparse.Namespace) -> int:
             loop.stats.wall_s = time.monotonic() - loop.t0
             if loop.tally.frames:
                 _announce(loop.session.finish(loop.tally.t_end), [], audio, loop.quiet, loop.log)
+            _show_end_screen(loop, source.name, model.name, source.fps, interrupted is not None)
     finally:
         loop.out.close(source, loop.stats)
         audio.close()
@@ -309,8 +321,27 @@ def _finish(args: argparse.Namespace, loop: _Loop, name: str, model: str, fps: f
     if session.circuit is not None and worked(session.circuit.summary()):
         append_history(session.circuit.summary(), source=name)
     if not args.quiet:
-        _print_report(analysis, session, stats, interrupted or loop.closed)
+        _print_report(analysis, session, stats, interrupted or loop.closed, args.verbose)
     return interrupt_status(stop) if stop is not None else 0
+
+
+def _show_end_screen(loop: _Loop, name: str, model: str, fps: float, interrupted: bool) -> None:
+    """The end screen: in the recording (3 s) and, unless stopped, in the window for a moment."""
+    out = loop.out
+    if loop.last_raw is None or (out.sink is None and out.window is None):
+        return
+    raw = np.ascontiguousarray(loop.last_raw[:, ::-1]) if loop.args.mirror else loop.last_raw
+    prelim = _analysis(name, loop.session, model, fps, loop.tally, loop.stats, interrupted, loop.threaded)
+    c = loop.session.circuit
+    title = (f"Circuit '{c.plan.name}'" if c is not None
+             else loop.session.exdef.title if loop.session.exdef is not None else "DONE")
+    screen = end_screen(raw, prelim, title)
+    with contextlib.suppress(Exception):  # a window closed meanwhile, a full disk reported later
+        if out.sink is not None:
+            for _ in range(round(END_SCREEN_S * max(fps, 1.0))):
+                out.sink.write(screen)
+        if out.window is not None and not interrupted and not out.window.closed():
+            out.window.show(screen, 2500)
 
 
 def _write_report(path: str, loop: _Loop, analysis: Analysis) -> None:
@@ -332,7 +363,7 @@ def _write_report(path: str, loop: _Loop, analysis: Analysis) -> None:
 
 
 def _announce(notices: list[Notice], delays: list[DelayRecord], audio: Audio, quiet: bool,
-              log: list[str]) -> None:
+              log: list[str], verbose: bool = False) -> None:
     """Sound and terminal lines for what happened on a frame (``delays``: its new reps, in order)."""
     pending = list(delays)
     for n in notices:
@@ -340,7 +371,8 @@ def _announce(notices: list[Notice], delays: list[DelayRecord], audio: Audio, qu
             audio.beep("rep")
             audio.say(n.text.split("/")[0])
             d = pending.pop(0) if pending else None
-            delay = f" (shown {1000 * d.total_s:.0f} ms after the rep ended)" if d is not None else ""
+            delay = (f" (shown {1000 * d.total_s:.0f} ms after the rep ended)"
+                     if d is not None and verbose else "")
             t = d.rep.end_s if d is not None else n.t
             _say(log, quiet, f"[{t:7.1f} s] rep {n.text}{delay}")
             continue
@@ -397,7 +429,8 @@ def _analysis(name: str, session: Session, model: str, fps: float, tally: Tally,
                           balances=balances)
 
 
-def _print_report(analysis: Analysis, session: Session, stats: LiveStats, stopped: bool) -> None:
+def _print_report(analysis: Analysis, session: Session, stats: LiveStats, stopped: bool,
+                  verbose: bool = False) -> None:
     if session.circuit is not None:
         for line in summary_lines(session.circuit.summary()):
             print(line)
@@ -411,6 +444,12 @@ def _print_report(analysis: Analysis, session: Session, stats: LiveStats, stoppe
               + (f", {len(analysis.partials)} partial" if analysis.partials else "")
               + (f", held {holds}" if holds else ""))
         print_balance(analysis.balance)
+    for w in analysis.warnings:
+        print(f"warning: {w}")
+    if stopped:
+        print("stopped early: partial results")
+    if not verbose:
+        return
     d = stats.to_dict()
     print(f"{stats.frames} frames shown in {stats.wall_s:.1f} s: {stats.fps:.1f} fps end to end "
           f"(pose {d['pose_ms']} ms/frame); {stats.captured} captured, {stats.dropped} dropped")
@@ -422,10 +461,6 @@ def _print_report(analysis: Analysis, session: Session, stats: LiveStats, stoppe
         v = d[key]
         if isinstance(v, dict) and v:
             print(f"{label}: median {v['median_ms']:.0f} ms, max {v['max_ms']:.0f} ms")
-    for w in analysis.warnings:
-        print(f"warning: {w}")
-    if stopped:
-        print("stopped early: partial results")
 
 
 

@@ -25,6 +25,7 @@ from repcount.pose.track import Track
 from repcount.records import Analysis, FormEvent, Hold, PoseSample, Rep, Side
 from repcount.session.analysis import RunStats, Tally, build_analysis
 from repcount.ui.annotators import CueBoard, OverlayContext, draw
+from repcount.ui.endscreen import END_SCREEN_S, end_screen
 
 Progress = Callable[[int, int | None], None]
 
@@ -131,7 +132,9 @@ def count_samples(name: str, samples: list[PoseSample], exdef: ExerciseDef | Non
     if annotate is not None:
         # After an interrupt the frames posed so far are still written (nothing is lost).
         try:
-            render_annotated(annotate[0], samples, exdef, annotate[1], side=side, max_side=max_side)
+            render_annotated(annotate[0], samples, exdef, annotate[1], side=side, max_side=max_side,
+                             analysis=build_analysis(name, exdef.name if exdef else "unknown", model,
+                                                     fps, Tally.of(samples), result, stats))
         except KeyboardInterrupt as exc:  # a second stop: the sink kept the frames drawn so far
             stats.interrupted, stats.stop_status = True, interrupt_status(exc)
     exercise = exdef.name if exdef is not None else "unknown"
@@ -163,30 +166,52 @@ def _stream(source: VideoFileSource, model: ModelInfo, progress: Progress | None
     return samples, stats
 
 
+def _side_at(reps: list[Rep], t: float) -> Side | None:
+    """The working leg at ``t`` in hindsight: the rep under way, else the next one, else the last."""
+    for r in reps:
+        if t <= r.end_s:
+            return r.side
+    return reps[-1].side if reps else None
+
+
 def render_annotated(path: str | os.PathLike[str], samples: list[PoseSample],
                      exdef: ExerciseDef | None, out: str | os.PathLike[str], *,
-                     side: Side | None = None, max_side: int | None = 1280) -> int:
+                     side: Side | None = None, max_side: int | None = 1280,
+                     analysis: Analysis | None = None) -> int:
     """Write the video with the overlay, replaying recorded poses through a live detector.
 
+    The gauge follows the working leg from the first frame: the offline result (``analysis``)
+    says which leg each set was on. An end screen with the per-leg summary closes the video.
     Returns the number of frames written.
     """
     source = VideoFileSource(path, max_side=max_side)
     detector = Detector(exdef, source.fps, side) if exdef is not None else None
     board = CueBoard()
+    reps = sorted(analysis.reps, key=lambda r: r.start_s) if analysis is not None else []
+    last = None
     with source, VideoSink(out, source.fps, (source.width, source.height)) as sink:
         for frame, sample in zip(prefetch(source), samples):
             new: list[Rep | Hold | FormEvent] = list(detector.update(sample)) if detector else []
             # Cues stay up ~2 s as they do live (partial reps are shown by the gauge, not a cue).
             cues = board.update(sample.t, [e.message for e in new
                                            if isinstance(e, FormEvent) and e.code != "partial"])
+            gauge = None
+            if detector is not None and exdef is not None and not exdef.hold:
+                gauge = detector.gauge(_side_at(reps, sample.t))
             ctx = OverlayContext(
                 pose=sample.pose,
                 state=detector.state() if detector else None,
-                exercise=exdef.name if exdef else "not recognised",
+                exercise=exdef.title if exdef else "not recognised",
                 target=None,
                 hold_target_s=float(exdef.target) if exdef and exdef.hold else None,
                 flash=any(isinstance(e, Rep) for e in new),
                 cues=cues,
+                gauge=gauge,
             )
+            last = frame.image
             sink.write(draw(frame.image.copy(), ctx))
+        if last is not None and analysis is not None:
+            screen = end_screen(last, analysis, exdef.title if exdef else "not recognised")
+            for _ in range(round(END_SCREEN_S * source.fps)):
+                sink.write(screen)
         return sink.frames

@@ -16,7 +16,7 @@ import difflib
 from repcount.detectors.exercises import ALL
 from repcount.detectors.offline import TrackResult, analyze_samples
 from repcount.detectors.spec import ExerciseDef
-from repcount.detectors.streaming import Detector, DetectorState, DetectorUpdate
+from repcount.detectors.streaming import Detector, DetectorState, DetectorUpdate, Gauge
 from repcount.errors import InputError
 from repcount.records import Rejected
 
@@ -49,5 +49,6 @@ def get_exercise(name: str) -> ExerciseDef:
     raise InputError(f"unknown exercise '{name}'{hint} (choose one of: auto, {', '.join(EXERCISES)})")
 
 
-__all__ = ["CIRCUIT", "EXERCISES", "Detector", "DetectorState", "DetectorUpdate", "ExerciseDef", "Rejected",
+__all__ = ["CIRCUIT", "EXERCISES", "Detector", "DetectorState", "DetectorUpdate", "ExerciseDef", "Gauge",
+           "Rejected",
            "TrackResult", "analyze_samples", "get_exercise", "title_of"]

@@ -261,6 +261,24 @@ class CandidateStream:
             self.polarity = rest_polarity(x_arr)
         return find_candidates(np.asarray(self._t), x_arr, self.params, self.polarity)
 
+    def rest_level(self) -> float:
+        """Where the signal rests in the recent window (NaN when there is no signal).
+
+        The low end (10th percentile) when reps go up from rest, the high end when they go
+        down: a body spends most of a set at rest, so the quantile on the rest side is it.
+        """
+        if not self._x:
+            return float("nan")
+        q = 10 if self.polarity > 0 else 90 if self.polarity < 0 else 50
+        return float(np.percentile(self._x, q))
+
+    def spread(self) -> float:
+        """The signal's recent range (2nd to 98th percentile; 0 without a signal)."""
+        if len(self._x) < 2:
+            return 0.0
+        lo, hi = np.percentile(self._x, [2, 98])
+        return float(hi - lo)
+
     def lock(self) -> None:
         """Keep the current polarity from now on."""
         self._locked = True

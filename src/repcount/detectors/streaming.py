@@ -55,6 +55,51 @@ class DetectorState:
 
 
 @dataclass(frozen=True)
+class Gauge:
+    """The followed angle of one leg as a share of its rep: what the overlay's gauge shows.
+
+    Attributes:
+        side: the leg whose angle it is.
+        angle: the filtered angle now (degrees; NaN when unusable).
+        rest: where the angle rests between reps (degrees; NaN until seen).
+        polarity: +1 when reps raise the angle from rest, -1 when they lower it, 0 unknown.
+        reference_rom: the range of a full rep so far (degrees; 0 until known).
+        full_threshold: the range a rep must reach to count as full (degrees).
+        seen_rom: how far the angle has moved lately (degrees): the scale until a rep has set
+            the reference.
+
+    """
+
+    side: Side
+    angle: float
+    rest: float
+    polarity: int
+    reference_rom: float
+    full_threshold: float
+    seen_rom: float = 0.0
+
+    @property
+    def span(self) -> float:
+        """The range the gauge is scaled to: the reference, or before it what was seen."""
+        if self.reference_rom > 0:
+            return self.reference_rom
+        return max(self.seen_rom, 2 * self.full_threshold)
+
+    @property
+    def progress(self) -> float:
+        """How far into a rep the angle is: 0 at rest, 1 at the gauge's span (NaN unknown)."""
+        span = self.span
+        if not (np.isfinite(self.angle) and np.isfinite(self.rest)) or self.polarity == 0 or span <= 0:
+            return float("nan")
+        return float(self.polarity * (self.angle - self.rest) / span)
+
+    @property
+    def threshold(self) -> float:
+        """The full-rep threshold as a share of the span."""
+        return float(self.full_threshold / self.span) if self.span > 0 else 0.5
+
+
+@dataclass(frozen=True)
 class DetectorUpdate:
     """What one frame completed: new reps, closed holds, form cues and withheld movements."""
 
@@ -424,6 +469,30 @@ class Detector:
         if self.judge.counted:
             return self.judge.counted[-1].side
         return self.forced or "both"
+
+    def gauge(self, side: Side | None = None) -> Gauge:
+        """The gauge of ``side``, or of the working leg.
+
+        The working leg is the side counted last, the cue's leg, or before any rep the leg
+        whose angle moves most (so the gauge follows it from its first movement, not the first
+        leg in the list).
+        """
+        chosen: Side
+        if side is not None and side in self._ch:
+            chosen = side
+        elif self.judge.counted and self.judge.counted[-1].side in self._ch:
+            chosen = self.judge.counted[-1].side
+        elif self.exdef.legs == "cue" and self._work.side in self._ch:
+            chosen = self._work.side
+        else:
+            chosen = max(self.sides, key=lambda s: self._ch[s].counter.stream.spread())
+        side = chosen
+        ch = self._ch[side]
+        ref = self._reference(side).value()
+        return Gauge(side=side, angle=ch.value, rest=ch.counter.stream.rest_level(),
+                     polarity=ch.counter.polarity, reference_rom=ref,
+                     full_threshold=full_threshold(self.exdef.peaks, ref),
+                     seen_rom=ch.counter.stream.spread())
 
     def state(self) -> DetectorState:
         """Snapshot for the overlay."""

@@ -11,8 +11,10 @@ class Session:
     """Single-exercise or circuit counting over a stream of pose samples (no I/O)."""
 
     def __init__(self, fps: float, exdef: ExerciseDef | None, side: Side | None,
-                 circuit: Circuit | None) -> None:
+                 circuit: Circuit | None, target: float | None = None) -> None:
         self.fps = fps
+        #: Reps (or hold seconds) to reach in a single-exercise run; the exercise's default if None.
+        self.target = target
         self.exdef = exdef
         self.side = side
         self.circuit = circuit
@@ -46,13 +48,15 @@ class Session:
             return [], []
         ev = list(self.detector.update(sample))
         self.events.extend(ev)
-        notices = [Notice(sample.t, "rep", f"{e.index}/{self.exdef.target} {e.side}", e)
+        target = self.target if self.target is not None else self.exdef.target
+        notices = [Notice(sample.t, "rep", f"{e.index}/{target:.0f} {e.side} leg"
+                          if e.side != "both" else f"{e.index}/{target:.0f}", e)
                    for e in ev if isinstance(e, Rep) and not e.partial]
         st = self.detector.state()
-        done = (st.hold_s >= self.exdef.target) if self.exdef.hold else (st.count >= self.exdef.target)
+        done = (st.hold_s >= target) if self.exdef.hold else (st.count >= target)
         if done and not self.target_reached:
             self.target_reached = True
-            notices.append(Notice(sample.t, "block_done", f"{self.exdef.name}: target reached"))
+            notices.append(Notice(sample.t, "block_done", f"{self.exdef.title}: target reached"))
         return ev, notices
 
     def finish(self, t: float) -> list[Notice]:

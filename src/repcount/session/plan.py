@@ -52,10 +52,12 @@ class Block:
         return float(self.hold_s) if self.hold_s is not None else float(self.reps or 0)
 
     def label(self) -> str:
-        """Short text such as ``single_leg_dip right leg x20``."""
+        """Short text such as ``Single-leg dip · right leg · 20 reps`` (the name users see)."""
+        from repcount.detectors import title_of
+
         leg = "both legs" if self.side == "both" else f"{self.side} leg"
-        goal = f"{self.hold_s:.0f} s" if self.is_hold else f"x{self.reps}"
-        return f"{self.exercise} {leg} {goal}"
+        goal = f"{self.hold_s:.0f} s" if self.is_hold else f"{self.reps} reps"
+        return f"{title_of(self.exercise)} · {leg} · {goal}"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from repcount.detectors import DetectorState
+from repcount.detectors import DetectorState, Gauge
 from repcount.records import SKELETON, Pose
 
 Image = npt.NDArray[np.uint8]
@@ -39,6 +39,8 @@ class OverlayContext:
     cues: tuple[str, ...] = ()
     flash: bool = False
     extra_lines: tuple[str, ...] = field(default_factory=tuple)
+    #: The working leg's angle against its rep range (the gauge); None shows no gauge.
+    gauge: Gauge | None = None
 
 
 #: Seconds a form cue stays on screen, live and in annotated videos alike.
@@ -63,8 +65,17 @@ class CueBoard:
         return tuple(self._until)
 
 
-def _scale(image: Image) -> float:
+def frame_scale(image: Image) -> float:
+    """Size of overlay elements relative to a 480-pixel-high frame (at least 0.5)."""
     return float(max(0.5, image.shape[0] / 480.0))
+
+
+def fit_size(text: str, max_width: int, size: float, thick: int = 2, min_size: float = 0.35) -> float:
+    """The largest font size up to ``size`` at which ``text`` is at most ``max_width`` pixels wide."""
+    (tw, _), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, size, thick)
+    if tw <= max_width or tw == 0:
+        return size
+    return max(min_size, size * max_width / tw)
 
 
 def put_text(image: Image, text: str, org: tuple[int, int], size: float, color: tuple[int, int, int],
@@ -84,7 +95,7 @@ class SkeletonAnnotator:
         """Draw the skeleton."""
         if ctx.pose is None:
             return image
-        s = _scale(image)
+        s = frame_scale(image)
         h, w = image.shape[:2]
         pts = ctx.pose.image[:, :2] * np.array([w, h])
         vis = ctx.pose.image[:, 3]
@@ -109,35 +120,64 @@ class CountAnnotator:
         """Draw the count panel."""
         if ctx.state is None:
             return image
-        s = _scale(image)
+        s = frame_scale(image)
         count = f"{ctx.state.count}" + (f"/{ctx.target}" if ctx.target else "")
         side = "" if ctx.state.side == "both" else f" {ctx.state.side} leg"
         cv2.rectangle(image, (0, 0), (int(330 * s), int(110 * s)), BLACK, -1)
         put_text(image, count, (int(12 * s), int(70 * s)), 2.2 * s, ORANGE if ctx.flash else WHITE,
                  max(2, int(4 * s)))
-        put_text(image, f"{ctx.exercise}{side}", (int(12 * s), int(100 * s)), 0.7 * s, WHITE)
+        sub = f"{ctx.exercise}{side}"
+        put_text(image, sub, (int(12 * s), int(100 * s)), fit_size(sub, int(306 * s), 0.7 * s), WHITE)
         return image
 
 
 class AngleGaugeAnnotator:
-    """Vertical gauge of the followed angle with the full-rep threshold marked."""
+    """Vertical gauge of the working leg's angle, scaled to the exercise's own rep range.
+
+    The bar runs from the rest position (bottom) to 1.3 times the reference range of a full
+    rep (top); the full-rep threshold is the white tick, and the bar turns green past it. The
+    angle is written in degrees on a dark plate beside the bar (readable on any background),
+    with the leg's letter under the bar.
+    """
+
+    TOP = 1.3  # the gauge's top, in reference ranges
 
     def annotate(self, image: Image, ctx: OverlayContext) -> Image:
         """Draw the gauge on the right edge."""
-        st = ctx.state
-        if st is None:
+        g = ctx.gauge
+        if g is None:
             return image
-        s = _scale(image)
+        s = frame_scale(image)
         h, w = image.shape[:2]
-        x0, x1 = w - int(60 * s), w - int(30 * s)
-        y0, y1 = int(120 * s), h - int(40 * s)
-        cv2.rectangle(image, (x0, y0), (x1, y1), GREY, 2)
-        lo, hi = 0.0, 360.0 if np.isfinite(st.angle) and st.angle > 180 else 180.0
-        if np.isfinite(st.angle):
-            frac = float(np.clip((st.angle - lo) / (hi - lo), 0, 1))
-            yy = int(y1 - frac * (y1 - y0))
-            cv2.rectangle(image, (x0 + 3, yy), (x1 - 3, y1 - 3), GREEN, -1)
-            put_text(image, f"{st.angle:.0f}", (x0 - int(40 * s), yy + int(8 * s)), 0.7 * s, WHITE)
+        x0, x1 = w - int(50 * s), w - int(22 * s)
+        y0, y1 = int(120 * s), h - int(70 * s)
+        cv2.rectangle(image, (x0 - 2, y0 - 2), (x1 + 2, y1 + 2), BLACK, -1)
+        cv2.rectangle(image, (x0, y0), (x1, y1), GREY, 1)
+
+        def y_of(share: float) -> int:
+            return int(y1 - float(np.clip(share / self.TOP, 0, 1)) * (y1 - y0))
+
+        tick = y_of(g.threshold)
+        frac = g.progress
+        if np.isfinite(frac):
+            yy = y_of(frac)
+            cv2.rectangle(image, (x0 + 3, yy), (x1 - 3, y1 - 3), GREEN if frac >= g.threshold else ORANGE, -1)
+        cv2.line(image, (x0 - int(8 * s), tick), (x1 + int(4 * s), tick), WHITE, max(2, int(2 * s)))
+        put_text(image, "full", (x0 - int(8 * s) - int(38 * s), tick + int(5 * s)), 0.45 * s, WHITE, 1)
+        if np.isfinite(g.angle):
+            label = f"{g.angle:.0f}"
+            size = 0.75 * s
+            (tw, th), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, size, 2)
+            ly = y1 + int(30 * s)
+            lx = x1 - tw - int(14 * s)
+            cv2.rectangle(image, (lx - int(6 * s), ly - th - int(6 * s)), (x1 + int(4 * s), ly + int(6 * s)),
+                          BLACK, -1)
+            put_text(image, label, (lx, ly), size, WHITE)
+            # Hershey fonts have no degree sign: a small ring instead.
+            cv2.circle(image, (lx + tw + int(6 * s), ly - th + int(3 * s)), max(2, int(3 * s)), WHITE, 1,
+                       cv2.LINE_AA)
+        if g.side != "both":
+            put_text(image, g.side[0].upper(), (x0 + int(6 * s), y1 + int(58 * s)), 0.6 * s, WHITE)
         return image
 
 
@@ -149,15 +189,15 @@ class HoldAnnotator:
         st = ctx.state
         if st is None or ctx.hold_target_s is None:
             return image
-        s = _scale(image)
+        s = frame_scale(image)
         x0, y0 = int(12 * s), int(120 * s)
         wbar, hbar = int(300 * s), int(26 * s)
         frac = float(np.clip(st.hold_s / ctx.hold_target_s, 0, 1))
         cv2.rectangle(image, (x0, y0), (x0 + wbar, y0 + hbar), GREY, 2)
         cv2.rectangle(image, (x0 + 2, y0 + 2), (x0 + int(frac * (wbar - 4)), y0 + hbar - 2),
                       GREEN if st.holding else ORANGE, -1)
-        put_text(image, f"hold {st.hold_s:4.1f}/{ctx.hold_target_s:.0f} s",
-                 (x0 + 6, y0 + hbar - int(6 * s)), 0.65 * s, WHITE)
+        text = f"hold {st.hold_s:.1f} / {ctx.hold_target_s:.0f} s"
+        put_text(image, text, (x0 + 6, y0 + hbar - int(6 * s)), fit_size(text, wbar - 12, 0.65 * s), WHITE)
         return image
 
 
@@ -166,17 +206,18 @@ class MessageAnnotator:
 
     def annotate(self, image: Image, ctx: OverlayContext) -> Image:
         """Draw messages (guidance in white, cues in red) and the frame rate."""
-        s = _scale(image)
+        s = frame_scale(image)
         h, w = image.shape[:2]
         y = h - int(14 * s)
+        room = w - int(80 * s)  # left of the gauge
         for cue in reversed(ctx.cues):
-            put_text(image, cue, (int(12 * s), y), 0.75 * s, RED)
+            put_text(image, cue, (int(12 * s), y), fit_size(cue, room, 0.75 * s), RED)
             y -= int(30 * s)
         for msg in reversed(ctx.messages):
-            put_text(image, msg, (int(12 * s), y), 0.8 * s, WHITE)
+            put_text(image, msg, (int(12 * s), y), fit_size(msg, room, 0.8 * s), WHITE)
             y -= int(32 * s)
         for line in ctx.extra_lines:
-            put_text(image, line, (int(12 * s), y), 0.6 * s, WHITE)
+            put_text(image, line, (int(12 * s), y), fit_size(line, room, 0.6 * s), WHITE)
             y -= int(26 * s)
         if ctx.fps:
             put_text(image, f"{ctx.fps:.0f} fps", (w - int(110 * s), int(28 * s)), 0.6 * s, WHITE)

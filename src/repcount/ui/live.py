@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from repcount.detectors import DetectorState
+from repcount.detectors import DetectorState, title_of
 from repcount.records import Pose
 from repcount.session.circuit import DONE, REST, WAITING, summary_lines
 from repcount.session.guidance import guidance
@@ -22,6 +22,7 @@ from repcount.ui.annotators import (
     MessageAnnotator,
     OverlayContext,
     SkeletonAnnotator,
+    fit_size,
     put_text,
 )
 
@@ -49,9 +50,10 @@ class ProgressAnnotator:
             return image
         s = max(0.5, image.shape[0] / 480.0)
         cv2.rectangle(image, (0, 0), (int(330 * s), int(110 * s)), BLACK, -1)
-        put_text(image, ctx.big, (int(12 * s), int(70 * s)), 2.0 * s, ORANGE if ctx.flash else WHITE,
-                 max(2, int(4 * s)))
-        put_text(image, ctx.sub, (int(12 * s), int(100 * s)), 0.6 * s, WHITE)
+        thick = max(2, int(4 * s))
+        put_text(image, ctx.big, (int(12 * s), int(70 * s)), fit_size(ctx.big, int(306 * s), 2.0 * s, thick),
+                 ORANGE if ctx.flash else WHITE, thick)
+        put_text(image, ctx.sub, (int(12 * s), int(100 * s)), fit_size(ctx.sub, int(306 * s), 0.6 * s), WHITE)
         return image
 
 
@@ -65,23 +67,26 @@ class BannerAnnotator:
         s = max(0.5, image.shape[0] / 480.0)
         h, w = image.shape[:2]
         if ctx.status:
-            put_text(image, ctx.status, (int(345 * s), int(28 * s)), 0.6 * s, WHITE)
+            put_text(image, ctx.status, (int(345 * s), int(28 * s)),
+                     fit_size(ctx.status, w - int(345 * s) - int(120 * s), 0.6 * s), WHITE)
         if ctx.panel_lines:
             y0 = int(60 * s)
             shade = image[y0 - int(30 * s):min(h, y0 + int(26 * s) * len(ctx.panel_lines)), :]
             shade[:] = (shade * 0.35).astype(image.dtype)
             for i, line in enumerate(ctx.panel_lines):
-                put_text(image, line, (int(12 * s), y0 + i * int(26 * s)), 0.5 * s, WHITE)
+                put_text(image, line, (int(12 * s), y0 + i * int(26 * s)),
+                         fit_size(line, w - int(24 * s), 0.5 * s, 1), WHITE, 1)
         if ctx.banner:
-            size = 1.6 * s
+            size = fit_size(ctx.banner, w - int(40 * s), 1.6 * s, max(2, int(4 * s)))
             (tw, th), _ = cv2.getTextSize(ctx.banner, cv2.FONT_HERSHEY_SIMPLEX, size, max(2, int(4 * s)))
             band = image[max(0, h // 2 - th - int(20 * s)):min(h, h // 2 + th + int(40 * s)), :]
             band[:] = (band * 0.4).astype(image.dtype)
             put_text(image, ctx.banner, ((w - tw) // 2, h // 2), size, GREEN, max(2, int(4 * s)))
             if ctx.banner_sub:
-                (tw2, _), _ = cv2.getTextSize(ctx.banner_sub, cv2.FONT_HERSHEY_SIMPLEX, 0.7 * s, 2)
+                sub_size = fit_size(ctx.banner_sub, w - int(40 * s), 0.7 * s)
+                (tw2, _), _ = cv2.getTextSize(ctx.banner_sub, cv2.FONT_HERSHEY_SIMPLEX, sub_size, 2)
                 put_text(image, ctx.banner_sub, (max(0, (w - tw2) // 2), h // 2 + th + int(20 * s)),
-                         0.7 * s, WHITE)
+                         sub_size, WHITE)
         return image
 
 
@@ -123,26 +128,34 @@ def live_context(session: Session, pose: Pose | None, st: DetectorState | None, 
             banner, panel = "CIRCUIT DONE", tuple(summary_lines(c.summary()))
             messages, status = [], ""
         elif c.phase == REST:
-            banner, banner_sub = f"REST {c.rest_left():.0f}", c.status().split(" - ")[-1]
+            banner, banner_sub = f"REST {c.rest_left():.0f} s", c.status().split(" - ")[-1]
             messages = []
         elif b is not None:
-            big = c.progress_text().split(" ")[0]
-            sub = f"{b.exercise} " + ("both legs" if b.side == "both" else f"{b.side} leg")
+            r = c.result
+            done = r.hold_s if r is not None else 0.0
+            big = (f"{done:.1f}/{b.target:.0f} s" if b.is_hold
+                   else f"{r.reps if r is not None else 0}/{b.reps}")
+            sub = f"{title_of(b.exercise)} · " + ("both legs" if b.side == "both" else f"{b.side} leg")
             hold_target = b.hold_s
             if c.phase == WAITING:
                 sub += " - get ready"
         if c.paused:
             banner, banner_sub = "PAUSED", "space to resume"
     elif exdef is not None and st is not None:
+        target = session.target if session.target is not None else exdef.target
         if exdef.hold:
-            hold_target = float(exdef.target)
-            big = f"{int(st.hold_s)}/{exdef.target} s"
+            hold_target = float(target)
+            big = f"{st.hold_s:.1f}/{target:.0f} s"
         else:
-            big = f"{st.count}/{exdef.target}"
-        sub = exdef.name + ("" if st.side == "both" else f" {st.side} leg")
+            big = f"{st.count}/{target:.0f}"
+        sub = exdef.title + ("" if st.side == "both" else f" · {st.side} leg")
         if session.paused:
             banner, banner_sub = "PAUSED", "space to resume"
-    return LiveContext(pose=pose, state=st, exercise=exdef.name if exdef else "", target=None,
+    detector = session.runner.detector if session.runner is not None else session.detector
+    gauge = detector.gauge() if detector is not None and st is not None and exdef is not None \
+        and not exdef.hold else None
+    return LiveContext(pose=pose, state=st, exercise=exdef.title if exdef else "", target=None,
+                       gauge=gauge,
                        hold_target_s=hold_target, fps=fps, messages=tuple(messages), cues=cues,
                        flash=flash, big=big, sub=sub, banner=banner, banner_sub=banner_sub,
                        status=status,
