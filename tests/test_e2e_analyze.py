@@ -36,7 +36,7 @@ def test_analyze_glute_bridge_clip(tmp_path, capsys):
         assert float(row["duration_s"]) == pytest.approx(rep["end_s"] - rep["start_s"], abs=0.01)
     assert (tmp_path / "p.png").stat().st_size > 10_000
     cap = cv2.VideoCapture(str(tmp_path / "a.mp4"))
-    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 232 + 90  # the frames, then a 3 s end screen
+    assert int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) == 232 + round(3 * doc["fps"])  # then a 3 s end screen
     cap.release()
     summary = capsys.readouterr().out
     assert "total" in summary and "5" in summary
@@ -77,5 +77,5 @@ def test_ctrl_c_during_annotate_keeps_the_annotated_video(tmp_path):
     cap = cv2.VideoCapture(str(ann))
     written = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     cap.release()
-    assert 0 < doc["frames"] < 400 and written == doc["frames"] + 90  # then a 3 s end screen
+    assert 0 < doc["frames"] < 400 and written == doc["frames"] + round(3 * doc["fps"])  # + end screen
     assert sorted(p.name for p in tmp_path.iterdir() if p.name != "cache") == ["a.json", "a.mp4"]
