@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from repcount.cli import main
 
 
@@ -69,3 +71,25 @@ def test_pose_then_replay_track(capsys, tmp_path):
     doc = json.loads((tmp_path / "t.json").read_text())
     assert doc["per_side"]["right"]["reps"] == 5 and doc["per_side"]["left"]["reps"] == 0
     assert doc["video"] == clip.name and doc["model"] == "lite"
+
+
+@pytest.mark.parametrize("command", ["analyze", "live", "history", "pose", "models", "bench", "synth"])
+def test_every_command_has_help_with_examples(capsys, command):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "examples:" in out and f"repcount {command}" in out.split("examples:")[1]
+
+
+def test_top_level_help_says_what_repcount_is(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert "hamstring circuit" in out and "examples:" in out and "nothing is sent" in out
+
+
+def test_misspelt_exercise_gets_did_you_mean(capsys):
+    assert main(["analyze", "x.mp4", "-e", "single-leg-dipp"]) == 2
+    err = capsys.readouterr().err
+    assert "did you mean single_leg_dip" in err and err.count("\n") == 1

@@ -32,14 +32,66 @@ COMMANDS = (
 )
 
 
+DESCRIPTION = """Count the reps and timed holds of a runner's hamstring circuit (single-leg dips and
+bridges, bridge holds, prone leg lifts, ball leg curls, clamshells) per leg, live from a webcam
+or from recorded videos, and compare the legs. Pose estimation (MediaPipe) runs on this machine;
+nothing is sent anywhere."""
+
+EPILOG = """examples:
+  repcount live --circuit                          the guided circuit in front of webcam 0
+  repcount live --exercise clamshell --reps 20     one exercise, 20 reps a leg
+  repcount analyze video.mp4 -e single-leg-dip --report out.html
+  repcount analyze videos/ -e auto --jobs 2 --csv reps.csv
+  repcount history --plot trends.png
+  repcount bench --set all
+
+'repcount COMMAND --help' shows each command's options and examples."""
+
+#: Examples shown under each command's --help (the option list is argparse's own).
+EXAMPLES = {
+    "analyze": """examples:
+  repcount analyze dips.mp4 -e single-leg-dip                  count, print the per-leg table
+  repcount analyze dips.mp4 -e auto --json dips.json --csv reps.csv
+  repcount analyze bridge.mp4 -e single_leg_bridge --annotate out.mp4 --report out.html
+  repcount analyze track.npz -e clamshell                      a track from 'repcount pose'
+  repcount analyze session/ -e auto --jobs 2 --csv all.csv     a batch: every video in a folder""",
+    "live": """examples:
+  repcount live --circuit                                      the default circuit, webcam 0
+  repcount live --circuit my_plan.toml --record session.mp4 --report session.html
+  repcount live --exercise single-leg-dip --reps 15 --mirror
+  repcount live --source clip.mp4 --realtime -e clamshell --no-window --json out.json
+keys in the window: n skip, r redo, space pause, q quit""",
+    "history": """examples:
+  repcount history                      the last 20 sessions
+  repcount history --details            every block and the flagged left/right differences
+  repcount history --plot trends.png    work per exercise and leg over the sessions
+  repcount history --remove -1          forget the newest session""",
+    "pose": """examples:
+  repcount pose dips.mp4 -o dips.npz            record the landmark track once...
+  repcount analyze dips.npz -e single-leg-dip   ...and count it without the model""",
+    "models": """examples:
+  repcount models                    which models are here, and do their checksums verify
+  repcount models --download full    fetch one (the only network access repcount makes)""",
+    "bench": """examples:
+  repcount bench --set all --jobs 2                  every labelled set
+  repcount bench --set clips --model lite,full       compare the models
+  repcount bench --set corpus-test --compare before.json""",
+    "synth": """examples:
+  repcount synth --exercise clamshell --seed 7 --out clips/      one rendered clip with ground truth
+  repcount synth --exercise all --view oblique --out clips/""",
+}
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
-    p = argparse.ArgumentParser(prog="repcount", description=__doc__.splitlines()[0])
+    raw = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(prog="repcount", description=DESCRIPTION, epilog=EPILOG, formatter_class=raw)
     p.add_argument("--version", action="version", version=f"repcount {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, module, help_text in COMMANDS:
         mod = importlib.import_module(f"repcount.commands.{module}")
-        sp = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:])
+        sp = sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:],
+                            epilog=EXAMPLES.get(name), formatter_class=raw)
         mod.configure(sp)
         sp.set_defaults(func=mod.run)
     return p

@@ -12,18 +12,9 @@ from repcount.detectors import title_of
 from repcount.session.circuit import summary_lines
 from repcount.session.history import history_path, load_history, remove_history
 
-EXAMPLES = """examples:
-  repcount history                      the last 20 sessions, one row each
-  repcount history --details            every block of each session
-  repcount history --plot trends.png    reps (or hold seconds) per exercise and leg over time
-  repcount history --remove -1          forget the newest session
-"""
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     """Options of ``repcount history``."""
-    parser.epilog = EXAMPLES
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     parser.add_argument("--last", "-n", type=int, default=20, metavar="N",
                         help="show the last N sessions (default 20; 0 for all)")
     parser.add_argument("--json", action="store_true", help="print the raw JSON lines")
