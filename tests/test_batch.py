@@ -191,3 +191,43 @@ def test_cli_batch_sigint_keeps_finished_videos(tmp_path):
         assert any("interrupted" in w for w in doc["videos"][1]["warnings"])
     rows = [r for r in csv.DictReader((tmp_path / "partial.csv").open()) if r["partial"] == "0"]
     assert len(rows) >= 5
+
+
+@pytest.mark.e2e
+def test_batch_ctrl_c_keeps_the_videos_in_progress(tmp_path):
+    """Ctrl-C during a 2-process batch: the videos under way come back with their frames so far
+    (marked interrupted), in the JSON and in a row each of the per-video summary CSV."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import default_sigint
+
+    samples = Path(__file__).resolve().parents[1] / "sample_videos"
+    d = tmp_path / "vids"
+    d.mkdir()
+    for name in ("synth_single_leg_bridge_hold_left_side_s2001.mp4",
+                 "synth_single_leg_dip_right_side_s1.mp4"):
+        shutil.copy(samples / name, d / name)
+    out, summary = tmp_path / "b.json", tmp_path / "videos.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "repcount", "analyze", str(d), "-e", "auto", "--model", "lite", "--no-cache",
+         "--jobs", "2", "-q", "--json", str(out), "--summary-csv", str(summary)],
+        stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
+        env=dict(os.environ, REPCOUNT_CACHE_DIR=str(tmp_path / "cache")))
+    time.sleep(12.0)  # workers start (spawn, model load) in ~5 s; the clips take ~20 s each here
+    assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=90)
+    assert proc.returncode == 130, err
+    doc = json.loads(out.read_text())
+    assert doc["summary"]["interrupted"] is True
+    assert len(doc["videos"]) == 2, doc["failed"]  # none lost: both came back from their workers
+    for v in doc["videos"]:
+        assert v["frames"] > 0
+        assert any("interrupted" in w for w in v["warnings"]) or v["frames"] in (501, 762)
+    rows = list(csv.DictReader(summary.open()))
+    assert sorted(r["video"] for r in rows) == sorted(p.name for p in d.iterdir())
+    assert {r["status"] for r in rows} <= {"ok", "interrupted"}

@@ -28,6 +28,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_argument(parser)
     parser.add_argument("--json", metavar="PATH", help="write the result as JSON")
     parser.add_argument("--csv", metavar="PATH", help="write a CSV row per rep")
+    parser.add_argument("--summary-csv", metavar="PATH",
+                        help="write a CSV row per video (counts per leg, status; 0-rep and failed "
+                             "videos included)")
     parser.add_argument("--annotate", metavar="OUT.mp4", help="write the video with the overlay")
     parser.add_argument("--plot", metavar="OUT.png", help="plot the angle signal with reps marked")
     parser.add_argument("--report", metavar="OUT.html",
@@ -52,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.exercise != "auto":
         get_exercise(args.exercise)  # an unknown name fails before anything else
-    for out in (args.json, args.csv, args.annotate, args.plot, args.report):
+    for out in (args.json, args.csv, args.annotate, args.plot, args.report, args.summary_csv):
         if out:
             check_writable(out)
     single = (len(args.videos) == 1 and not Path(args.videos[0]).is_dir()
@@ -83,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
         write_json(analysis, args.json)
     if args.csv:
         write_csv([analysis], args.csv)
+    if args.summary_csv:
+        from repcount.commands.batch import write_summary_csv
+
+        write_summary_csv([analysis], args.summary_csv, [video])
     if args.plot and result is not None:
         write_plot(analysis, result.t, result.signal, args.plot)
     if args.report and video.suffix.lower() == ".npz":  # a video's report is written by analyze_video
@@ -97,7 +104,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _analyze_batch(args: argparse.Namespace) -> int:
     """Several videos or folders: one task per video, one table, a combined CSV and JSON."""
-    from repcount.commands.batch import timed_analyze_many, write_batch_json, write_combined_csv
+    from repcount.commands.batch import (
+        timed_analyze_many,
+        write_batch_json,
+        write_combined_csv,
+        write_summary_csv,
+    )
     from repcount.session.batch import BatchError
 
     if args.annotate or args.plot or args.report:
@@ -107,22 +119,22 @@ def _analyze_batch(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise InputError(f"--jobs must be at least 1, got {args.jobs}")
     show = not args.quiet and sys.stderr.isatty()
+    from repcount.commands.batch import expand_paths, frame_counts
+    from repcount.ui.console import batch_progress
 
-    def progress(result: object, done: int, total: int) -> None:
-        if show:
-            name = Path(getattr(result, "video", "")).name
-            print(f"\r[{done}/{total}] {name}\033[K", end="", file=sys.stderr, flush=True)
-
-    results, summary = timed_analyze_many(
-        args.videos, args.exercise, args.model, jobs=args.jobs, executor=args.executor,
-        scheduler=args.scheduler, side=args.side, use_cache=not args.no_cache,
-        recursive=args.recursive, on_done=progress)
-    if show:
-        print("\r\033[K", end="", file=sys.stderr)
+    files = expand_paths(args.videos, recursive=args.recursive)
+    totals = frame_counts(files) if show else {}
+    with batch_progress(totals, show) as (on_progress, on_done):
+        results, summary = timed_analyze_many(
+            [str(f) for f in files], args.exercise, args.model, jobs=args.jobs, executor=args.executor,
+            scheduler=args.scheduler, side=args.side, use_cache=not args.no_cache,
+            on_done=on_done, on_progress=on_progress)
     if args.json:
         write_batch_json(results, summary, args.json)
     if args.csv:
         write_combined_csv(results, args.csv)
+    if args.summary_csv:
+        write_summary_csv(results, args.summary_csv, files)
     if not args.quiet:
         print_batch_summary(results, summary)
     if summary.exit_code == 130:

@@ -45,6 +45,8 @@ DASK_CONNECT_TIMEOUT_S = 30.0
 
 #: Called in the calling process as each video finishes: (result, videos done, videos total).
 OnDone = Callable[[BatchResult, int, int], None]
+#: Called in the calling process as frames are posed: (video path, frames done, frames total).
+FrameProgress = Callable[[str, int, int | None], None]
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]], recursive: bool = False) -> list[Path]:
@@ -82,12 +84,16 @@ def analyze_one(
     side: Side | None = None,
     use_cache: bool = True,
     max_side: int | None = 1280,
+    progress: Callable[[str, int, int | None], None] | None = None,
 ) -> BatchResult:
     """The per-video task: analyse one video, turning any failure into a :class:`BatchError`.
 
-    Runs in worker processes, so it takes only picklable arguments and imports lazily.
+    Runs in worker processes, so it takes only picklable arguments and imports lazily. In a
+    worker, frame progress goes to the parent (which can also stop the task: it then returns
+    its partial result); in this process to ``progress`` (path, frames done, frames total).
     """
     try:
+        from repcount.commands.parallel import task_progress
         from repcount.commands.pipeline import analyze_video
         from repcount.detectors import get_exercise
         from repcount.pose.models import resolve
@@ -97,8 +103,12 @@ def analyze_one(
         video = Path(path)
         if not video.exists():
             raise InputError(f"{video}: no such file")
+        report = task_progress(str(path))
+        if report is None and progress is not None:
+            def report(done: int, total: int | None) -> None:
+                progress(str(path), done, total)
         analysis, _, _ = analyze_video(video, exdef, model, side=side, use_cache=use_cache,
-                                       max_side=max_side)
+                                       max_side=max_side, progress=report)
         return analysis  # interrupted: the partial result, with an "interrupted" warning
     except RepcountError as exc:
         return BatchError(str(path), str(exc), exc.exit_code, type(exc).__name__)
@@ -120,7 +130,7 @@ def _worker_failed(path: Path, exc: Exception) -> BatchError:
 
 
 def _run_local(paths: list[Path], task: dict[str, Any], jobs: int,
-               on_done: OnDone | None) -> list[BatchResult]:
+               on_done: OnDone | None, on_progress: FrameProgress | None = None) -> list[BatchResult]:
     from functools import partial
 
     from repcount.commands.parallel import run_in_processes
@@ -138,7 +148,7 @@ def _run_local(paths: list[Path], task: dict[str, Any], jobs: int,
     if jobs <= 1:
         for i, p in enumerate(paths):
             try:
-                result = analyze_one(p, **task)
+                result = analyze_one(p, **task, progress=on_progress)
             except KeyboardInterrupt:
                 break
             finished(i, result)
@@ -147,7 +157,7 @@ def _run_local(paths: list[Path], task: dict[str, Any], jobs: int,
     else:
         with contextlib.suppress(KeyboardInterrupt):
             run_in_processes(partial(analyze_one, **task), paths, jobs, finished,
-                             lambda i, exc: _worker_failed(paths[i], exc))
+                             lambda i, exc: _worker_failed(paths[i], exc), on_progress)
     return [r if r is not None else _interrupted(p) for r, p in zip(results, paths)]
 
 
@@ -212,6 +222,7 @@ def analyze_many(
     max_side: int | None = 1280,
     recursive: bool = False,
     on_done: OnDone | None = None,
+    on_progress: FrameProgress | None = None,
 ) -> list[BatchResult]:
     """Analyse several videos (folders expand to their videos) in parallel.
 
@@ -229,6 +240,8 @@ def analyze_many(
         max_side: downscale frames larger than this before pose estimation.
         recursive: also look for videos in sub-folders of the given folders.
         on_done: progress callback, called in this process as each video finishes.
+        on_progress: frame progress of the videos under way (local processes only; a dask
+            batch reports whole videos through ``on_done``).
 
     Returns:
         One entry per video, in input order (folders expanded in name order): an
@@ -260,7 +273,56 @@ def analyze_many(
             else str(Path(model_spec).resolve())
         return _run_dask([f.resolve() for f in files], task, jobs, scheduler, on_done)
     task["model_spec"] = model
-    return _run_local(files, task, jobs, on_done)
+    return _run_local(files, task, jobs, on_done, on_progress)
+
+
+def frame_counts(paths: Iterable[str | os.PathLike[str]]) -> dict[str, int]:
+    """Frames in each video by its header (0 when unknown or unreadable), for a progress total."""
+    import cv2
+
+    out = {}
+    for p in paths:
+        cap = cv2.VideoCapture(str(p))
+        out[str(p)] = max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)) if cap.isOpened() else 0
+        cap.release()
+    return out
+
+
+#: Columns of the per-video summary CSV (a row for every video, failed and 0-rep ones too).
+SUMMARY_FIELDS = ("video", "path", "status", "exercise", "reps", "left_reps", "right_reps", "both_reps",
+                  "partial_reps", "left_hold_s", "right_hold_s", "both_hold_s", "frames", "pose_frames",
+                  "flagged", "warnings")
+
+
+def summary_rows(results: Iterable[BatchResult], paths: Sequence[str | os.PathLike[str]] = ()
+                 ) -> list[dict[str, Any]]:
+    """One row per video: its counts per leg, or why it failed."""
+    where = {Path(p).name: str(p) for p in paths}
+    rows: list[dict[str, Any]] = []
+    for r in results:
+        if isinstance(r, Analysis):
+            flagged = [f"{b['exercise']}: {', '.join(b['flagged'])}" for b in r.balance if b.get("flagged")]
+            rows.append({
+                "video": r.video, "path": where.get(r.video, r.video),
+                "status": "interrupted" if any(w.startswith("interrupted") for w in r.warnings) else "ok",
+                "exercise": r.exercise, "reps": r.total_reps,
+                **{f"{s}_reps": r.reps_on(s) for s in ("left", "right", "both")},
+                "partial_reps": len(r.partials),
+                **{f"{s}_hold_s": round(r.hold_on(s), 2) for s in ("left", "right", "both")},
+                "frames": r.frames, "pose_frames": r.pose_frames, "flagged": "; ".join(flagged),
+                "warnings": "; ".join(r.warnings)})
+        else:
+            rows.append({"video": Path(r.video).name, "path": r.video, "status": "failed",
+                         "warnings": r.message})
+    return rows
+
+
+def write_summary_csv(results: Sequence[BatchResult], path: str | os.PathLike[str],
+                      paths: Sequence[str | os.PathLike[str]] = ()) -> None:
+    """Write :func:`summary_rows` as a CSV (atomically)."""
+    from repcount.io.outputs import write_rows_csv
+
+    write_rows_csv(SUMMARY_FIELDS, summary_rows(results, paths), path)
 
 
 def write_combined_csv(results: Iterable[BatchResult], path: str | os.PathLike[str]) -> None:

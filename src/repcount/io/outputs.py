@@ -9,7 +9,7 @@ import csv
 import io
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from repcount.io.atomic import atomic_path, write_text_atomic
@@ -101,11 +101,16 @@ def csv_rows(a: Analysis) -> list[dict[str, Any]]:
 
 def write_csv(analyses: Iterable[Analysis], path: str | os.PathLike[str]) -> None:
     """Write a CSV with a row per rep of every analysis (atomically)."""
+    write_rows_csv(CSV_FIELDS, (row for a in analyses for row in csv_rows(a)), path)
+
+
+def write_rows_csv(fields: Sequence[str], rows: Iterable[dict[str, Any]],
+                   path: str | os.PathLike[str]) -> None:
+    """Write rows (dicts; missing keys empty) with the given columns as a CSV (atomically)."""
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    w = csv.DictWriter(buf, fieldnames=list(fields), extrasaction="ignore")
     w.writeheader()
-    for a in analyses:
-        w.writerows(csv_rows(a))
+    w.writerows(rows)
     write_text_atomic(path, buf.getvalue())
 
 

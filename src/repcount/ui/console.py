@@ -51,6 +51,57 @@ def progress_bar(label: str, enabled: bool) -> Iterator[Callable[[int, int | Non
         yield update
 
 
+@contextlib.contextmanager
+def batch_progress(totals: dict[str, int], enabled: bool) -> Iterator[
+        tuple[Callable[[str, int, int | None], None] | None, Callable[[object, int, int], None] | None]]:
+    """One bar over the frames of every video of a batch, with the time left since the start.
+
+    ``totals`` are the frames of each video (by path) from their headers. Yields the frame
+    callback (path, done, total) and the per-video one (result, done, total); both are called
+    from worker-result threads, so they only update the bar. A video read from the landmark
+    cache (no frame progress) counts as done when it finishes.
+    """
+    if not enabled:
+        yield None, None
+        return
+    import threading
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    lock = threading.Lock()
+    done: dict[str, int] = dict.fromkeys(totals, 0)
+    state = {"videos": 0}
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("frames"), TimeElapsedColumn(), TextColumn("elapsed,"),
+                  TimeRemainingColumn(), TextColumn("left"),
+                  console=console(stderr=True), transient=True) as prog:
+        task = prog.add_task(f"0/{len(totals)} videos", total=sum(totals.values()) or None)
+
+        def on_progress(path: str, n: int, _total: int | None) -> None:
+            with lock:
+                done[path] = max(done.get(path, 0), n)
+                prog.update(task, completed=sum(done.values()),
+                            description=f"{state['videos']}/{len(totals)} videos · {Path(path).name}")
+
+        def on_done(result: object, n: int, _total: int) -> None:
+            with lock:
+                name = Path(str(getattr(result, "video", ""))).name
+                path = next((p for p in totals if Path(p).name == name), None)
+                if path is not None:
+                    done[path] = totals[path]
+                state["videos"] = n
+                prog.update(task, completed=sum(done.values()), description=f"{n}/{len(totals)} videos")
+
+        yield on_progress, on_done
+
+
 def download_progress(total: int, label: str) -> Callable[[int], None]:
     """Progress callback factory for model downloads (plain text when not a terminal)."""
     state = {"done": 0, "last": 0.0}
@@ -167,11 +218,15 @@ def print_batch_summary(results: Sequence[BatchResult], summary: BatchSummary) -
     for col, just in (("video", "left"), ("exercise", "left"), ("reps", "right"),
                       ("left", "right"), ("right", "right"), ("both", "right"),
                       ("hold s", "right"), ("frames", "right"), ("status", "left")):
-        table.add_column(col, justify=just)  # type: ignore[arg-type]
+        # Whole file names (folded onto a second line when narrow), never cut with an ellipsis.
+        table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
     for r in results:
         if isinstance(r, Analysis):
             status = "; ".join(r.warnings) if r.warnings else "ok"
-            table.add_row(r.video, r.exercise, str(r.total_reps), str(r.reps_on("left")),
+            from repcount.detectors import title_of
+
+            table.add_row(r.video, title_of(r.exercise) if r.exercise != "unknown" else "not recognised",
+                          str(r.total_reps), str(r.reps_on("left")),
                           str(r.reps_on("right")), str(r.reps_on("both")),
                           f"{sum(h.duration_s for h in r.holds):.1f}", str(r.frames), status)
         else:
