@@ -141,11 +141,24 @@ def test_report_json_tables_and_model_agreement():
     con = Console(record=True, width=100)
     print_report(rep, con)
     text = con.export_text()
-    for word in ("clips · model full", "MAE", "OBO", "plain MAE", "0.350", "no such file",
+    for word in ("clips · model full", "MAE", "OBO", "plain", "timing s", "0.350", "no such file",
                  "further from the truth than plain peaks", "withheld movements: foot_moved 2",
                  "models disagree on 1 clip"):
         assert word in text, word
     assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_rep_timing_error_against_labelled_rep_times():
+    from repcount.evaluation.metrics import rep_timing_error_s
+    from repcount.records import Rep
+
+    truth = [(1.0, 3.0), (4.0, 6.0), (7.0, 9.0)]
+    # Counted 0.2 s late at the start and 0.4 s early at the end; the third rep was missed and an
+    # extra movement far away is not matched to anything.
+    reps = [Rep(1, "left", s + 0.2, s + 1.0, e - 0.4, 40.0) for s, e in truth[:2]]
+    reps.append(Rep(3, "left", 20.0, 21.0, 22.0, 40.0))
+    assert rep_timing_error_s(truth, reps) == pytest.approx(0.3)
+    assert rep_timing_error_s([], reps) is None and rep_timing_error_s(truth, []) is None
 
 
 def test_regressions_against_baseline():

@@ -49,6 +49,28 @@ def _mean(xs: Iterable[float | None]) -> float | None:
     return sum(vals) / len(vals) if vals else None
 
 
+def rep_timing_error_s(true_times: Sequence[tuple[float, float]], reps: Sequence[Rep],
+                       tolerance_s: float = 1.0) -> float | None:
+    """Mean time error of the counted reps against the labelled ``(start_s, end_s)`` ones.
+
+    Each labelled rep is matched to the counted rep whose middle is nearest its own (within
+    ``tolerance_s`` of overlap: a rep not found at all is a count error, not a timing one), and
+    scored by the mean of its start and end errors. None without labelled times or matches.
+    """
+    if not true_times or not reps:
+        return None
+    errors = []
+    free = sorted(reps, key=lambda r: r.start_s)
+    for start, end in true_times:
+        mid = 0.5 * (start + end)
+        best = min(free, key=lambda r: abs(0.5 * (r.start_s + r.end_s) - mid), default=None)
+        if best is None or best.start_s > end + tolerance_s or best.end_s < start - tolerance_s:
+            continue
+        errors.append(0.5 * (abs(best.start_s - start) + abs(best.end_s - end)))
+        free.remove(best)
+    return float(sum(errors) / len(errors)) if errors else None
+
+
 def side_correct(label: Label, reps: Sequence[Rep], holds: Sequence[Hold]) -> bool | None:
     """Whether a per-leg clip's reps (or hold time) went to the labelled leg.
 
@@ -105,6 +127,8 @@ class ClipRow:
     auto_ok: bool | None = None
     baseline_reps: int | None = None
     baseline_error: float | None = None
+    #: Mean start/end error (s) of the counted reps against the labelled rep times.
+    timing_error_s: float | None = None
     partials: int = 0
     rejected: dict[str, int] = field(default_factory=dict)
     pose_fps: float = 0.0
@@ -154,6 +178,7 @@ def score(label: Label, reps: Sequence[Rep], holds: Sequence[Hold], *, has_hold_
         auto_ok=(auto == expected_auto) if auto_checked else None,
         baseline_reps=baseline if scored else None,
         baseline_error=norm_abs_error(baseline, label.reps) if scored and baseline is not None else None,
+        timing_error_s=rep_timing_error_s(label.rep_times, reps) if scored else None,
         partials=partials, rejected=dict(Counter(rejected)),
     )
 
@@ -202,6 +227,7 @@ def summarise(rows: Sequence[ClipRow], key: str = "exercise") -> tuple[list[dict
         autos = [r for r in ok if r.auto_ok is not None]
         holds = [r for r in ok if r.hold_error_s is not None]
         based = [r for r in counted if r.baseline_error is not None]
+        timed = [r for r in counted if r.timing_error_s is not None]
         rejected: Counter[str] = Counter()
         for r in ok:
             rejected.update(r.rejected)
@@ -222,6 +248,8 @@ def summarise(rows: Sequence[ClipRow], key: str = "exercise") -> tuple[list[dict
             "baseline_obo": _mean(float(abs((r.baseline_reps or 0) - (r.true_reps or 0)) <= 1)
                                   for r in based),
             "worse_than_baseline": sum(1 for r in counted if r.worse_than_baseline),
+            "n_timed": len(timed),
+            "mean_timing_error_s": _mean(r.timing_error_s for r in timed),
             "rejected": dict(rejected),
             "errors": len(rs) - len(ok),
         }

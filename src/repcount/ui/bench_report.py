@@ -38,7 +38,8 @@ def print_report(report: BenchReport, console: Any = None, previous: dict[str, A
             po = p["overall"]
             con.print(f"  vs previous: MAE {_f(po.get('mae'), '{:.3f}')} -> {_f(overall['mae'], '{:.3f}')}, "
                       f"OBO {_f(po.get('obo'))} -> {_f(overall['obo'])}, "
-                      f"side {_f(po.get('side_acc'))} -> {_f(overall['side_acc'])}")
+                      f"side {_f(po.get('side_acc'))} -> {_f(overall['side_acc'])}, "
+                      f"timing {_f(po.get('mean_timing_error_s'))} -> {_f(overall['mean_timing_error_s'])} s")
         for line in _clip_notes(run.rows):
             con.print(line)
         if overall["rejected"]:
@@ -65,15 +66,19 @@ def _table(title: str, rows: list[dict[str, Any]]) -> Any:
     from repcount.detectors import title_of
 
     t = Table(title=title, title_justify="left")
-    for col in ("exercise", "clips", "MAE", "OBO", "side", "hold err s", "auto", "plain MAE", "plain OBO"):
-        t.add_column(col, justify="left" if col == "exercise" else "right")
+    # "timing s": mean start/end error of counted reps against labelled rep times; "plain":
+    # MAE/OBO of plain find_peaks. Exercise names fold onto two lines rather than widen the table.
+    for col in ("exercise", "clips", "MAE", "OBO", "side", "hold err s", "timing s", "auto", "plain"):
+        t.add_column(col, justify="left" if col == "exercise" else "right", max_width=18 if col == "exercise"
+                     else None)
     for d in rows:
+        plain = (f"{_f(d['baseline_mae'], '{:.3f}')}/{_f(d['baseline_obo'])}"
+                 if d["baseline_mae"] is not None else "")
         t.add_row(title_of(d["exercise"]) if d["exercise"] not in ("all", "other") else d["exercise"],
                   f"{d['n_counted']}/{d['n']}", _f(d["mae"], "{:.3f}"), _f(d["obo"]),
                   f"{d['side_acc']:.2f} ({d['n_sided']})" if d["side_acc"] is not None else "",
-                  _f(d["mean_hold_error_s"], "{:.2f}"),
-                  f"{d['auto_ok']}/{d['auto_n']}" if d["auto_n"] else "",
-                  _f(d["baseline_mae"], "{:.3f}"), _f(d["baseline_obo"]))
+                  _f(d["mean_hold_error_s"], "{:.2f}"), _f(d.get("mean_timing_error_s"), "{:.2f}"),
+                  f"{d['auto_ok']}/{d['auto_n']}" if d["auto_n"] else "", plain)
     return t
 
 
