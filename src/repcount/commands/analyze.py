@@ -91,7 +91,9 @@ def run(args: argparse.Namespace) -> int:
 
         write_summary_csv([analysis], args.summary_csv, [video])
     if args.plot and result is not None:
-        write_plot(analysis, result.t, result.signal, args.plot)
+        from repcount.detectors import title_of
+
+        write_plot(analysis, result.t, result.signal, args.plot, title=title_of(analysis.exercise))
     if args.report and video.suffix.lower() == ".npz":  # a video's report is written by analyze_video
         from repcount.commands.report import report_data
         from repcount.io.report import write_report

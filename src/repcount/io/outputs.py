@@ -115,8 +115,11 @@ def write_rows_csv(fields: Sequence[str], rows: Iterable[dict[str, Any]],
 
 
 def write_plot(a: Analysis, t: FloatArray, signal: FloatArray, path: str | os.PathLike[str],
-               ylabel: str = "angle (deg)") -> None:
-    """Plot the followed signal with counted reps (and partial reps) marked."""
+               ylabel: str = "angle (deg)", title: str | None = None) -> None:
+    """Plot the followed signal with counted reps (and partial reps) marked.
+
+    ``title`` is the exercise's human name (the identifier when not given).
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -137,7 +140,7 @@ def write_plot(a: Analysis, t: FloatArray, signal: FloatArray, path: str | os.Pa
         ax.axvspan(h.start_s, h.end_s, color="#ff7f0e", alpha=0.15)
     ax.set_xlabel("time (s)")
     ax.set_ylabel(ylabel)
-    ax.set_title(f"{a.video} — {a.exercise}: {a.total_reps} reps"
+    ax.set_title(f"{a.video} — {title or a.exercise}: {a.total_reps} reps"
                  + (f", {len(a.partials)} partial" if a.partials else ""))
     ax.grid(alpha=0.3)
     fig.tight_layout()
