@@ -289,3 +289,47 @@ def test_history_table_local_time_remove_and_plot(capsys, tmp_path, monkeypatch)
     finally:
         monkeypatch.delenv("TZ")
         time.tzset()
+
+
+def test_analyze_circuit_recording_counts_each_block(tmp_path, capsys):
+    """A recorded circuit (simulated sets joined into one track): every block gets its true count,
+    in order, with its times; reps carry their exercise; one balance per exercise."""
+    from dataclasses import replace as dc_replace
+
+    from repcount.cli import main
+    from repcount.records import PoseSample
+    from simulate import SimSpec, simulate
+
+    sets = [("single_leg_dip", "right", 5), ("single_leg_dip", "left", 4),
+            ("single_leg_bridge_hold", "left", 1), ("clamshell", "left", 6)]
+    samples, offset, truth = [], 0.0, []
+    for i, (ex, side, n) in enumerate(sets):
+        track, t = simulate(SimSpec(exercise=ex, side=side, reps=n, seed=60 + i, hold_s=12.0))
+        for s in track.samples():
+            pose = None if s.pose is None else dc_replace(s.pose, t=s.t + offset)
+            samples.append(PoseSample(len(samples), s.t + offset, pose))
+        truth.append((ex, side, len(t.reps), offset))
+        offset = samples[-1].t + 1 / 30
+    Track.from_samples(samples, width=640, height=480, fps=30.0,
+                       meta={"video": "circuit.mp4", "model": "sim"}).save(tmp_path / "c.npz")
+    plan = tmp_path / "plan.toml"
+    plan.write_text('name = "test"\nrest_s = 1\n'
+                    '[[exercise]]\nname = "single_leg_dip"\nreps = 5\nsides = ["right"]\n'
+                    '[[exercise]]\nname = "single_leg_dip"\nreps = 4\nsides = ["left"]\n'
+                    '[[exercise]]\nname = "single_leg_bridge_hold"\nhold_s = 8\nsides = ["left"]\n'
+                    '[[exercise]]\nname = "clamshell"\nreps = 6\nsides = ["left"]\n')
+    out = tmp_path / "c.json"
+    assert main(["analyze", str(tmp_path / "c.npz"), "--circuit", str(plan), "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    blocks = doc["extra"]["circuit"]["per_block"]
+    assert [(b["exercise"], b["side"], b["complete"]) for b in blocks] == [
+        ("single_leg_dip", "right", True), ("single_leg_dip", "left", True),
+        ("single_leg_bridge_hold", "left", True), ("clamshell", "left", True)]
+    for b, (_, _, _, start) in zip(blocks, truth):
+        assert b["start_s"] is not None and b["start_s"] >= start - 0.5
+    assert [r["exercise"] for r in doc["reps"]] == ["single_leg_dip"] * 9 + ["clamshell"] * 6
+    assert doc["holds"] and all(h["exercise"] == "single_leg_bridge_hold" for h in doc["holds"])
+    assert {b["exercise"] for b in doc["balance"]} == {"single_leg_dip", "single_leg_bridge_hold",
+                                                       "clamshell"}
+    out_text = capsys.readouterr().out
+    assert "4/4 blocks complete" in out_text and "Single-leg dip" in out_text

@@ -178,6 +178,8 @@ class Rep:
     partial: bool = False
     reason: str = ""
     cues: tuple[str, ...] = ()
+    #: The exercise it belongs to, when a run counts several (a circuit); else empty.
+    exercise: str = ""
 
 
 @dataclass(frozen=True)
@@ -192,6 +194,8 @@ class Hold:
     start_s: float
     end_s: float
     sag_deg: float | None = None
+    #: The exercise it belongs to, when a run counts several (a circuit); else empty.
+    exercise: str = ""
 
     @property
     def duration_s(self) -> float:

@@ -21,8 +21,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("videos", nargs="+", metavar="VIDEO",
                         help="video file(s) or folder(s) of videos; several run as a batch; a "
                              "landmark track (.npz from `repcount pose`) is counted without the model")
-    parser.add_argument("--exercise", "-e", required=True, metavar="NAME",
-                        help="auto (recognise it) or one of: " + ", ".join(EXERCISES))
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--exercise", "-e", metavar="NAME",
+                      help="auto (recognise it) or one of: " + ", ".join(EXERCISES))
+    what.add_argument("--circuit", nargs="?", const="", default=None, metavar="PLAN.toml",
+                      help="a recording of a whole circuit: count it block by block against the plan "
+                           "(default: the developers' circuit), as the live circuit does")
     parser.add_argument("--side", choices=("left", "right"),
                         help="force the working leg instead of recognising it")
     add_model_argument(parser)
@@ -53,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
     """Count reps/holds in a video (or a batch of them) and write the requested outputs."""
     from repcount.detectors import get_exercise
 
+    if args.circuit is not None:
+        return _analyze_circuit(args)
     if args.exercise != "auto":
         get_exercise(args.exercise)  # an unknown name fails before anything else
     for out in (args.json, args.csv, args.annotate, args.plot, args.report, args.summary_csv):
@@ -101,6 +107,73 @@ def run(args: argparse.Namespace) -> int:
         write_report(analysis, report_data(analysis, result), args.report)  # no video: no key frames
     if not args.quiet:
         print_summary(analysis, stats)
+    return stats.stop_status if stats.interrupted else 0
+
+
+def _analyze_circuit(args: argparse.Namespace) -> int:
+    """One recording of a circuit, replayed block by block through the live circuit's logic."""
+    from repcount.commands.pipeline import pose_video
+    from repcount.io.outputs import write_csv, write_json
+    from repcount.pose.models import resolve
+    from repcount.pose.track import Track
+    from repcount.session.analysis import Tally
+    from repcount.session.circuit import Circuit, summary_lines
+    from repcount.session.live import Session, session_analysis
+    from repcount.session.plan import load_plan
+    from repcount.ui.console import print_balance
+
+    if len(args.videos) != 1 or Path(args.videos[0]).is_dir():
+        raise InputError("--circuit takes one recording of the circuit")
+    for out in (args.json, args.csv, args.report, args.summary_csv):
+        if out:
+            check_writable(out)
+    if args.annotate or args.plot:
+        raise InputError("--annotate and --plot take --exercise, not --circuit")
+    plan = load_plan(args.circuit or None)
+    video = Path(args.videos[0])
+    if not video.exists():
+        raise InputError(f"{video}: no such file")
+    if video.suffix.lower() == ".npz":
+        track = Track.load(video)
+        from repcount.session.analysis import RunStats
+
+        samples, fps, stats = list(track.samples()), track.fps, RunStats(cached=True)
+        model_name = str(track.meta.get("model") or "unknown")
+        name = str(track.meta.get("video") or video.name)
+    else:
+        model = resolve(args.model, progress=download_progress)
+        with progress_bar(f"analysing {video.name}", not args.quiet) as prog:
+            samples, fps, stats = pose_video(video, model, use_cache=not args.no_cache, progress=prog)
+        model_name, name = model.name, video.name
+    session = Session(fps, None, None, Circuit(plan))
+    for sample in samples:
+        session.feed(sample)
+    if samples:
+        session.finish(samples[-1].t)
+    analysis = session_analysis(name, session, model_name, fps, Tally.of(samples), stats)
+    if args.json:
+        write_json(analysis, args.json)
+    if args.csv:
+        write_csv([analysis], args.csv)
+    if args.summary_csv:
+        from repcount.commands.batch import write_summary_csv
+
+        write_summary_csv([analysis], args.summary_csv, [video])
+    if args.report:
+        from repcount.commands.report import key_frames, report_data
+        from repcount.io.report import write_report
+
+        assert session.circuit is not None
+        frames = key_frames(video, samples, analysis) if video.suffix.lower() != ".npz" else []
+        write_report(analysis, report_data(analysis, None, title=f"Circuit '{plan.name}'", frames=frames,
+                                           blocks=session.circuit.summary()["per_block"]), args.report)
+    if not args.quiet:
+        assert session.circuit is not None
+        for line in summary_lines(session.circuit.summary()):
+            print(line)
+        print_balance(analysis.balance)
+        for w in analysis.warnings:
+            print(f"warning: {w}")
     return stats.stop_status if stats.interrupted else 0
 
 

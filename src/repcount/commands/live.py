@@ -29,7 +29,6 @@ from repcount.detectors import (
     EXERCISES,
     DetectorUpdate,
     ExerciseDef,
-    TrackResult,
     analyze_samples,
     get_exercise,
     title_of,
@@ -42,11 +41,11 @@ from repcount.io.sinks import VideoSink, write_png
 from repcount.io.sources import CameraSource, FrameSource, open_source
 from repcount.pose import PoseEstimator
 from repcount.records import Analysis, FormEvent, Frame, Hold, Pose, PoseSample, Rep
-from repcount.session.analysis import RunStats, Tally, build_analysis
+from repcount.session.analysis import RunStats, Tally
 from repcount.session.circuit import Circuit, Notice, summary_lines
 from repcount.session.history import append_history, worked
 from repcount.session.latency import DelayRecord, LiveStats
-from repcount.session.live import Session
+from repcount.session.live import Session, session_analysis
 from repcount.session.plan import load_plan
 from repcount.ui.annotators import CueBoard, draw
 from repcount.ui.audio import Audio
@@ -408,25 +407,10 @@ def _rest_ends(session: Session, samples: list[PoseSample], stats: LiveStats) ->
 
 def _analysis(name: str, session: Session, model: str, fps: float, tally: Tally,
               stats: LiveStats, interrupted: bool, realtime: bool) -> Analysis:
-    events = DetectorUpdate.of(session.all_events())
-    reps, partials = list(events.full_reps), list(events.partial_reps)
-    holds = sorted(events.holds, key=lambda h: h.start_s)
-    cues = list(events.events)
-    warnings: list[str] = []
-    if tally.pose_frames == 0:
-        warnings.append("nobody was found in the video")
-    # Withheld movements, with their reasons, as in analyze's JSON (single-exercise sessions).
-    rejected = list(session.detector.rejected) if session.detector is not None else []
-    result = TrackResult(reps, partials, holds, cues, np.zeros(0), np.zeros(0), {}, warnings, rejected)
     run_stats = RunStats(frames=tally.frames, wall_s=stats.wall_s, pose_s=stats.pose_s,
                          interrupted=interrupted)
-    extra: dict[str, object] = {"live": {"realtime": realtime, **stats.to_dict()}}
-    exercise = session.exdef.name if session.exdef else "circuit"
-    if session.circuit is not None:
-        extra["circuit"] = session.circuit.summary()
-    balances = tuple(session.circuit.balances()) if session.circuit is not None else None
-    return build_analysis(name, exercise, model, fps, tally, result, run_stats, extra=extra,
-                          balances=balances)
+    return session_analysis(name, session, model, fps, tally, run_stats,
+                            {"live": {"realtime": realtime, **stats.to_dict()}})
 
 
 def _print_report(analysis: Analysis, session: Session, stats: LiveStats, stopped: bool,

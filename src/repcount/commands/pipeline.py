@@ -30,6 +30,36 @@ from repcount.ui.endscreen import END_SCREEN_S, end_screen
 Progress = Callable[[int, int | None], None]
 
 
+def pose_video(path: str | os.PathLike[str], model: ModelInfo, *, use_cache: bool = True,
+               progress: Progress | None = None, max_side: int | None = 1280
+               ) -> tuple[list[PoseSample], float, RunStats]:
+    """The poses of every frame: from the landmark cache, or from the model (then cached).
+
+    Returns the samples, the frame rate and the run statistics so far (an interrupted pose
+    pass returns the frames done, marked in the statistics).
+    """
+    stats = RunStats()
+    source = VideoFileSource(path, max_side=max_side)
+    name = Path(path).name
+    track = cache.load_cached(path, model.sha256) if use_cache else None
+    if track is not None:
+        source.close()
+        samples = list(track.samples())
+        stats.cached = True
+        fps = track.fps
+        stats.cached_pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
+    else:
+        samples, stats = _stream(source, model, progress, stats)
+        stats.frames = len(samples)
+        fps = source.fps
+        if use_cache and not stats.interrupted:
+            cache.store(path, model.sha256, Track.from_samples(
+                samples, width=source.width, height=source.height, fps=fps,
+                meta={"video": name, "model": model.name, "model_sha256": model.sha256,
+                      "pose_fps": round(stats.pose_fps, 2)}))
+    return samples, fps, stats
+
+
 def analyze_video(
     path: str | os.PathLike[str],
     exdef: ExerciseDef | None,
@@ -62,26 +92,10 @@ def analyze_video(
         and run statistics.
 
     """
-    stats = RunStats()
     t0 = time.perf_counter()
-    source = VideoFileSource(path, max_side=max_side)
+    samples, fps, stats = pose_video(path, model, use_cache=use_cache, progress=progress,
+                                     max_side=max_side)
     name = Path(path).name
-    track = cache.load_cached(path, model.sha256) if use_cache else None
-    if track is not None:
-        source.close()
-        samples = list(track.samples())
-        stats.cached = True
-        fps = track.fps
-        stats.cached_pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
-    else:
-        samples, stats = _stream(source, model, progress, stats)
-        stats.frames = len(samples)
-        fps = source.fps
-        if use_cache and not stats.interrupted:
-            cache.store(path, model.sha256, Track.from_samples(
-                samples, width=source.width, height=source.height, fps=fps,
-                meta={"video": name, "model": model.name, "model_sha256": model.sha256,
-                      "pose_fps": round(stats.pose_fps, 2)}))
     analysis, result = count_samples(name, samples, exdef, model.name, fps, stats, side,
                                      annotate=(path, annotate) if annotate is not None else None,
                                      max_side=max_side)

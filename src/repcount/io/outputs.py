@@ -58,14 +58,14 @@ def to_json_dict(a: Analysis) -> dict[str, Any]:
         "pose_frames": a.pose_frames,
         "total_reps": a.total_reps,
         "per_side": {s: {"reps": a.reps_on(s), "hold_s": _r(a.hold_on(s), 2)} for s in SIDES},
-        "reps": [rep_dict(r) for r in a.reps],
+        "reps": [{**rep_dict(r), "exercise": r.exercise or a.exercise} for r in a.reps],
         "holds": [
             {"side": h.side, "start_s": _r(h.start_s), "end_s": _r(h.end_s),
-             "duration_s": _r(h.duration_s), "sag_deg": h.sag_deg}
+             "duration_s": _r(h.duration_s), "sag_deg": h.sag_deg, "exercise": h.exercise or a.exercise}
             for h in a.holds
         ],
         "warnings": list(a.warnings),
-        "partial_reps": [rep_dict(r) for r in a.partials],
+        "partial_reps": [{**rep_dict(r), "exercise": r.exercise or a.exercise} for r in a.partials],
         "events": [
             {"t": _r(e.t), "side": e.side, "code": e.code, "message": e.message} for e in a.events
         ],
@@ -95,7 +95,7 @@ def csv_rows(a: Analysis) -> list[dict[str, Any]]:
         d.update(duration_s=_r(r.end_s - r.start_s, 2), out_s=_r(r.peak_s - r.start_s, 2),
                  back_s=_r(r.end_s - r.peak_s, 2), partial=int(r.partial),
                  cues=" ".join(r.cues))
-        rows.append({"video": a.video, "exercise": a.exercise, **d})
+        rows.append({"video": a.video, **d, "exercise": r.exercise or a.exercise})
     return rows
 
 

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from repcount.detectors import EXERCISES, Detector, DetectorState, title_of
@@ -88,6 +89,8 @@ class BlockResult:
             "complete": self.complete,
             "skipped": self.skipped,
             "warnings": [f"{msg} (x{n})" for msg, n in sorted(self.cues.items())],
+            "start_s": None if self.started_s is None else round(self.started_s, 2),
+            "end_s": None if self.ended_s is None else round(self.ended_s, 2),
         }
 
 
@@ -382,7 +385,7 @@ class CircuitRunner:
             return [], c.update(sample.t)
         events: list[Event] = []
         if c.phase != REST:
-            events = list(self.detector.update(sample))
+            events = self._tag(self.detector.update(sample))
         result, generation = c.result, c.generation
         notices = c.update(sample.t, events, self.detector.state() if c.phase != REST else None)
         if c.phase != REST or events:
@@ -390,17 +393,22 @@ class CircuitRunner:
         if c.generation != generation and result is not None:
             # The block ended (its hold reached the target while still held): close the hold so
             # it is in the JSON and the balance, not lost with the detector.
-            closed = [e for e in self.detector.finish() if isinstance(e, Hold)
+            closed = [e for e in self._tag(self.detector.finish()) if isinstance(e, Hold)
                       and (e.side == result.block.side or result.block.side == "both")]
             result.records.extend(closed)
             self.all_events.extend(closed)
         return events, notices
 
+    def _tag(self, events: Iterable[Event]) -> list[Event]:
+        """The events with the exercise of the detector that found them (reps and holds)."""
+        name = self.detector.exdef.name if self.detector is not None else ""
+        return [replace(e, exercise=name) if isinstance(e, (Rep, Hold)) else e for e in events]
+
     def finish(self, t: float) -> list[Notice]:
         """End of the stream: close an open hold (or a set's first rep still waiting), credit it."""
         if self.detector is None or self.circuit.phase in (REST, DONE):
             return []
-        done = self.detector.finish()
+        done = self._tag(self.detector.finish())
         self.all_events.extend(done)
         return self.circuit.update(t, list(done), self.detector.state())
 

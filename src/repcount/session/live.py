@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from repcount.detectors import EXERCISES, Detector, DetectorState, ExerciseDef
-from repcount.records import FormEvent, Hold, PoseSample, Rep, Side
+import numpy as np
+
+from repcount.detectors import EXERCISES, Detector, DetectorState, DetectorUpdate, ExerciseDef, TrackResult
+from repcount.records import Analysis, FormEvent, Hold, PoseSample, Rep, Side
+from repcount.session.analysis import RunStats, Tally, build_analysis
 from repcount.session.circuit import WAITING, Circuit, CircuitRunner, Notice
 
 
@@ -99,3 +102,28 @@ class Session:
         if st is None:
             return False
         return st.count > 0 or st.holding or st.hold_s > 0
+
+
+def session_analysis(name: str, session: Session, model: str, fps: float, tally: Tally,
+                     stats: RunStats, extra: dict[str, object] | None = None) -> Analysis:
+    """The :class:`Analysis` of a session fed sample by sample (live, or a circuit replayed).
+
+    A circuit adds its summary (``extra["circuit"]``: per block, its times and counts) and one
+    balance per exercise; its reps and holds carry their exercise.
+    """
+    events = DetectorUpdate.of(session.all_events())
+    holds = sorted(events.holds, key=lambda h: h.start_s)
+    warnings: list[str] = []
+    if tally.pose_frames == 0:
+        warnings.append("nobody was found in the video")
+    # Withheld movements, with their reasons, as in analyze's JSON (single-exercise sessions).
+    rejected = list(session.detector.rejected) if session.detector is not None else []
+    result = TrackResult(list(events.full_reps), list(events.partial_reps), holds, list(events.events),
+                         np.zeros(0), np.zeros(0), {}, warnings, rejected)
+    extra = dict(extra or {})
+    exercise = session.exdef.name if session.exdef else "circuit"
+    if session.circuit is not None:
+        extra["circuit"] = session.circuit.summary()
+    balances = tuple(session.circuit.balances()) if session.circuit is not None else None
+    return build_analysis(name, exercise, model, fps, tally, result, stats, extra=extra,
+                          balances=balances)
