@@ -112,6 +112,12 @@ def session_analysis(name: str, session: Session, model: str, fps: float, tally:
     balance per exercise; its reps and holds carry their exercise.
     """
     events = DetectorUpdate.of(session.all_events())
+    if session.circuit is not None:
+        # What the blocks were credited with: a movement no block took (the held leg still up
+        # when the next block waits for the other one) is not the circuit's.
+        credited = [e for r in session.circuit.results for e in r.records]
+        events = DetectorUpdate(tuple(e for e in credited if isinstance(e, Rep)),
+                                tuple(e for e in credited if isinstance(e, Hold)), events.events)
     holds = sorted(events.holds, key=lambda h: h.start_s)
     warnings: list[str] = []
     if tally.pose_frames == 0:
