@@ -202,7 +202,11 @@ def _balance(a: Analysis, names: Mapping[str, str]) -> str:
             note = '<p class="muted">Only one leg did this exercise here: nothing to compare.</p>' \
                 if not any(leg["side"] == "both" for leg in b["legs"]) else ""
         else:
-            note = "" if flags else '<p class="muted">The legs are within 10% of each other.</p>'
+            wide = any(abs(v) > b["flag_pct"] for k, v in asym.items() if k in labels)
+            note = "" if flags else (
+                '<p class="muted">The range differs by more than 10%, but by less than the reps\' '
+                "own spread shows: not flagged.</p>" if wide
+                else '<p class="muted">The legs are within 10% of each other.</p>')
         out.append(
             f'<div class="card"><h2>{_e(name)}: left and right</h2><div class="scroll"><table>'
             + "".join(rows) + "</table></div>" + "".join(flags) + note + "</div>")
