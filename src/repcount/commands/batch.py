@@ -278,14 +278,9 @@ def analyze_many(
 
 def frame_counts(paths: Iterable[str | os.PathLike[str]]) -> dict[str, int]:
     """Frames in each video by its header (0 when unknown or unreadable), for a progress total."""
-    import cv2
+    from repcount.io.sources import header_frame_count
 
-    out = {}
-    for p in paths:
-        cap = cv2.VideoCapture(str(p))
-        out[str(p)] = max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)) if cap.isOpened() else 0
-        cap.release()
-    return out
+    return {str(p): header_frame_count(p) for p in paths}
 
 
 #: Columns of the per-video summary CSV (a row for every video, failed and 0-rep ones too).

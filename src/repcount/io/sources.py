@@ -130,6 +130,15 @@ def _check_file(path: Path) -> None:
                          "(for still images pass a folder of them)")
 
 
+def header_frame_count(path: str | os.PathLike[str]) -> int:
+    """The frame count a video's header states (0 when unknown or unreadable); nothing decoded."""
+    cap = cv2.VideoCapture(str(path))
+    try:
+        return max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)) if cap.isOpened() else 0
+    finally:
+        cap.release()
+
+
 class VideoFileSource(FrameSource):
     """Frames of a video file, timestamped from the container."""
 
