@@ -355,3 +355,37 @@ def test_bad_inputs_end_with_one_line(tmp_path: Path) -> None:
         res = _repcount(*args)
         assert res.returncode == 2, (args, res.stderr)
         assert res.stderr.strip().count("\n") == 0 and fragment in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("entry", json.loads((SAMPLES / "labels.json").read_text()), ids=lambda e: e["file"])
+def test_live_auto_recognises_and_counts_each_sample(entry: dict) -> None:
+    """``live --exercise auto`` over each sample's recorded track: the labelled exercise, and the
+    labelled count and leg, though recognition only decides a few seconds into the set (the
+    poses before are replayed)."""
+    from repcount.session.analysis import RunStats, Tally
+    from repcount.session.live import session_analysis
+
+    track = Track.load(TRACKS / entry["file"].replace(".mp4", ".npz"))
+    samples = list(track.samples())
+    s = Session(track.fps, None, None, None, auto=True)
+    for sample in samples:
+        s.feed(sample)
+    s.finish(samples[-1].t)
+    a = session_analysis(entry["file"], s, "full", track.fps, Tally.of(samples), RunStats())
+    assert a.exercise == entry["exercise"], a.extra.get("auto")
+    if entry.get("reps") is not None:
+        assert a.reps_on(entry["side"]) == entry["reps"] and a.total_reps == entry["reps"]
+    else:
+        (start, end), = entry["holds"]
+        assert a.hold_on(entry["side"]) == pytest.approx(end - start, abs=0.5)
+
+
+@pytest.mark.e2e
+@needs_model
+def test_live_exercise_auto_cli(tmp_path: Path) -> None:
+    res = _repcount("--source", str(SAMPLES / f"{DIP}.mp4"), "--exercise", "auto", "--no-window", "--model",
+                    "lite", "-q", "--json", str(tmp_path / "auto.json"))
+    assert res.returncode == 0, res.stderr
+    doc = json.loads((tmp_path / "auto.json").read_text())
+    assert doc["exercise"] == "single_leg_dip" and doc["per_side"]["right"]["reps"] == 5
+    assert doc["extra"]["auto"]["recognised"] == "single_leg_dip"

@@ -66,7 +66,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     src.add_argument("--camera", type=int, default=None, metavar="N", help="webcam index (default 0)")
     src.add_argument("--source", metavar="VIDEO", help="a video file (or image folder) instead of a camera")
     what = parser.add_mutually_exclusive_group()
-    what.add_argument("--exercise", "-e", metavar="NAME", help="count one exercise: " + ", ".join(EXERCISES))
+    what.add_argument("--exercise", "-e", metavar="NAME",
+                      help="count one exercise (auto: recognise it as the set starts): "
+                      + ", ".join(EXERCISES))
     what.add_argument("--circuit", nargs="?", const="", default=None, metavar="PLAN.toml",
                       help="guided circuit (default plan: the developers' hamstring circuit)")
     parser.add_argument("--realtime", action="store_true",
@@ -245,6 +247,8 @@ class _Loop:
 
 
 def _plan(args: argparse.Namespace) -> tuple[ExerciseDef | None, Circuit | None]:
+    if args.exercise and args.exercise.strip().lower() == "auto":
+        return None, None  # recognised from the stream (Session(auto=True))
     if args.exercise:
         return get_exercise(args.exercise), None
     return None, Circuit(load_plan(args.circuit or None))
@@ -266,12 +270,14 @@ def run(args: argparse.Namespace) -> int:
     # Only the last few minutes are kept (for the rest-end delay figure): memory stays flat
     # however long the session runs.
     recent: deque[PoseSample] = deque(maxlen=max(1, round(RECENT_S * max(source.fps, 1.0))))
-    if args.target is not None and (exdef is None or args.target <= 0):
+    if args.target is not None and (circuit is not None or args.target <= 0):
         raise InputError("--reps takes a positive number and goes with --exercise (a circuit has its plan)")
-    session = Session(source.fps, exdef, args.side, circuit, args.target)
+    auto = exdef is None and circuit is None
+    session = Session(source.fps, exdef, args.side, circuit, args.target, auto=auto)
     loop = _Loop(args, session, audio, _Outputs(), threaded, recent)
     if not args.quiet:
-        what = exdef.title if exdef else f"circuit '{circuit.plan.name}'" if circuit else ""
+        what = (exdef.title if exdef else f"circuit '{circuit.plan.name}'" if circuit
+                else "exercise recognised as it starts")
         mode = "real time" if threaded else "every frame"
         print(f"live: {source.name} ({source.width}x{source.height} @ {source.fps:.0f} fps, {mode}), "
               f"{what}, model {model.name}, audio {audio.backend}"

@@ -9,13 +9,34 @@ from repcount.records import Analysis, FormEvent, Hold, PoseSample, Rep, Side
 from repcount.session.analysis import RunStats, Tally, build_analysis
 from repcount.session.circuit import WAITING, Circuit, CircuitRunner, Notice
 
+#: ``--exercise auto`` live: the first try at recognising after this much stream, then every
+#: :data:`AUTO_EVERY_S`, over at most the last :data:`AUTO_WINDOW_S` (all of it is replayed
+#: through the detector once recognised, so the reps before the decision count too).
+AUTO_FIRST_S = 5.0
+AUTO_EVERY_S = 1.0
+AUTO_WINDOW_S = 60.0
+#: The same answer on every try over this long decides it: the first seconds of a bridge hold
+#: look like a bridge rep until the hips stay up.
+AUTO_STABLE_S = 5.0
+
 
 class Session:
-    """Single-exercise or circuit counting over a stream of pose samples (no I/O)."""
+    """Single-exercise or circuit counting over a stream of pose samples (no I/O).
+
+    With ``auto`` (and no ``exdef``) the exercise is recognised from the stream as it starts:
+    the same answer on every try for :data:`AUTO_STABLE_S` decides it, and the poses so far are replayed
+    through the new detector.
+    """
 
     def __init__(self, fps: float, exdef: ExerciseDef | None, side: Side | None,
-                 circuit: Circuit | None, target: float | None = None) -> None:
+                 circuit: Circuit | None, target: float | None = None, auto: bool = False) -> None:
         self.fps = fps
+        self.auto = auto and exdef is None and circuit is None
+        self.auto_result: tuple[str | None, str] = (None, "not tried yet")
+        self._buffer: list[PoseSample] = []
+        self._last_try = float("-inf")
+        self._last_name: str | None = None
+        self._since = float("inf")
         #: Reps (or hold seconds) to reach in a single-exercise run; the exercise's default if None.
         self.target = target
         self.exdef = exdef
@@ -46,10 +67,17 @@ class Session:
         if self.runner is not None:
             ev, notices = self.runner.feed(sample)
             return ev, notices
-        assert self.detector is not None and self.exdef is not None
         if self.paused:
             return [], []
-        ev = list(self.detector.update(sample))
+        if self.detector is None:
+            if not self.auto or not self._recognise(sample):
+                return [], []
+            assert self.detector is not None
+            ev = [e for s in self._buffer for e in self.detector.update(s)]
+            self._buffer = []
+        else:
+            ev = list(self.detector.update(sample))
+        assert self.exdef is not None
         self.events.extend(ev)
         target = self.target if self.target is not None else self.exdef.target
         notices = [Notice(sample.t, "rep", f"{e.index}/{target:.0f} {e.side} leg"
@@ -61,6 +89,26 @@ class Session:
             self.target_reached = True
             notices.append(Notice(sample.t, "block_done", f"{self.exdef.title}: target reached"))
         return ev, notices
+
+    def _recognise(self, sample: PoseSample) -> bool:
+        """Buffer ``sample`` and try to name the exercise; True once decided (detector made)."""
+        from repcount.detectors.recognition import recognise
+
+        self._buffer.append(sample)
+        while self._buffer and sample.t - self._buffer[0].t > AUTO_WINDOW_S:
+            self._buffer.pop(0)
+        if sample.t - self._buffer[0].t < AUTO_FIRST_S or sample.t - self._last_try < AUTO_EVERY_S:
+            return False
+        self._last_try = sample.t
+        name, why = recognise(self._buffer)
+        self.auto_result = (name, why)
+        if name != self._last_name:
+            self._last_name, self._since = name, sample.t
+        decided = name is not None and sample.t - self._since >= AUTO_STABLE_S
+        if decided and name is not None:
+            self.exdef = EXERCISES[name]
+            self.detector = Detector(self.exdef, self.fps, self.side)
+        return decided
 
     def finish(self, t: float) -> list[Notice]:
         """Close open holds at the end of the stream."""
@@ -127,7 +175,12 @@ def session_analysis(name: str, session: Session, model: str, fps: float, tally:
     result = TrackResult(list(events.full_reps), list(events.partial_reps), holds, list(events.events),
                          np.zeros(0), np.zeros(0), {}, warnings, rejected)
     extra = dict(extra or {})
-    exercise = session.exdef.name if session.exdef else "circuit"
+    exercise = session.exdef.name if session.exdef else "circuit" if session.circuit else "unknown"
+    if session.auto:
+        recognised, why = session.auto_result
+        extra["auto"] = {"recognised": recognised if session.exdef else None, "reason": why}
+        if session.exdef is None:
+            warnings.append(f"exercise not recognised: {why}")
     if session.circuit is not None:
         extra["circuit"] = session.circuit.summary()
     balances = tuple(session.circuit.balances()) if session.circuit is not None else None

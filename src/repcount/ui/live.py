@@ -117,6 +117,8 @@ def live_context(session: Session, pose: Pose | None, st: DetectorState | None, 
     messages: list[str] = []
     if exdef is not None and (pose is None or not session.started(st)):
         messages = guidance(pose, exdef)
+    elif session.auto and exdef is None:
+        messages = ["start your set: the exercise is recognised as you go"]
     c = session.circuit
     big = sub = banner = banner_sub = status = ""
     panel: tuple[str, ...] = ()
