@@ -13,6 +13,7 @@ from repcount.commands import add_model_argument
 from repcount.detectors import EXERCISES
 from repcount.errors import InputError
 from repcount.io.atomic import check_writable
+from repcount.records import Analysis
 from repcount.ui.console import download_progress, print_batch_summary, print_summary, progress_bar
 
 
@@ -69,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     if not single:
         return _analyze_batch(args)
     from repcount.commands.pipeline import analyze_video
-    from repcount.io.outputs import write_csv, write_json, write_plot
+    from repcount.io.outputs import write_plot
     from repcount.pose.models import resolve
 
     exdef = None if args.exercise == "auto" else get_exercise(args.exercise)
@@ -88,14 +89,7 @@ def run(args: argparse.Namespace) -> int:
             analysis, result, stats = analyze_video(
                 video, exdef, model, side=args.side, annotate=args.annotate, report=args.report,
                 use_cache=not args.no_cache, progress=prog)
-    if args.json:
-        write_json(analysis, args.json)
-    if args.csv:
-        write_csv([analysis], args.csv)
-    if args.summary_csv:
-        from repcount.commands.batch import write_summary_csv
-
-        write_summary_csv([analysis], args.summary_csv, [video])
+    _write_tables(args, analysis, video)
     if args.plot and result is not None:
         from repcount.detectors import title_of
 
@@ -110,10 +104,22 @@ def run(args: argparse.Namespace) -> int:
     return stats.stop_status if stats.interrupted else 0
 
 
+def _write_tables(args: argparse.Namespace, analysis: Analysis, video: Path) -> None:
+    """The JSON, per-rep CSV and per-video summary CSV of one analysed recording."""
+    from repcount.commands.batch import write_summary_csv
+    from repcount.io.outputs import write_csv, write_json
+
+    if args.json:
+        write_json(analysis, args.json)
+    if args.csv:
+        write_csv([analysis], args.csv)
+    if args.summary_csv:
+        write_summary_csv([analysis], args.summary_csv, [video])
+
+
 def _analyze_circuit(args: argparse.Namespace) -> int:
     """One recording of a circuit, replayed block by block through the live circuit's logic."""
     from repcount.commands.pipeline import pose_video
-    from repcount.io.outputs import write_csv, write_json
     from repcount.pose.models import resolve
     from repcount.pose.track import Track
     from repcount.session.analysis import Tally
@@ -151,14 +157,7 @@ def _analyze_circuit(args: argparse.Namespace) -> int:
     if samples:
         session.finish(samples[-1].t)
     analysis = session_analysis(name, session, model_name, fps, Tally.of(samples), stats)
-    if args.json:
-        write_json(analysis, args.json)
-    if args.csv:
-        write_csv([analysis], args.csv)
-    if args.summary_csv:
-        from repcount.commands.batch import write_summary_csv
-
-        write_summary_csv([analysis], args.summary_csv, [video])
+    _write_tables(args, analysis, video)
     if args.report:
         from repcount.commands.report import key_frames, report_data
         from repcount.io.report import write_report
