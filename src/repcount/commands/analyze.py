@@ -43,8 +43,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "rep timeline, key frames); opens offline, on a phone too")
     parser.add_argument("--no-cache", action="store_true", help="ignore cached landmark tracks")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
-    parser.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
-                        help="batch: videos analysed in parallel (default 1)")
+    parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                        help="processes: a batch analyses this many videos at once (default 1); one "
+                             "long video is cut into this many segments posed in parallel (default: "
+                             "one per core, at most 4, for a video of 40 s or more)")
+    parser.add_argument("--stride", type=_stride, default=None, metavar="auto|N",
+                        help="pose one frame in N and interpolate the others (default auto: about 10 "
+                             "poses a second, every frame while the person is lost or moves fast; "
+                             "1: every frame)")
     parser.add_argument("--executor", choices=("process", "dask"), default="process",
                         help="batch: worker processes here (default) or a dask cluster")
     parser.add_argument("--scheduler", metavar="ADDRESS",
@@ -52,6 +58,26 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "workers)")
     parser.add_argument("--recursive", "-r", action="store_true",
                         help="batch: also take videos from sub-folders")
+
+
+def _stride(text: str) -> int | None:
+    from repcount.pose.stride import parse_stride
+
+    try:
+        return parse_stride(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected auto or a whole number of at least 1, got {text!r}") from None
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return n
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         with progress_bar(f"analysing {video.name}", not args.quiet) as prog:
             analysis, result, stats = analyze_video(
                 video, exdef, model, side=args.side, annotate=args.annotate, report=args.report,
-                use_cache=not args.no_cache, progress=prog)
+                use_cache=not args.no_cache, progress=prog, stride=args.stride, jobs=args.jobs)
     _write_tables(args, analysis, video)
     if args.plot and result is not None:
         from repcount.detectors import title_of
@@ -149,7 +175,8 @@ def _analyze_circuit(args: argparse.Namespace) -> int:
     else:
         model = resolve(args.model, progress=download_progress)
         with progress_bar(f"analysing {video.name}", not args.quiet) as prog:
-            samples, fps, stats = pose_video(video, model, use_cache=not args.no_cache, progress=prog)
+            samples, fps, stats = pose_video(video, model, use_cache=not args.no_cache, progress=prog,
+                                             stride=args.stride, jobs=args.jobs)
         model_name, name = model.name, video.name
     session = Session(fps, None, None, Circuit(plan))
     for sample in samples:
@@ -190,8 +217,6 @@ def _analyze_batch(args: argparse.Namespace) -> int:
         raise InputError("--annotate, --plot and --report take a single video, not a batch")
     if args.scheduler and args.executor != "dask":
         raise InputError("--scheduler needs --executor dask")
-    if args.jobs < 1:
-        raise InputError(f"--jobs must be at least 1, got {args.jobs}")
     show = not args.quiet and sys.stderr.isatty()
     from repcount.commands.batch import expand_paths, frame_counts
     from repcount.ui.console import batch_progress
@@ -200,8 +225,8 @@ def _analyze_batch(args: argparse.Namespace) -> int:
     totals = frame_counts(files) if show else {}
     with batch_progress(totals, show) as (on_progress, on_done):
         results, summary = timed_analyze_many(
-            [str(f) for f in files], args.exercise, args.model, jobs=args.jobs, executor=args.executor,
-            scheduler=args.scheduler, side=args.side, use_cache=not args.no_cache,
+            [str(f) for f in files], args.exercise, args.model, jobs=args.jobs or 1, executor=args.executor,
+            scheduler=args.scheduler, side=args.side, use_cache=not args.no_cache, stride=args.stride,
             on_done=on_done, on_progress=on_progress)
     if args.json:
         write_batch_json(results, summary, args.json)

@@ -85,6 +85,7 @@ def analyze_one(
     use_cache: bool = True,
     max_side: int | None = 1280,
     progress: Callable[[str, int, int | None], None] | None = None,
+    stride: int | None = 1,
 ) -> BatchResult:
     """The per-video task: analyse one video, turning any failure into a :class:`BatchError`.
 
@@ -108,7 +109,7 @@ def analyze_one(
             def report(done: int, total: int | None) -> None:
                 progress(str(path), done, total)
         analysis, _, _ = analyze_video(video, exdef, model, side=side, use_cache=use_cache,
-                                       max_side=max_side, progress=report)
+                                       max_side=max_side, progress=report, stride=stride)
         return analysis  # interrupted: the partial result, with an "interrupted" warning
     except RepcountError as exc:
         return BatchError(str(path), str(exc), exc.exit_code, type(exc).__name__)
@@ -220,6 +221,7 @@ def analyze_many(
     side: Side | None = None,
     use_cache: bool = True,
     max_side: int | None = 1280,
+    stride: int | None = 1,
     recursive: bool = False,
     on_done: OnDone | None = None,
     on_progress: FrameProgress | None = None,
@@ -238,6 +240,7 @@ def analyze_many(
         side: force the working leg.
         use_cache: re-use/store landmark tracks.
         max_side: downscale frames larger than this before pose estimation.
+        stride: pose one frame in this many (None: auto), as ``--stride``.
         recursive: also look for videos in sub-folders of the given folders.
         on_done: progress callback, called in this process as each video finishes.
         on_progress: frame progress of the videos under way (local processes only; a dask
@@ -266,7 +269,7 @@ def analyze_many(
     files = expand_paths(paths, recursive=recursive)
     model = resolve(model_spec)  # fail (and download) once, here
     task: dict[str, Any] = {"exercise": exercise, "side": side, "use_cache": use_cache,
-                            "max_side": max_side}
+                            "max_side": max_side, "stride": stride}
     if executor == "dask":
         # Remote workers resolve the model on their side (their own paths and cache).
         task["model_spec"] = model_spec if model_spec in ("lite", "full", "heavy") \

@@ -33,6 +33,7 @@ from repcount.evaluation.labels import Label, load_labels
 from repcount.evaluation.metrics import ClipRow, evaluate_samples
 from repcount.evaluation.report import BenchReport, BenchRun, evaluate_tracks, model_agreement
 from repcount.pose.models import ModelInfo
+from repcount.pose.stride import strided_copy
 from repcount.pose.track import Track
 
 __all__ = ["BenchReport", "BenchRun", "ClipRow", "Label", "baseline_doc", "cached_track", "evaluate_tracks",
@@ -40,7 +41,7 @@ __all__ = ["BenchReport", "BenchRun", "ClipRow", "Label", "baseline_doc", "cache
 
 
 # ----------------------------------------------------------------------------- tracks
-def cached_track(label: Label, model: ModelInfo, *, record: bool = True) -> Track | None:
+def cached_track(label: Label, model: ModelInfo, *, record: bool = True, stride: int = 1) -> Track | None:
     """The clip's landmark track from the repcount cache, recorded (and cached) when missing.
 
     Recording goes through :func:`repcount.commands.analyze.analyze_video`, so the track is exactly the
@@ -49,18 +50,21 @@ def cached_track(label: Label, model: ModelInfo, *, record: bool = True) -> Trac
     from repcount.commands.pipeline import analyze_video
     from repcount.pose import cache
 
-    track = cache.load_cached(label.path, model.sha256)
+    track = cache.load_cached(label.path, model.sha256, stride)
     if track is None and record:
-        analyze_video(label.path, None, model, use_cache=True)
-        track = cache.load_cached(label.path, model.sha256)
+        analyze_video(label.path, None, model, use_cache=True, stride=stride)
+        track = cache.load_cached(label.path, model.sha256, stride)
     return track
 
 
-def track_of(label: Label, model: ModelInfo, use_cache: bool, set_name: str = "") -> tuple[Track, bool]:
+def track_of(label: Label, model: ModelInfo, use_cache: bool, set_name: str = "", stride: int = 1
+             ) -> tuple[Track, bool]:
     """The landmark track a clip is scored on, and whether it came without running the model.
 
-    A corpus clip's committed track (full model); a sample video's committed track when the
-    model is the one it was made with; otherwise the model's track of the video (cached).
+    A corpus clip's committed track (full model; with ``stride`` > 1 its skipped frames are
+    blanked and interpolated back, as the pose pass would); a sample video's committed track
+    when the model is the one it was made with (stride 1 only); otherwise the model's track of
+    the video at that stride (cached).
 
     Raises:
         InputError: when the clip (or its track) is missing.
@@ -69,25 +73,22 @@ def track_of(label: Label, model: ModelInfo, use_cache: bool, set_name: str = ""
     if label.track is not None:
         if model.name != "full":
             raise InputError(f"{label.file}: only a full-model track is committed for corpus clips")
-        return Track.load(label.track), True
+        corpus = Track.load(label.track)
+        return (strided_copy(corpus, stride) if stride > 1 else corpus), True
     committed = sample_track(label)
-    if set_name == "samples" and model.name == "full" and committed.is_file():
+    if set_name == "samples" and model.name == "full" and committed.is_file() and stride == 1:
         return Track.load(committed), True
     if not label.path.is_file():
         raise InputError(f"{label.path}: no such file")
     if not use_cache:
-        from repcount.commands.pipeline import analyze_video
-        from repcount.pose import cache
+        from repcount.commands.pipeline import pose_video
 
-        analyze_video(label.path, None, model, use_cache=False)
-        track = cache.load_cached(label.path, model.sha256)
-        if track is None:
-            raise InputError(f"{label.file}: no track recorded")
-        return track, False
+        samples, fps, _ = pose_video(label.path, model, use_cache=False, stride=stride)
+        return Track.from_samples(samples, width=1, height=1, fps=fps), False
     from repcount.pose import cache
 
-    was_cached = cache.load_cached(label.path, model.sha256) is not None
-    track = cached_track(label, model)
+    was_cached = cache.load_cached(label.path, model.sha256, stride) is not None
+    track = cached_track(label, model, stride=stride)
     if track is None:
         raise InputError(f"{label.file}: no track recorded")
     return track, was_cached
@@ -100,6 +101,7 @@ class Job:
     set_name: str
     label: Label
     model: ModelInfo
+    stride: int = 1
 
 
 def measure_clip(job: Job, use_cache: bool = True) -> ClipRow:
@@ -107,7 +109,7 @@ def measure_clip(job: Job, use_cache: bool = True) -> ClipRow:
     t0 = time.perf_counter()
     lab = job.label
     try:
-        track, cached = track_of(lab, job.model, use_cache, job.set_name)
+        track, cached = track_of(lab, job.model, use_cache, job.set_name, job.stride)
         row = evaluate_samples(lab, list(track.samples()))
         row.cached = cached
         row.pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
@@ -193,6 +195,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_argument(parser, several=True)
     parser.add_argument("--no-cache", action="store_true",
                         help="ignore (and do not store) cached landmark tracks")
+    parser.add_argument("--stride", type=int, default=1, metavar="N",
+                        help="pose one frame in N, as `analyze --stride N` (default 1: every frame, the "
+                             "reference); corpus tracks have their skipped frames interpolated back")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress and no tables")
 
 
@@ -219,7 +224,7 @@ def _jobs_of(args: argparse.Namespace, models: list[ModelInfo]) -> list[Job]:
                 print(f"repcount: note: set '{name}' has full-model tracks only; skipped for {model.name}",
                       file=sys.stderr)
                 continue
-            out.extend(Job(name, lab, model) for lab in labels)
+            out.extend(Job(name, lab, model, max(1, args.stride)) for lab in labels)
     return out
 
 

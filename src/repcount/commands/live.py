@@ -1,10 +1,11 @@
 """``repcount live``: count from a webcam (or a video played like one) with an on-screen overlay.
 
-Capture runs on its own thread and keeps only the newest frame, so a slow pose model drops
-frames instead of building a backlog (the count stays current). A ``--source`` video is
+Three threads form a pipeline: capture keeps only the newest frame, so a slow pose model drops
+frames instead of building a backlog (the count stays current); the pose model runs on its own
+thread one frame ahead (:class:`~repcount.pose.pipelined.PoseStage`); the detector (or the
+guided circuit), the overlay and the window run on the main thread. A ``--source`` video is
 processed frame by frame as fast as possible unless ``--realtime`` plays it at its own pace, like
-a camera. Pose estimation, the detector (or the guided circuit) and the overlay run on the main
-thread; the OpenCV window, the annotated recording and the JSON are optional outputs.
+a camera. The OpenCV window, the annotated recording and the JSON are optional outputs.
 
 For each counted rep the delay from the end of the movement to the moment the count was on
 screen is measured: ``signal`` is how long after the rep's end the detector could announce it
@@ -39,7 +40,7 @@ from repcount.io.grabber import LatestFrameGrabber, every_frame
 from repcount.io.report import KeyFrame
 from repcount.io.sinks import VideoSink, write_png
 from repcount.io.sources import CameraSource, FrameSource, open_source
-from repcount.pose import PoseEstimator
+from repcount.pose.pipelined import PosedFrame, PoseStage
 from repcount.records import Analysis, FormEvent, Frame, Hold, Pose, PoseSample, Rep
 from repcount.session.analysis import RunStats, Tally
 from repcount.session.circuit import Circuit, Notice, summary_lines
@@ -174,11 +175,10 @@ class _Loop:
     def quiet(self) -> bool:
         return bool(self.args.quiet)
 
-    def step(self, estimator: PoseEstimator, frame: Frame, captured: float) -> bool:
-        """Handle one frame; True when the run should stop."""
-        tp = time.perf_counter()
-        pose = estimator.estimate(frame)
-        self.stats.pose_s += time.perf_counter() - tp
+    def step(self, posed: PosedFrame) -> bool:
+        """Handle one posed frame; True when the run should stop."""
+        frame, captured, pose = posed.frame, posed.captured, posed.pose
+        self.stats.pose_s += posed.pose_s
         sample = PoseSample(frame.index, frame.t, pose)
         self.recent.append(sample)
         self.tally.add(sample)
@@ -292,12 +292,14 @@ def run(args: argparse.Namespace) -> int:
                 loop.out.sink = VideoSink(args.record, source.fps, size)
             frames = loop.out.frames(source, threaded)
             loop.t0 = time.monotonic()
-            try:
-                for frame, captured in frames:
-                    if loop.step(estimator, frame, captured):
-                        break
-            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (see cli)
-                interrupted = exc
+            # The model poses frame N+1 on its own thread while this one draws frame N.
+            with PoseStage(frames, estimator) as stage:
+                try:
+                    for posed in stage:
+                        if loop.step(posed):
+                            break
+                except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (see cli)
+                    interrupted = exc
             loop.stats.wall_s = time.monotonic() - loop.t0
             if loop.tally.frames:
                 _announce(loop.session.finish(loop.tally.t_end), [], audio, loop.quiet, loop.log)

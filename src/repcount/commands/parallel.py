@@ -63,6 +63,7 @@ def run_in_processes(
     on_result: Callable[[int, R], None],
     on_error: Callable[[int, Exception], R],
     on_progress: Progress | None = None,
+    cancel: threading.Event | None = None,
 ) -> None:
     """Run ``fn(item)`` for every item in up to ``jobs`` worker processes.
 
@@ -76,6 +77,8 @@ def run_in_processes(
             cannot be unpickled) into a result, which then goes to ``on_result``.
         on_progress: called in this process (on a helper thread) with what tasks report
             through :func:`task_progress`.
+        cancel: once set, the run stops as on Ctrl-C (for a caller on another thread, which
+            Ctrl-C does not reach).
 
     Raises:
         KeyboardInterrupt: after stopping the pool. Results delivered so far stand, and the
@@ -116,8 +119,10 @@ def run_in_processes(
     try:
         pending = {pool.submit(fn, item): i for i, item in enumerate(items)}
         while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
             deliver(finished)
+            if cancel is not None and cancel.is_set() and pending:
+                raise KeyboardInterrupt
     except KeyboardInterrupt:
         for fut in pending:
             fut.cancel()

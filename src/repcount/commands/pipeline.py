@@ -31,33 +31,56 @@ Progress = Callable[[int, int | None], None]
 
 
 def pose_video(path: str | os.PathLike[str], model: ModelInfo, *, use_cache: bool = True,
-               progress: Progress | None = None, max_side: int | None = 1280
+               progress: Progress | None = None, max_side: int | None = 1280,
+               stride: int | None = None, jobs: int | None = 1
                ) -> tuple[list[PoseSample], float, RunStats]:
     """The poses of every frame: from the landmark cache, or from the model (then cached).
 
-    Returns the samples, the frame rate and the run statistics so far (an interrupted pose
-    pass returns the frames done, marked in the statistics).
+    Args:
+        path: the video.
+        model: the resolved pose model.
+        use_cache: re-use (and store) landmark tracks keyed by video, model and stride.
+        progress: called with (frames done, total frames or None).
+        max_side: frames larger than this are downscaled before pose estimation.
+        stride: pose one frame in this many, interpolating the others (None: ``--stride auto``,
+            about 10 poses a second; see :mod:`repcount.pose.stride`).
+        jobs: processes for the pose pass (None: one per core for a long video).
+
+    Returns:
+        The samples, the frame rate and the run statistics so far (an interrupted pose pass
+        returns the frames done, marked in the statistics).
+
     """
+    from repcount.commands.posing import pose_pass
+    from repcount.pose.stride import auto_stride
+
     stats = RunStats()
-    source = VideoFileSource(path, max_side=max_side)
+    with VideoFileSource(path, max_side=max_side) as source:
+        fps, size = source.fps, (source.width, source.height)
+    step = auto_stride(fps) if stride is None else max(1, stride)
+    stats.stride = step
     name = Path(path).name
-    track = cache.load_cached(path, model.sha256) if use_cache else None
+    track = cache.load_cached(path, model.sha256, step) if use_cache else None
     if track is not None:
-        source.close()
-        samples = list(track.samples())
         stats.cached = True
-        fps = track.fps
         stats.cached_pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
-    else:
-        samples, stats = _stream(source, model, progress, stats)
+        stats.posed_frames = int(track.meta.get("posed", len(track)) or 0)  # type: ignore[call-overload]
+        samples = list(track.samples())
         stats.frames = len(samples)
-        fps = source.fps
-        if use_cache and not stats.interrupted:
-            cache.store(path, model.sha256, Track.from_samples(
-                samples, width=source.width, height=source.height, fps=fps,
-                meta={"video": name, "model": model.name, "model_sha256": model.sha256,
-                      "pose_fps": round(stats.pose_fps, 2)}))
-    return samples, fps, stats
+        return samples, track.fps, stats
+    track, raw = pose_pass(path, model, stride=step, jobs=jobs, progress=progress, max_side=max_side)
+    stats.pose_s, stats.interrupted, stats.notes = raw.pose_s, raw.interrupted, list(raw.notes)
+    if raw.interrupted:
+        stats.stop_status = raw.stop_status
+    stats.jobs = int(track.meta.get("jobs", 1))  # type: ignore[call-overload]
+    stats.posed_frames = int(raw.posed.sum())
+    stats.frames = len(track)
+    if use_cache and not stats.interrupted:
+        cache.store(path, model.sha256, Track(
+            t=track.t, image=track.image, world=track.world, width=size[0], height=size[1], fps=fps,
+            meta={**track.meta, "video": name, "model": model.name, "model_sha256": model.sha256,
+                  "pose_fps": round(stats.pose_fps, 2)}), step)
+    return list(track.samples()), fps, stats
 
 
 def analyze_video(
@@ -71,6 +94,8 @@ def analyze_video(
     use_cache: bool = True,
     progress: Progress | None = None,
     max_side: int | None = 1280,
+    stride: int | None = 1,
+    jobs: int | None = 1,
 ) -> tuple[Analysis, TrackResult | None, RunStats]:
     """Analyse a video file end to end.
 
@@ -86,6 +111,8 @@ def analyze_video(
         use_cache: re-use (and store) landmark tracks keyed by video and model hash.
         progress: called with (frames done, total frames or None).
         max_side: frames larger than this are downscaled before pose estimation.
+        stride: pose one frame in this many (None: auto); see :func:`pose_video`.
+        jobs: processes for the pose pass (None: one per core for a long video).
 
     Returns:
         The analysis, the offline detector result (None when the exercise was not recognised)
@@ -94,7 +121,7 @@ def analyze_video(
     """
     t0 = time.perf_counter()
     samples, fps, stats = pose_video(path, model, use_cache=use_cache, progress=progress,
-                                     max_side=max_side)
+                                     max_side=max_side, stride=stride, jobs=jobs)
     name = Path(path).name
     analysis, result = count_samples(name, samples, exdef, model.name, fps, stats, side,
                                      annotate=(path, annotate) if annotate is not None else None,
@@ -131,7 +158,8 @@ def count_samples(name: str, samples: list[PoseSample], exdef: ExerciseDef | Non
     ``annotate`` is (video, output): the video is read again and drawn over.
     """
     td = time.perf_counter()
-    extra: dict[str, object] = {}
+    extra: dict[str, object] = {"pose": {"stride": stats.stride, "posed_frames": stats.posed_frames,
+                                         "processes": stats.jobs}}
     warnings: tuple[str, ...] = ()
     if exdef is None:
         recognised, why = recognise(samples)
@@ -155,29 +183,6 @@ def count_samples(name: str, samples: list[PoseSample], exdef: ExerciseDef | Non
     analysis = build_analysis(name, exercise, model, fps, Tally.of(samples), result, stats,
                               warnings, extra)
     return analysis, result
-
-
-def _stream(source: VideoFileSource, model: ModelInfo, progress: Progress | None,
-            stats: RunStats) -> tuple[list[PoseSample], RunStats]:
-    """The pose pass: decode (on a thread) and run the model on every frame."""
-    from repcount.pose.mediapipe_backend import MediaPipePose
-
-    samples: list[PoseSample] = []
-    with source, MediaPipePose(model) as estimator:
-        try:
-            for frame in prefetch(source):
-                tp = time.perf_counter()
-                pose = estimator.estimate(frame)
-                stats.pose_s += time.perf_counter() - tp
-                samples.append(PoseSample(frame.index, frame.t, pose))
-                if progress:
-                    progress(len(samples), source.frame_count)
-        except KeyboardInterrupt as exc:
-            stats.interrupted, stats.stop_status = True, interrupt_status(exc)
-    if source.frame_count and len(samples) < source.frame_count - 2 and not stats.interrupted:
-        stats.notes.append(
-            f"video ended after {len(samples)} of {source.frame_count} frames (truncated file?)")
-    return samples, stats
 
 
 def _side_at(reps: list[Rep], t: float) -> Side | None:

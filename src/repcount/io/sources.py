@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import cv2
@@ -58,11 +58,16 @@ class FrameSource:
             return max(1, round(w * s)), max(1, round(h * s))
         return w, h
 
-    def _emit(self, image: np.ndarray, t: float) -> Frame:
-        """Wrap an image as the next frame, forcing the timestamp to increase."""
+    def _stamp(self, t: float) -> float:
+        """The next frame's timestamp, forced to increase."""
         if not np.isfinite(t) or t <= self._last_t:
             t = self._last_t + MIN_STEP_S if np.isfinite(self._last_t) else 0.0
         self._last_t = t
+        return t
+
+    def _emit(self, image: np.ndarray, t: float) -> Frame:
+        """Wrap an image as the next frame, forcing the timestamp to increase."""
+        t = self._stamp(t)
         if image.ndim == 2:
             image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
         elif image.shape[2] == 4:
@@ -192,6 +197,50 @@ class VideoFileSource(FrameSource):
                 t = self.frames_read / self.fps
             self.frames_read += 1
             yield self._emit(image, t)
+
+    def seek(self, index: int) -> None:
+        """Start reading at frame ``index`` (for one segment of a long video); use on a fresh source.
+
+        The frame indices handed out continue from ``index``; their times are the container's.
+        """
+        if index <= 0:
+            return
+        self._first = None
+        self._cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        self._index = self.frames_read = index
+
+    def sparse(self, want: Callable[[int], bool], stop: int | None = None
+               ) -> Iterator[tuple[int, float, Frame | None]]:
+        """(index, time, frame) of every frame; the image is decoded only where ``want(index)``.
+
+        Frames not wanted are only grabbed (demuxed and decoded, not converted to BGR or scaled),
+        which is most of the cost of a frame that is not posed. ``stop``: the index to end before.
+        """
+        while stop is None or self._index < stop:
+            index = self._index
+            if self._first is not None:
+                image: np.ndarray | None = self._first
+                self._first = None
+                pos_ms = self._first_ms
+            elif want(index):
+                ok, image = self._cap.read()
+                if not ok or image is None:
+                    return
+                pos_ms = float(self._cap.get(cv2.CAP_PROP_POS_MSEC))
+            else:
+                if not self._cap.grab():
+                    return
+                image, pos_ms = None, float(self._cap.get(cv2.CAP_PROP_POS_MSEC))
+            t = self._time_of(pos_ms, index)
+            if index > 0 and t <= self._last_t:
+                t = index / self.fps
+            self.frames_read = index + 1
+            if image is None:
+                self._index += 1
+                yield index, self._stamp(t), None
+            else:
+                frame = self._emit(image, t)
+                yield index, frame.t, frame
 
     def images_at(self, indices: Iterable[int]) -> Iterator[tuple[int, np.ndarray]]:
         """(index, BGR image) of the frames at ``indices``, for key frames of a report.

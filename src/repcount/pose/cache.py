@@ -18,23 +18,25 @@ def cache_dir() -> Path:
     return user_cache_dir() / "tracks"
 
 
-def track_key(video_sha256: str, model_sha256: str) -> str:
-    """File name of the cached track for a (video, model) pair.
+def track_key(video_sha256: str, model_sha256: str, stride: int = 1) -> str:
+    """File name of the cached track for a (video, model, stride) triple.
 
     The person-following setting is part of it: a track made while looking for another number
-    of people may have followed someone else.
+    of people may have followed someone else. So is the pose stride (a strided track holds
+    interpolated frames).
     """
-    return f"{video_sha256[:20]}-{model_sha256[:12]}-p{NUM_POSES}.npz"
+    tail = f"-s{stride}" if stride > 1 else ""
+    return f"{video_sha256[:20]}-{model_sha256[:12]}-p{NUM_POSES}{tail}.npz"
 
 
-def cached_track_path(video: str | os.PathLike[str], model_sha256: str) -> Path:
+def cached_track_path(video: str | os.PathLike[str], model_sha256: str, stride: int = 1) -> Path:
     """Where the track of ``video`` made with the model of that hash is (or would be) cached."""
-    return cache_dir() / track_key(file_sha256(video), model_sha256)
+    return cache_dir() / track_key(file_sha256(video), model_sha256, stride)
 
 
-def load_cached(video: str | os.PathLike[str], model_sha256: str) -> Track | None:
+def load_cached(video: str | os.PathLike[str], model_sha256: str, stride: int = 1) -> Track | None:
     """Return the cached track, or None when there is none (or it is unreadable)."""
-    path = cached_track_path(video, model_sha256)
+    path = cached_track_path(video, model_sha256, stride)
     if not path.is_file():
         return None
     try:
@@ -43,6 +45,6 @@ def load_cached(video: str | os.PathLike[str], model_sha256: str) -> Track | Non
         return None
 
 
-def store(video: str | os.PathLike[str], model_sha256: str, track: Track) -> Path:
+def store(video: str | os.PathLike[str], model_sha256: str, track: Track, stride: int = 1) -> Path:
     """Write ``track`` to the cache (atomically) and return its path."""
-    return track.save(cached_track_path(video, model_sha256))
+    return track.save(cached_track_path(video, model_sha256, stride))

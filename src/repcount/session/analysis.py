@@ -27,6 +27,10 @@ class RunStats:
     #: Exit status after an interrupt: 130 for Ctrl-C, 128 + N when signal N stopped the run.
     stop_status: int = 130
     notes: list[str] = field(default_factory=list)
+    #: Pose stride (1: every frame posed), frames that went to the model, pose processes.
+    stride: int = 1
+    posed_frames: int = 0
+    jobs: int = 1
 
     @property
     def fps(self) -> float:

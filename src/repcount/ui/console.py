@@ -139,6 +139,10 @@ def print_summary(analysis: Analysis, stats: RunStats) -> None:
               + (f", {len(analysis.partials)} partial" if analysis.partials else "")
               + (f", held {held:.1f} s" if analysis.holds else ""))
     src = "cached landmarks" if stats.cached else f"model {analysis.model}"
+    if stats.stride > 1:
+        src += f" on 1 frame in {stats.stride} (the others interpolated)"
+    if stats.jobs > 1 and not stats.cached:
+        src += f", {stats.jobs} processes"
     con.print(f"{analysis.frames} frames, pose found in {analysis.pose_frames}; {src}; "
               f"{stats.fps:.1f} frames/s end to end"
               + (f", pose alone {stats.pose_fps:.1f} frames/s" if stats.pose_s else ""))

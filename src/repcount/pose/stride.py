@@ -1,0 +1,174 @@
+"""Pose only the frames the signals need, and fill the frames in between.
+
+The joint angles of this circuit move below about 2 Hz, so posing a 30 fps video on every frame
+is mostly redundant work. :class:`StridePlan` decides, frame by frame, which frames go to the
+model: every ``stride``-th one, and every frame while the person is lost (MediaPipe re-detects
+from scratch, and the first frame it finds the person again should not wait) or for a moment
+after a fast movement. :func:`fill_skipped` then interpolates the landmarks of the skipped
+frames from the posed ones (a cubic spline through each run of found poses), so detectors see a
+pose on every frame and rep times keep full-rate resolution.
+
+Pure numpy/scipy: no model and no video here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.interpolate import CubicSpline
+
+from repcount.pose.track import Track
+from repcount.records import LM, FloatArray, Pose
+
+#: Poses per second aimed at by ``--stride auto``: five times the fastest joint-angle rhythm of
+#: the circuit (about 2 Hz), so a turning point is never more than 0.05 s from a posed frame.
+AUTO_POSE_HZ = 10.0
+#: Landmarks whose movement decides whether the person moves fast (hips, knees, ankles).
+_MOVING = (LM.LEFT_HIP, LM.RIGHT_HIP, LM.LEFT_KNEE, LM.RIGHT_KNEE, LM.LEFT_ANKLE, LM.RIGHT_ANKLE)
+#: A move between two posed frames larger than this fraction of the thigh length (per posed
+#: interval) counts as fast: at 10 poses a second that is a limb sweeping ~3 thigh lengths a second.
+FAST_MOVE = 0.3
+#: Seconds of posing every frame after a fast movement.
+DENSE_S = 1.0
+
+
+def auto_stride(fps: float) -> int:
+    """The stride ``--stride auto`` uses at ``fps``: about :data:`AUTO_POSE_HZ` poses a second."""
+    if not math.isfinite(fps) or fps <= 0:
+        return 1
+    return max(1, math.floor(fps / AUTO_POSE_HZ + 1e-6))
+
+
+def parse_stride(text: str) -> int | None:
+    """``auto`` (None) or a positive integer; raises ValueError otherwise."""
+    if text.strip().lower() == "auto":
+        return None
+    n = int(text)
+    if n < 1:
+        raise ValueError(f"stride must be at least 1, got {n}")
+    return n
+
+
+class StridePlan:
+    """Which frames to pose: every ``stride``-th, and every frame when tracking needs it.
+
+    :meth:`want` is asked by the decoder (possibly a few frames ahead on its own thread),
+    :meth:`observe` is told each pose as it comes out of the model.
+
+    Args:
+        stride: pose one frame in this many (1: every frame).
+        fps: the video's frame rate (for :data:`DENSE_S`).
+
+    """
+
+    def __init__(self, stride: int, fps: float) -> None:
+        self.stride = max(1, int(stride))
+        self.fps = fps if fps > 0 else 30.0
+        self._last_wanted = -(10**9)
+        self._dense_until = -1
+        self._lost = False
+        self._prev: FloatArray | None = None
+        #: Frames posed because tracking was lost, and because the person moved fast.
+        self.dense_lost = 0
+        self.dense_fast = 0
+
+    def want(self, index: int) -> bool:
+        """Whether frame ``index`` should go to the model (called once per frame, in order)."""
+        if self.stride == 1 or index - self._last_wanted >= self.stride:
+            self._last_wanted = index
+            return True
+        if self._lost:
+            self.dense_lost += 1
+        elif index <= self._dense_until:
+            self.dense_fast += 1
+        else:
+            return False
+        self._last_wanted = index
+        return True
+
+    def observe(self, index: int, pose: Pose | None) -> None:
+        """Learn from the pose of posed frame ``index`` (None: nobody found)."""
+        if self.stride == 1:
+            return
+        self._lost = pose is None
+        if pose is None:
+            self._prev = None
+            return
+        xy = pose.image[list(_MOVING), :2] * np.array([pose.width, pose.height])
+        if self._prev is not None:
+            thigh = float(np.linalg.norm(xy[0] - xy[2]) + np.linalg.norm(xy[1] - xy[3])) / 2
+            move = float(np.max(np.linalg.norm(xy - self._prev, axis=1)))
+            if thigh > 0 and move > FAST_MOVE * thigh:
+                self._dense_until = index + round(DENSE_S * self.fps)
+        self._prev = xy
+
+
+def fill_skipped(t: FloatArray, image: FloatArray, world: FloatArray, posed: np.ndarray
+                 ) -> tuple[FloatArray, FloatArray]:
+    """Interpolate the landmarks of frames that were not posed.
+
+    Args:
+        t: (N,) frame times.
+        image: (N, 33, 5) image landmarks; NaN on skipped frames and where nobody was found.
+        world: (N, 33, 3) world landmarks, likewise.
+        posed: (N,) True on frames that went to the model.
+
+    Returns:
+        (image, world) with every skipped frame between two found poses of one run filled: a
+        cubic spline through the run's posed frames (linear for runs of fewer than 4). A skipped
+        frame next to a posed frame where nobody was found stays empty; frames after the last
+        posed one repeat it.
+
+    """
+    image, world = image.copy(), world.copy()
+    posed = np.asarray(posed, dtype=bool)
+    n = len(t)
+    if n == 0 or posed.all():
+        return image, world
+    found = posed & ~np.isnan(image[:, 0, 0])
+    idx = np.flatnonzero(posed)
+    # Runs of consecutive posed frames that all found the person.
+    run_start = 0
+    for k in range(1, len(idx) + 1):
+        if k == len(idx) or not found[idx[k]] or not found[idx[k - 1]]:
+            _fill_run(t, image, world, idx[run_start:k], found)
+            run_start = k
+    if len(idx) and idx[-1] < n - 1 and found[idx[-1]]:
+        image[idx[-1] + 1:] = image[idx[-1]]
+        world[idx[-1] + 1:] = world[idx[-1]]
+    return image, world
+
+
+def _fill_run(t: FloatArray, image: FloatArray, world: FloatArray, run: np.ndarray,
+              found: np.ndarray) -> None:
+    if len(run) < 2 or not found[run[0]]:
+        return
+    lo, hi = int(run[0]), int(run[-1])
+    gaps = np.setdiff1d(np.arange(lo, hi + 1), run)
+    if not len(gaps):
+        return
+    for arr in (image, world):
+        y = arr[run].reshape(len(run), -1)
+        if len(run) >= 4:
+            filled = CubicSpline(t[run], y, axis=0)(t[gaps])
+        else:
+            filled = np.stack([np.interp(t[gaps], t[run], y[:, j]) for j in range(y.shape[1])], axis=1)
+        arr[gaps] = filled.reshape(len(gaps), *arr.shape[1:])
+    # Visibility and presence are probabilities: a spline must not push them out of [0, 1].
+    image[gaps, :, 3:5] = np.clip(image[gaps, :, 3:5], 0.0, 1.0)
+
+
+def strided_copy(track: Track, stride: int) -> Track:
+    """``track`` as a pose pass at ``stride`` would give it: skipped frames blanked, then filled.
+
+    For recorded tracks without their video (the corpus): MediaPipe's own tracking between
+    posed frames is not reproduced, only the sampling.
+    """
+    posed = np.zeros(len(track), dtype=bool)
+    posed[::max(1, stride)] = True
+    image, world = track.image.copy(), track.world.copy()
+    image[~posed], world[~posed] = np.nan, np.nan
+    image, world = fill_skipped(track.t, image, world, posed)
+    return Track(track.t, image, world, track.width, track.height, track.fps,
+                 {**track.meta, "stride": stride, "posed": int(posed.sum())})
