@@ -1,67 +1,183 @@
-"""Speed of `repcount analyze` at 640x480: end-to-end fps and pose-only fps in the same run.
+"""Speed of repcount against the bare pose loop, whole processes, side by side in one run.
 
-Usage: python benchmarks/speed.py [VIDEO] [--model full] [--exercise glute_bridge] [--annotate]
+    python benchmarks/speed.py [--models lite,full,heavy] [--live-seconds 120] [--json OUT]
 
-Without VIDEO, a shared clip is letterboxed to 640x480 first. Prints one table row per run.
+The test video is built once: the committed sample videos (640x480, 30 fps) joined into one
+H.264 file of at least a minute (``--minutes``). Every figure is a whole process (imports, model
+load, decode, everything), timed from outside:
+
+* ``bare``: a loop of OpenCV decode + ``PoseLandmarker.detect_for_video`` on every frame and
+  nothing else (written here, against MediaPipe directly); ``bare/N`` poses every N-th frame
+  and only grabs the others.
+* ``analyze s1 j1``: ``repcount analyze VIDEO -e auto --no-cache --stride 1 --jobs 1``; then at
+  the default stride (``auto``) on 1 and 2 processes.
+* ``live``: ``repcount live --source VIDEO --realtime --no-window`` (the video paced like a
+  30 fps camera) for ``--live-seconds``: frames shown per second, frames dropped, and the delay
+  from each rep's end to its count on screen, read from the run's JSON.
+
+Each row gives frames/s (frames of video per wall second), × real time, and the ratio of its
+wall time to the bare loop's. Do not run anything else meanwhile: the machine's cores are the
+measurement.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import subprocess
+import sys
 import tempfile
+import time
 from pathlib import Path
 
-import cv2
-import numpy as np
-
-from repcount.commands.pipeline import analyze_video
-from repcount.detectors import get_exercise
-from repcount.pose.models import resolve
-
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_CLIP = ROOT.parent / "shared" / "clips" / "glute_bridge_darebee_a.mp4"
+SAMPLES = ROOT / "sample_videos"
 
-
-def letterbox_640x480(src: Path, dst: Path) -> Path:
-    """Copy ``src`` into a 640x480 canvas (scaled to fit, padded) so the benchmark size is fixed."""
-    cap = cv2.VideoCapture(str(src))
-    fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-    out = cv2.VideoWriter(str(dst), cv2.VideoWriter.fourcc(*"mp4v"), fps, (640, 480))
-    while True:
-        ok, img = cap.read()
-        if not ok:
+BARE = r'''
+import sys, time, cv2, numpy as np
+from mediapipe.tasks.python import BaseOptions, vision
+import mediapipe as mp
+video, model, stride = sys.argv[1], sys.argv[2], int(sys.argv[3])
+opts = vision.PoseLandmarkerOptions(base_options=BaseOptions(model_asset_path=model),
+                                    running_mode=vision.RunningMode.VIDEO, num_poses=1)
+lm = vision.PoseLandmarker.create_from_options(opts)
+cap = cv2.VideoCapture(video)
+i = found = 0
+while True:
+    if i % stride:
+        if not cap.grab():
             break
-        h, w = img.shape[:2]
-        s = min(640 / w, 480 / h)
-        img = cv2.resize(img, (round(w * s), round(h * s)))
-        canvas = np.full((480, 640, 3), 255, np.uint8)
-        y0, x0 = (480 - img.shape[0]) // 2, (640 - img.shape[1]) // 2
-        canvas[y0:y0 + img.shape[0], x0:x0 + img.shape[1]] = img
-        out.write(canvas)
-    cap.release()
-    out.release()
-    return dst
+        i += 1
+        continue
+    ok, img = cap.read()
+    if not ok:
+        break
+    ts = round(cap.get(cv2.CAP_PROP_POS_MSEC))
+    rgb = cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
+    res = lm.detect_for_video(mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb), max(ts, i))
+    found += bool(res.pose_landmarks)
+    i += 1
+print(i, found)
+'''
+
+
+def build_video(out: Path, minutes: float) -> tuple[Path, int, float]:
+    """The sample videos joined (looped as needed) into one H.264 file; (path, frames, fps)."""
+    import cv2
+
+    from repcount.io.sinks import VideoSink
+
+    clips = sorted(SAMPLES.glob("*.mp4"))
+    fps = 30.0
+    want = round(minutes * 60 * fps)
+    n = 0
+    with VideoSink(out, fps, (640, 480)) as sink:
+        while n < want:
+            for clip in clips:
+                cap = cv2.VideoCapture(str(clip))
+                while n < want:
+                    ok, img = cap.read()
+                    if not ok:
+                        break
+                    if img.shape[:2] != (480, 640):
+                        img = cv2.resize(img, (640, 480))
+                    sink.write(img)
+                    n += 1
+                cap.release()
+    return out, n, fps
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    """Wall seconds of a whole process, and its stdout."""
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
+    return wall, proc.stdout
+
+
+def rss_peak_mb(cmd: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak RSS in MB) of a whole process, from /usr/bin/time if present."""
+    if not Path("/usr/bin/time").exists():
+        return timed(cmd)[0], float("nan")
+    t0 = time.perf_counter()
+    proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    try:
+        peak = int(proc.stderr.strip().splitlines()[-1]) / 1024
+    except (ValueError, IndexError):
+        peak = float("nan")
+    return wall, peak
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("video", nargs="?")
-    ap.add_argument("--model", default="full")
-    ap.add_argument("--exercise", default="glute_bridge")
-    ap.add_argument("--annotate", action="store_true", help="also write an annotated video")
-    ap.add_argument("--repeat", type=int, default=3)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", default="lite,full,heavy")
+    ap.add_argument("--minutes", type=float, default=1.5, help="length of the test video")
+    ap.add_argument("--live-seconds", type=float, default=120.0)
+    ap.add_argument("--skip-live", action="store_true")
+    ap.add_argument("--offline-models", default="full", help="models for the offline rows")
+    ap.add_argument("--json", metavar="OUT")
     args = ap.parse_args()
-    tmp = Path(tempfile.mkdtemp())
-    video = Path(args.video) if args.video else letterbox_640x480(DEFAULT_CLIP, tmp / "bench_640x480.mp4")
-    model = resolve(args.model)
-    exdef = get_exercise(args.exercise)
-    print(f"video {video.name}, model {model.name}, exercise {exdef.name}")
-    print(f"{'run':>3} {'frames':>6} {'analyze fps':>12} {'pose-only fps':>14} {'ratio':>6} {'reps':>5}")
-    for i in range(args.repeat):
-        annotate = tmp / "annotated.mp4" if args.annotate else None
-        analysis, _, stats = analyze_video(video, exdef, model, annotate=annotate, use_cache=False)
-        print(f"{i + 1:>3} {stats.frames:>6} {stats.fps:>12.1f} {stats.pose_fps:>14.1f} "
-              f"{stats.fps / stats.pose_fps:>6.2f} {analysis.total_reps:>5}")
+
+    from repcount.pose.models import resolve
+
+    tmp = Path(tempfile.mkdtemp(prefix="repcount-speed-"))
+    video, frames, fps = build_video(tmp / "speed_640x480.mp4", args.minutes)
+    duration = frames / fps
+    print(f"video: {frames} frames, 640x480 @ {fps:.0f} fps, {duration:.1f} s (H.264); "
+          f"{os.cpu_count()} cores")
+    env = {**os.environ, "REPCOUNT_CACHE_DIR": str(tmp / "cache")}
+    rows: list[dict[str, object]] = []
+
+    def row(name: str, model: str, wall: float, bare: float | None, extra: str = "") -> None:
+        r = {"run": name, "model": model, "wall_s": round(wall, 2), "fps": round(frames / wall, 1),
+             "x_realtime": round(duration / wall, 2),
+             "vs_bare": round(wall / bare, 3) if bare else None, "note": extra}
+        rows.append(r)
+        ratio = f"{wall / bare:6.2f}" if bare else "     -"
+        print(f"{name:<22} {model:<6} {wall:7.1f} s {frames / wall:7.1f} fps {duration / wall:6.2f}x "
+              f"{ratio}  {extra}", flush=True)
+
+    print(f"{'run':<22} {'model':<6} {'wall':>9} {'frames/s':>11} {'× rt':>7} {'/bare':>6}")
+    for m in args.offline_models.split(","):
+        model = resolve(m)
+        bare, _ = timed([sys.executable, "-c", BARE, str(video), str(model.path), "1"], env)
+        row("bare", m, bare, None)
+        for n in (3, 5):
+            w, _ = timed([sys.executable, "-c", BARE, str(video), str(model.path), str(n)], env)
+            row(f"bare/{n}", m, w, bare)
+        for stride, jobs in (("1", "1"), ("auto", "1"), ("auto", "2"), ("1", "2")):
+            out = tmp / f"a_{m}_{stride}_{jobs}.json"
+            cmd = [sys.executable, "-m", "repcount", "analyze", str(video), "-e", "auto", "--no-cache",
+                   "--quiet", "--model", m, "--stride", stride, "--jobs", jobs, "--json", str(out)]
+            w, peak = rss_peak_mb(cmd)
+            d = json.loads(out.read_text())
+            pose = d.get("extra", {}).get("pose", {})
+            row(f"analyze s{stride} j{jobs}", m, w, bare,
+                f"{d['total_reps']} reps, posed {pose.get('posed_frames')}, peak RSS {peak:.0f} MB")
+    if not args.skip_live:
+        print(f"\nlive: --source at 30 fps in real time, {args.live_seconds:.0f} s each")
+        print(f"{'model':<6} {'shown fps':>9} {'captured':>8} {'dropped':>7} {'pose ms':>7} "
+              f"{'rep end→screen med/max ms':>26}")
+        for m in args.models.split(","):
+            out = tmp / f"live_{m}.json"
+            cmd = [sys.executable, "-m", "repcount", "live", "--source", str(video), "--realtime",
+                   "--no-window", "--quiet", "--model", m, "--exercise", "auto", "--json", str(out),
+                   "--max-seconds", str(args.live_seconds)]
+            timed(cmd, env)
+            live = json.loads(out.read_text())["extra"]["live"]
+            delay = live.get("delay_total") or {}
+            print(f"{m:<6} {live['fps']:9.1f} {live['captured']:8d} {live['dropped']:7d} "
+                  f"{live['pose_ms']:7.1f} {delay.get('median_ms', float('nan')):>13.0f} / "
+                  f"{delay.get('max_ms', float('nan')):.0f}", flush=True)
+            rows.append({"run": "live", "model": m, **{k: live[k] for k in ("fps", "captured", "dropped",
+                                                                             "pose_ms")},
+                         "delay_total": delay})
+    if args.json:
+        Path(args.json).write_text(json.dumps({"video_frames": frames, "fps": fps, "rows": rows}, indent=1))
 
 
 if __name__ == "__main__":

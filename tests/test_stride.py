@@ -42,15 +42,17 @@ def test_skipped_frames_are_filled_close_to_the_truth():
 def test_a_frame_next_to_a_lost_pose_stays_empty():
     track, _ = simulate(SimSpec("clamshell", reps=4))
     image = track.image.copy()
+    image[0] = np.nan  # nobody on the first frame: it must not leak into any filled frame
     image[30] = np.nan  # nobody found on the posed frame 30
     world = track.world.copy()
-    world[30] = np.nan
+    world[[0, 30]] = np.nan
     posed = np.zeros(len(track), dtype=bool)
     posed[::3] = True
     image[~posed], world[~posed] = np.nan, np.nan
     out, _ = fill_skipped(track.t, image, world, posed)
     assert np.isnan(out[28:33, 0, 0]).all()  # 28, 29 (before) and 31, 32 (after) not invented
     assert not np.isnan(out[25:28, 0, 0]).any() and not np.isnan(out[33:36, 0, 0]).any()
+    assert np.isnan(out[:3, 0, 0]).all() and not np.isnan(out[4:28]).any()
     assert np.all((out[:, :, 3:5] >= 0) | np.isnan(out[:, :, 3:5]))
 
 

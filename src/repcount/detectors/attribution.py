@@ -111,27 +111,37 @@ _FIELDS = tuple(f.name for f in fields(FrameRecord))
 
 
 class History:
-    """The last ``keep_s`` seconds of frame records, queried by field and time window."""
+    """The last ``keep_s`` seconds of frame records, queried by field and time window.
+
+    Rows live in one growing float array (about 150 bytes a frame), so an offline pass over an
+    hour of video keeps every frame's record in a few tens of MB.
+    """
 
     def __init__(self, keep_s: float = 120.0) -> None:
         self.keep_s = keep_s
-        self._rows: deque[tuple[float, ...]] = deque()
-        self._arr: FloatArray | None = None  # the rows as an array, built once per frame
+        self._buf = np.zeros((256, len(_FIELDS)))
+        self._lo = 0  # first row still kept
+        self._hi = 0  # one past the last row
 
     def record(self, rec: FrameRecord) -> None:
         """Remember one frame."""
-        self._rows.append(tuple(getattr(rec, f) for f in _FIELDS))
-        self._arr = None
-        while self._rows and self._rows[0][0] < rec.t - self.keep_s:
-            self._rows.popleft()
+        if self._hi == len(self._buf):
+            live = self._buf[self._lo:self._hi]
+            grow = max(256, 2 * len(live)) if len(live) > len(self._buf) // 2 else len(self._buf)
+            self._buf = np.zeros((grow, len(_FIELDS)))
+            self._buf[:len(live)] = live
+            self._lo, self._hi = 0, len(live)
+        self._buf[self._hi] = [getattr(rec, f) for f in _FIELDS]
+        self._hi += 1
+        t = self._buf[self._lo:self._hi, 0]
+        if np.isfinite(self.keep_s) and t[0] < rec.t - self.keep_s:
+            self._lo += int(np.searchsorted(t, rec.t - self.keep_s, "left"))
 
     def window(self, key: str, t0: float, t1: float, finite: bool = True) -> FloatArray:
         """Values of field ``key`` recorded between ``t0`` and ``t1`` (finite ones only)."""
-        if not self._rows:
+        arr = self._buf[self._lo:self._hi]
+        if not len(arr):
             return np.zeros(0)
-        if self._arr is None:
-            self._arr = np.asarray(self._rows, dtype=np.float64)
-        arr = self._arr
         t = arr[:, 0]
         lo, hi = np.searchsorted(t, t0 - 1e-9, "left"), np.searchsorted(t, t1 + 1e-9, "right")
         v = arr[lo:hi, _FIELDS.index(key)]

@@ -5,8 +5,8 @@ is mostly redundant work. :class:`StridePlan` decides, frame by frame, which fra
 model: every ``stride``-th one, and every frame while the person is lost (MediaPipe re-detects
 from scratch, and the first frame it finds the person again should not wait) or for a moment
 after a fast movement. :func:`fill_skipped` then interpolates the landmarks of the skipped
-frames from the posed ones (a cubic spline through each run of found poses), so detectors see a
-pose on every frame and rep times keep full-rate resolution.
+frames from the posed ones (a local cubic through the two posed frames on either side), so
+detectors see a pose on every frame and rep times keep full-rate resolution.
 
 Pure numpy/scipy: no model and no video here.
 """
@@ -16,7 +16,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.interpolate import CubicSpline
 
 from repcount.pose.track import Track
 from repcount.records import LM, FloatArray, Pose
@@ -115,10 +114,11 @@ def fill_skipped(t: FloatArray, image: FloatArray, world: FloatArray, posed: np.
         posed: (N,) True on frames that went to the model.
 
     Returns:
-        (image, world) with every skipped frame between two found poses of one run filled: a
-        cubic spline through the run's posed frames (linear for runs of fewer than 4). A skipped
-        frame next to a posed frame where nobody was found stays empty; frames after the last
-        posed one repeat it.
+        (image, world) with every skipped frame between two found poses filled: a cubic through
+        the two posed frames on either side (a quadratic or a line where a neighbour is missing
+        or nobody was found there). The interpolation is local (four posed frames), so a long
+        track can be filled block by block. A skipped frame next to a posed frame where nobody
+        was found stays empty; frames after the last posed one repeat it.
 
     """
     image, world = image.copy(), world.copy()
@@ -126,37 +126,52 @@ def fill_skipped(t: FloatArray, image: FloatArray, world: FloatArray, posed: np.
     n = len(t)
     if n == 0 or posed.all():
         return image, world
-    found = posed & ~np.isnan(image[:, 0, 0])
     idx = np.flatnonzero(posed)
-    # Runs of consecutive posed frames that all found the person.
-    run_start = 0
-    for k in range(1, len(idx) + 1):
-        if k == len(idx) or not found[idx[k]] or not found[idx[k - 1]]:
-            _fill_run(t, image, world, idx[run_start:k], found)
-            run_start = k
-    if len(idx) and idx[-1] < n - 1 and found[idx[-1]]:
-        image[idx[-1] + 1:] = image[idx[-1]]
-        world[idx[-1] + 1:] = world[idx[-1]]
+    if not len(idx):
+        return image, world
+    found = posed & ~np.isnan(image[:, 0, 0])
+    gaps = np.flatnonzero(~posed)
+    k2 = np.searchsorted(idx, gaps)  # the posed frame after each gap frame is idx[k2]
+    inside = (k2 > 0) & (k2 < len(idx))
+    tail = gaps[k2 >= len(idx)]
+    if len(tail) and found[idx[-1]]:
+        image[tail], world[tail] = image[idx[-1]], world[idx[-1]]
+    gaps, k2 = gaps[inside], k2[inside]
+    p1, p2 = idx[k2 - 1], idx[k2]
+    ok = found[p1] & found[p2]
+    gaps, k2, p1, p2 = gaps[ok], k2[ok], p1[ok], p2[ok]
+    if not len(gaps):
+        return image, world
+    has0 = k2 >= 2
+    p0 = np.where(has0, idx[np.maximum(k2 - 2, 0)], p1)
+    has0 &= found[p0]
+    has3 = k2 + 1 < len(idx)
+    p3 = np.where(has3, idx[np.minimum(k2 + 1, len(idx) - 1)], p2)
+    has3 &= found[p3]
+    points = np.stack([np.where(has0, p0, -1), p1, p2, np.where(has3, p3, -1)], axis=1)
+    weights = _lagrange_weights(t, gaps, points)
+    gather = np.where(points >= 0, points, p1[:, None])  # unused points: weight 0, a found pose
+    for arr in (image, world):
+        src = arr[gather]  # (G, 4, 33, C)
+        arr[gaps] = np.einsum("gk,gklc->glc", weights, src)
+    # Visibility and presence are probabilities: a cubic must not push them out of [0, 1].
+    image[gaps, :, 3:5] = np.clip(image[gaps, :, 3:5], 0.0, 1.0)
     return image, world
 
 
-def _fill_run(t: FloatArray, image: FloatArray, world: FloatArray, run: np.ndarray,
-              found: np.ndarray) -> None:
-    if len(run) < 2 or not found[run[0]]:
-        return
-    lo, hi = int(run[0]), int(run[-1])
-    gaps = np.setdiff1d(np.arange(lo, hi + 1), run)
-    if not len(gaps):
-        return
-    for arr in (image, world):
-        y = arr[run].reshape(len(run), -1)
-        if len(run) >= 4:
-            filled = CubicSpline(t[run], y, axis=0)(t[gaps])
-        else:
-            filled = np.stack([np.interp(t[gaps], t[run], y[:, j]) for j in range(y.shape[1])], axis=1)
-        arr[gaps] = filled.reshape(len(gaps), *arr.shape[1:])
-    # Visibility and presence are probabilities: a spline must not push them out of [0, 1].
-    image[gaps, :, 3:5] = np.clip(image[gaps, :, 3:5], 0.0, 1.0)
+def _lagrange_weights(t: FloatArray, at: np.ndarray, points: np.ndarray) -> FloatArray:
+    """(G, 4) Lagrange weights of the usable points (index >= 0) for the value at ``t[at]``."""
+    x = t[at][:, None]
+    tp = np.where(points >= 0, t[np.maximum(points, 0)], np.nan)
+    use = points >= 0
+    w = np.ones(points.shape)
+    for j in range(4):
+        for m in range(4):
+            if j == m:
+                continue
+            term = (x[:, 0] - tp[:, m]) / (tp[:, j] - tp[:, m])
+            w[:, j] *= np.where(use[:, m], term, 1.0)
+    return np.where(use, w, 0.0)
 
 
 def strided_copy(track: Track, stride: int) -> Track:
