@@ -1,7 +1,12 @@
 """Memory over a long stream: does resident memory stay flat?
 
-Two modes, both over a clip looped for ``--minutes`` of stream time (timestamps keep increasing
+Three modes, all over a clip looped for ``--minutes`` of stream time (timestamps keep increasing
 across loops, as from a camera):
+
+* ``analyze``: ``repcount analyze LONG.mp4 -e auto --no-cache`` as a process of its own, on a
+  video made by remuxing the clip end to end (no re-encoding, seconds to build); the RSS of the
+  process and its pose workers is sampled every ``--every`` wall seconds. Extra arguments after
+  ``--`` go to ``repcount analyze`` (e.g. ``-- --jobs 1 --stride 1``).
 
 * ``live``: the real ``repcount live`` loop (MediaPipe model, detectors, overlay drawing,
   ``--no-window``, ``--json``) fed by the looped video; about 40 minutes of CPU for a 1-hour
@@ -146,16 +151,90 @@ def run_replay(args: argparse.Namespace) -> None:
         loop += 1
 
 
+def long_video(clip: str, minutes: float, out: Path) -> Path:
+    """``clip`` remuxed end to end (timestamps shifted) into one video of ``minutes``."""
+    import av
+
+    with av.open(clip) as inp:
+        ins = inp.streams.video[0]
+        packets = [p for p in inp.demux(ins) if p.dts is not None and p.pts is not None]
+        tb = ins.time_base
+    step = max(p.pts for p in packets) + (packets[1].pts - packets[0].pts if len(packets) > 1 else 1)
+    with av.open(clip) as inp, av.open(str(out), "w") as dst:
+        outs = dst.add_stream_from_template(inp.streams.video[0])
+        offset = 0
+        while offset * tb < minutes * 60:
+            for p in packets:
+                p.pts += offset
+                p.dts += offset
+                p.stream = outs
+                dst.mux(p)
+                p.pts -= offset
+                p.dts -= offset
+            offset += step
+    return out
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and all its descendants, in MB (Linux)."""
+    total = 0.0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def run_analyze(args: argparse.Namespace) -> None:
+    import json
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        video = long_video(args.video, args.minutes, Path(tmp) / "long.mp4")
+        out = Path(tmp) / "a.json"
+        cmd = [sys.executable, "-m", "repcount", "analyze", str(video), "-e", "auto", "--no-cache",
+               "--quiet", "--model", args.model, "--json", str(out), *args.rest]
+        print(f"{args.minutes:.0f} min video ({video.stat().st_size / 1e6:.0f} MB); {' '.join(cmd[2:])}")
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd)
+        rows: list[tuple[float, float]] = []
+        while proc.poll() is None:
+            rows.append((time.monotonic() - t0, tree_rss_mb(proc.pid)))
+            time.sleep(args.every)
+        wall = time.monotonic() - t0
+        print(f"{'wall min':>8} {'RSS MB':>8}")
+        step = max(1, len(rows) // 20)
+        for t, mb in rows[::step] + rows[-1:]:
+            print(f"{t / 60:8.1f} {mb:8.1f}")
+        doc = json.loads(out.read_text()) if out.exists() else {}
+        peak = max(mb for _, mb in rows) if rows else float("nan")
+        mid = [mb for t, mb in rows if 0.2 * wall <= t <= 0.8 * wall] or [float("nan")]
+        print(f"exit {proc.returncode}; {doc.get('frames')} frames, {doc.get('total_reps')} reps in "
+              f"{wall / 60:.1f} min ({args.minutes * 60 / wall:.1f}x real time); RSS peak {peak:.0f} MB, "
+              f"from 20% to 80% of the run {min(mid):.0f}-{max(mid):.0f} MB")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("mode", choices=("live", "replay"))
+    p.add_argument("mode", choices=("live", "replay", "analyze"))
     p.add_argument("video")
-    p.add_argument("--exercise", required=True)
+    p.add_argument("--exercise", default="auto")
     p.add_argument("--minutes", type=float, default=60.0, help="stream time (default 60)")
     p.add_argument("--model", default="lite")
     p.add_argument("--every", type=float, default=30.0, help="RSS sample period, stream seconds")
+    p.add_argument("rest", nargs="*", help="analyze: extra arguments for repcount analyze (after --)")
     args = p.parse_args(argv)
-    (run_live if args.mode == "live" else run_replay)(args)
+    if args.mode == "analyze":
+        run_analyze(args)
+    else:
+        (run_live if args.mode == "live" else run_replay)(args)
     return 0
 
 

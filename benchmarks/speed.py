@@ -69,6 +69,8 @@ def build_video(out: Path, minutes: float) -> tuple[Path, int, float]:
     from repcount.io.sinks import VideoSink
 
     clips = sorted(SAMPLES.glob("*.mp4"))
+    if not clips:
+        raise SystemExit(f"no sample videos in {SAMPLES}")
     fps = 30.0
     want = round(minutes * 60 * fps)
     n = 0

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from repcount.commands import add_model_argument
 from repcount.detectors import EXERCISES
 from repcount.errors import InputError
 from repcount.io.atomic import check_writable
-from repcount.records import Analysis
+from repcount.records import Analysis, PoseSample
 from repcount.ui.console import download_progress, print_batch_summary, print_summary, progress_bar
 
 
@@ -169,7 +170,8 @@ def _analyze_circuit(args: argparse.Namespace) -> int:
         track = Track.load(video)
         from repcount.session.analysis import RunStats
 
-        samples, fps, stats = list(track.samples()), track.fps, RunStats(cached=True)
+        samples: Sequence[PoseSample] = list(track.samples())
+        fps, stats = track.fps, RunStats(cached=True)
         model_name = str(track.meta.get("model") or "unknown")
         name = str(track.meta.get("video") or video.name)
     else:

@@ -8,14 +8,15 @@ with a warning.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from repcount.detectors import EXERCISES, Detector, ExerciseDef, TrackResult, analyze_samples
 from repcount.detectors.recognition import recognise
-from repcount.errors import interrupt_status
+from repcount.errors import InputError, interrupt_status
 from repcount.io.prefetch import prefetch
 from repcount.io.sinks import VideoSink
 from repcount.io.sources import VideoFileSource
@@ -33,7 +34,7 @@ Progress = Callable[[int, int | None], None]
 def pose_video(path: str | os.PathLike[str], model: ModelInfo, *, use_cache: bool = True,
                progress: Progress | None = None, max_side: int | None = 1280,
                stride: int | None = None, jobs: int | None = 1
-               ) -> tuple[list[PoseSample], float, RunStats]:
+               ) -> tuple[Sequence[PoseSample], float, RunStats]:
     """The poses of every frame: from the landmark cache, or from the model (then cached).
 
     Args:
@@ -47,40 +48,42 @@ def pose_video(path: str | os.PathLike[str], model: ModelInfo, *, use_cache: boo
         jobs: processes for the pose pass (None: one per core for a long video).
 
     Returns:
-        The samples, the frame rate and the run statistics so far (an interrupted pose pass
-        returns the frames done, marked in the statistics).
+        The samples (read from disk a block at a time: memory stays flat on long videos), the
+        frame rate and the run statistics so far (an interrupted pose pass returns the frames
+        done, marked in the statistics).
 
     """
     from repcount.commands.posing import pose_pass
+    from repcount.pose.spill import spill_npz
     from repcount.pose.stride import auto_stride
 
     stats = RunStats()
     with VideoFileSource(path, max_side=max_side) as source:
-        fps, size = source.fps, (source.width, source.height)
+        fps = source.fps
     step = auto_stride(fps) if stride is None else max(1, stride)
     stats.stride = step
     name = Path(path).name
-    track = cache.load_cached(path, model.sha256, step) if use_cache else None
-    if track is not None:
-        stats.cached = True
-        stats.cached_pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
-        stats.posed_frames = int(track.meta.get("posed", len(track)) or 0)  # type: ignore[call-overload]
-        samples = list(track.samples())
-        stats.frames = len(samples)
-        return samples, track.fps, stats
+    cached = cache.cached_track_path(path, model.sha256, step) if use_cache else None
+    if cached is not None and cached.is_file():
+        with contextlib.suppress(InputError):  # a corrupt cache entry is just a miss
+            track = spill_npz(cached)
+            stats.cached = True
+            stats.cached_pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
+            stats.posed_frames = int(track.meta.get("posed", len(track)) or 0)  # type: ignore[call-overload]
+            stats.frames = len(track)
+            return track.samples(), track.fps, stats
     track, raw = pose_pass(path, model, stride=step, jobs=jobs, progress=progress, max_side=max_side)
     stats.pose_s, stats.interrupted, stats.notes = raw.pose_s, raw.interrupted, list(raw.notes)
     if raw.interrupted:
         stats.stop_status = raw.stop_status
     stats.jobs = int(track.meta.get("jobs", 1))  # type: ignore[call-overload]
-    stats.posed_frames = int(raw.posed.sum())
+    stats.posed_frames = raw.posed
     stats.frames = len(track)
-    if use_cache and not stats.interrupted:
-        cache.store(path, model.sha256, Track(
-            t=track.t, image=track.image, world=track.world, width=size[0], height=size[1], fps=fps,
-            meta={**track.meta, "video": name, "model": model.name, "model_sha256": model.sha256,
-                  "pose_fps": round(stats.pose_fps, 2)}), step)
-    return list(track.samples()), fps, stats
+    track.meta.update({"video": name, "model": model.name, "model_sha256": model.sha256,
+                       "pose_fps": round(stats.pose_fps, 2)})
+    if cached is not None and not stats.interrupted:
+        track.save_npz(cached)
+    return track.samples(), fps, stats
 
 
 def analyze_video(
@@ -149,7 +152,7 @@ def analyze_track(path: str | os.PathLike[str], exdef: ExerciseDef | None, *,
     return analysis, result, stats
 
 
-def count_samples(name: str, samples: list[PoseSample], exdef: ExerciseDef | None, model: str,
+def count_samples(name: str, samples: Sequence[PoseSample], exdef: ExerciseDef | None, model: str,
                   fps: float, stats: RunStats, side: Side | None = None, *,
                   annotate: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
                   max_side: int | None = 1280) -> tuple[Analysis, TrackResult | None]:
@@ -193,7 +196,7 @@ def _side_at(reps: list[Rep], t: float) -> Side | None:
     return reps[-1].side if reps else None
 
 
-def render_annotated(path: str | os.PathLike[str], samples: list[PoseSample],
+def render_annotated(path: str | os.PathLike[str], samples: Sequence[PoseSample],
                      exdef: ExerciseDef | None, out: str | os.PathLike[str], *,
                      side: Side | None = None, max_side: int | None = 1280,
                      analysis: Analysis | None = None) -> int:

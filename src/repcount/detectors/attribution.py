@@ -18,7 +18,6 @@ feet's positions, the torso's tilt). When a candidate movement is big enough to 
 from __future__ import annotations
 
 import math
-from collections import deque
 from dataclasses import dataclass, fields
 from typing import Literal
 

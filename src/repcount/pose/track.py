@@ -123,20 +123,14 @@ class Track:
         path = Path(path)
         if compact:
             return self._save_compact(path)
-        header = {
-            "version": TRACK_VERSION,
-            "width": self.width,
-            "height": self.height,
-            "fps": self.fps,
-            "meta": self.meta,
-        }
+        header = track_header(TRACK_VERSION, self.width, self.height, self.fps, self.meta)
         with atomic_path(path) as tmp, open(tmp, "wb") as fh:
             np.savez_compressed(
                 fh,
                 t=self.t,
                 image=self.image.astype(np.float32),
                 world=self.world.astype(np.float32),
-                header=np.frombuffer(json.dumps(header).encode(), dtype=np.uint8),
+                header=np.frombuffer(header, dtype=np.uint8),
             )
         return path
 
@@ -212,6 +206,60 @@ class Track:
         if not np.isfinite(track.t).all():
             raise InputError(f"{path}: not a repcount landmark track (frame times are not finite)")
         return track
+
+
+def track_header(version: int, width: int, height: int, fps: float, meta: dict[str, object]) -> bytes:
+    """The JSON header member of a track file."""
+    return json.dumps({"version": version, "width": width, "height": height, "fps": fps,
+                       "meta": meta}).encode()
+
+
+def stream_members(path: str | os.PathLike[str], rows: int = 8192
+                   ) -> tuple[dict[str, Any], Iterator[tuple[FloatArray, FloatArray, FloatArray]]]:
+    """The header of a (non-compact) track file and its frames, ``rows`` at a time.
+
+    For long tracks: nothing is held whole. The file is checked as :meth:`Track.load` checks it.
+
+    Raises:
+        InputError: when the file is not a well-formed non-compact track.
+
+    """
+    path = Path(path)
+    try:
+        _check_members(path)
+        with np.load(path, allow_pickle=False) as z:
+            header = _header(z)
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
+        raise InputError(f"{path}: not a repcount landmark track ({exc})") from None
+    if header["version"] != TRACK_VERSION:
+        raise InputError(f"{path}: a compact track (read it with Track.load)")
+
+    def frames() -> Iterator[tuple[FloatArray, FloatArray, FloatArray]]:
+        with zipfile.ZipFile(path) as zf:
+            handles = {}
+            shapes = {}
+            for k in ("t", "image", "world"):
+                fh = zf.open(f"{k}.npy")
+                version = np.lib.format.read_magic(fh)
+                read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                        else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read(fh)
+                handles[k], shapes[k] = (fh, dtype), shape
+            n = shapes["t"][0]
+            try:
+                for i0 in range(0, n, rows):
+                    m = min(rows, n - i0)
+                    out = []
+                    for k, width in (("t", 1), ("image", NUM_LANDMARKS * 5), ("world", NUM_LANDMARKS * 3)):
+                        fh, dtype = handles[k]
+                        buf = fh.read(m * width * dtype.itemsize)
+                        out.append(np.frombuffer(buf, dtype=dtype).astype(np.float64))
+                    yield (out[0], out[1].reshape(m, NUM_LANDMARKS, 5), out[2].reshape(m, NUM_LANDMARKS, 3))
+            finally:
+                for fh, _ in handles.values():
+                    fh.close()
+
+    return header, frames()
 
 
 #: Most frames a track file may hold: three hours at 30 fps (about 680 MB once loaded).
