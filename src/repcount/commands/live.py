@@ -26,14 +26,7 @@ import numpy as np
 
 from repcount.commands import add_model_argument
 from repcount.commands.report import MAX_KEY_FRAMES
-from repcount.detectors import (
-    EXERCISES,
-    DetectorUpdate,
-    ExerciseDef,
-    analyze_samples,
-    get_exercise,
-    title_of,
-)
+from repcount.detectors import EXERCISES, DetectorUpdate, ExerciseDef, get_exercise, title_of
 from repcount.errors import InputError, interrupt_status
 from repcount.io.atomic import check_writable
 from repcount.io.grabber import LatestFrameGrabber, every_frame
@@ -360,6 +353,8 @@ def _write_report(path: str, loop: _Loop, analysis: Analysis) -> None:
     result = None
     if session.exdef is not None and loop.recent:
         with contextlib.suppress(Exception):  # the report is written even without its plot
+            from repcount.detectors import analyze_samples
+
             result = analyze_samples(session.exdef, list(loop.recent), session.side)
     frames = loop.key_frames
     if len(frames) > MAX_KEY_FRAMES:
@@ -404,6 +399,8 @@ def _rest_ends(session: Session, samples: list[PoseSample], stats: LiveStats) ->
     if exdef is None:
         return  # circuit: several exercises; the rep's own end_s is used
     try:
+        from repcount.detectors import analyze_samples
+
         offline = analyze_samples(exdef, samples, session.side)
     except Exception:
         return

@@ -13,9 +13,9 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from repcount.detectors import EXERCISES, Detector, ExerciseDef, TrackResult, analyze_samples
-from repcount.detectors.recognition import recognise
+from repcount.detectors import EXERCISES, ExerciseDef
 from repcount.errors import InputError, interrupt_status
 from repcount.io.prefetch import prefetch
 from repcount.io.sinks import VideoSink
@@ -27,6 +27,9 @@ from repcount.records import Analysis, FormEvent, Hold, PoseSample, Rep, Side
 from repcount.session.analysis import RunStats, Tally, build_analysis
 from repcount.ui.annotators import CueBoard, OverlayContext, draw
 from repcount.ui.endscreen import END_SCREEN_S, end_screen
+
+if TYPE_CHECKING:
+    from repcount.detectors import TrackResult
 
 Progress = Callable[[int, int | None], None]
 
@@ -160,6 +163,9 @@ def count_samples(name: str, samples: Sequence[PoseSample], exdef: ExerciseDef |
 
     ``annotate`` is (video, output): the video is read again and drawn over.
     """
+    from repcount.detectors import analyze_samples
+    from repcount.detectors.recognition import recognise
+
     td = time.perf_counter()
     extra: dict[str, object] = {"pose": {"stride": stats.stride, "posed_frames": stats.posed_frames,
                                          "processes": stats.jobs}}
@@ -206,6 +212,8 @@ def render_annotated(path: str | os.PathLike[str], samples: Sequence[PoseSample]
     says which leg each set was on. An end screen with the per-leg summary closes the video.
     Returns the number of frames written.
     """
+    from repcount.detectors import Detector
+
     source = VideoFileSource(path, max_side=max_side)
     detector = Detector(exdef, source.fps, side) if exdef is not None else None
     board = CueBoard()

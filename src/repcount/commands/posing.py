@@ -94,6 +94,8 @@ def pose_pass(path: str | os.PathLike[str], model: ModelInfo, *, stride: int | N
         fps, total, size = probe.fps, probe.frame_count, (probe.width, probe.height)
     step = auto_stride(fps) if stride is None else max(1, stride)
     n_jobs = resolve_jobs(jobs, total, fps)
+    # The counting core (scipy.signal, ~0.8 s) loads while the model works, not after it.
+    threading.Thread(target=_preload, name="repcount-preload", daemon=True).start()
     folder = Path(tempfile.mkdtemp(prefix="repcount-track-"))
     try:
         if n_jobs <= 1 or total is None:
@@ -110,6 +112,11 @@ def pose_pass(path: str | os.PathLike[str], model: ModelInfo, *, stride: int | N
     if step > 1:
         fill_spilled(track, margin=4 * step + 4)
     return track, raw
+
+
+def _preload() -> None:
+    with contextlib.suppress(Exception):
+        import repcount.detectors.offline  # noqa: F401
 
 
 def fill_spilled(track: SpilledTrack, margin: int, block: int = 8192) -> None:

@@ -5,14 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from repcount.detectors import EXERCISES, TrackResult, title_of
+from repcount.detectors import EXERCISES, title_of
 from repcount.io.report import KeyFrame, ReportData, write_report
 from repcount.io.sources import VideoFileSource
 from repcount.records import Analysis, PoseSample
 from repcount.ui.annotators import OverlayContext, SkeletonAnnotator
+
+if TYPE_CHECKING:
+    from repcount.detectors import TrackResult
 
 #: At most this many key frames (evenly chosen among the turning points and holds).
 MAX_KEY_FRAMES = 12

@@ -12,13 +12,30 @@
 from __future__ import annotations
 
 import difflib
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from repcount.detectors.exercises import ALL
-from repcount.detectors.offline import TrackResult, analyze_samples
 from repcount.detectors.spec import ExerciseDef
-from repcount.detectors.streaming import Detector, DetectorState, DetectorUpdate, Gauge
+from repcount.detectors.state import DetectorState, DetectorUpdate, Gauge
 from repcount.errors import InputError
 from repcount.records import Rejected
+
+if TYPE_CHECKING:
+    from repcount.detectors.offline import TrackResult, analyze_samples
+    from repcount.detectors.streaming import Detector
+
+#: Names loaded on first use: the counting core needs scipy.signal (~0.8 s to import), which
+#: the CLI's parser, ``--help`` and the exercise definitions do not.
+_LAZY = {"TrackResult": "offline", "analyze_samples": "offline", "Detector": "streaming"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"repcount.detectors.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'repcount.detectors' has no attribute {name!r}")
 
 #: The circuit's exercises first, then the secondary ones of the real clips.
 EXERCISES: dict[str, ExerciseDef] = {d.name: d for d in ALL}

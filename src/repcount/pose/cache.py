@@ -13,6 +13,11 @@ from repcount.pose.mediapipe_backend import NUM_POSES
 from repcount.pose.track import Track, file_sha256
 
 
+#: Bumped when the MediaPipe backend changes the poses it gives (2: a probe frame's pose comes
+#: from the several-person landmarker), so older cached tracks are not re-used.
+BACKEND_VERSION = 2
+
+
 def cache_dir() -> Path:
     """Folder of cached tracks (``REPCOUNT_CACHE_DIR``/tracks or the user cache)."""
     return user_cache_dir() / "tracks"
@@ -26,7 +31,7 @@ def track_key(video_sha256: str, model_sha256: str, stride: int = 1) -> str:
     interpolated frames).
     """
     tail = f"-s{stride}" if stride > 1 else ""
-    return f"{video_sha256[:20]}-{model_sha256[:12]}-p{NUM_POSES}{tail}.npz"
+    return f"{video_sha256[:20]}-{model_sha256[:12]}-p{NUM_POSES}b{BACKEND_VERSION}{tail}.npz"
 
 
 def cached_track_path(video: str | os.PathLike[str], model_sha256: str, stride: int = 1) -> Path:

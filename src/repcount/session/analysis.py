@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from repcount.detectors import EXERCISES, TrackResult
+from repcount.detectors import EXERCISES
 from repcount.records import Analysis, PoseSample
 from repcount.session.balance import Balance, balance
+
+if TYPE_CHECKING:
+    from repcount.detectors import TrackResult
 
 
 @dataclass

@@ -18,13 +18,16 @@ import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from repcount.detectors import EXERCISES, Detector, DetectorState, title_of
+from repcount.detectors import EXERCISES, DetectorState, title_of
 from repcount.errors import InputError
 from repcount.records import FormEvent, Hold, PoseSample, Rep, Side
 from repcount.session.balance import Balance, balance
 from repcount.session.plan import Block, Plan
+
+if TYPE_CHECKING:
+    from repcount.detectors import Detector
 
 if sys.version_info >= (3, 11):
     pass
@@ -374,6 +377,8 @@ class CircuitRunner:
         if b is None:
             self.detector = None
         elif self._generation != self.circuit.generation or self.detector is None:
+            from repcount.detectors.streaming import Detector  # the counting core, on first use
+
             self.detector = Detector(EXERCISES[b.exercise], self.fps)
         self._generation = self.circuit.generation
 

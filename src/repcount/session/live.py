@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from repcount.detectors import EXERCISES, Detector, DetectorState, DetectorUpdate, ExerciseDef, TrackResult
+from repcount.detectors import EXERCISES, DetectorState, DetectorUpdate, ExerciseDef
 from repcount.records import Analysis, FormEvent, Hold, PoseSample, Rep, Side
 from repcount.session.analysis import RunStats, Tally, build_analysis
 from repcount.session.circuit import WAITING, Circuit, CircuitRunner, Notice
+
+if TYPE_CHECKING:
+    from repcount.detectors import Detector
+
+
+def _detector(exdef: ExerciseDef, fps: float, side: Side | None) -> Detector:
+    """A streaming detector (the counting core is imported on first use: it loads scipy)."""
+    from repcount.detectors.streaming import Detector
+
+    return Detector(exdef, fps, side)
 
 #: ``--exercise auto`` live: the first try at recognising after this much stream, then every
 #: :data:`AUTO_EVERY_S`, over at most the last :data:`AUTO_WINDOW_S` (all of it is replayed
@@ -43,7 +55,7 @@ class Session:
         self.side = side
         self.circuit = circuit
         self.runner = CircuitRunner(circuit, fps) if circuit is not None else None
-        self.detector = Detector(exdef, fps, side) if exdef is not None else None
+        self.detector = _detector(exdef, fps, side) if exdef is not None else None
         self.events: list[Rep | Hold | FormEvent] = []
         self.paused = False
         self.target_reached = False
@@ -107,7 +119,7 @@ class Session:
         decided = name is not None and sample.t - self._since >= AUTO_STABLE_S
         if decided and name is not None:
             self.exdef = EXERCISES[name]
-            self.detector = Detector(self.exdef, self.fps, self.side)
+            self.detector = _detector(self.exdef, self.fps, self.side)
         return decided
 
     def finish(self, t: float) -> list[Notice]:
@@ -139,7 +151,7 @@ class Session:
             if c is not None:
                 return False, c.redo(t)
             if self.exdef is not None:
-                self.detector = Detector(self.exdef, self.fps, self.side)
+                self.detector = _detector(self.exdef, self.fps, self.side)
                 self.target_reached = False
         return False, []
 
@@ -172,6 +184,8 @@ def session_analysis(name: str, session: Session, model: str, fps: float, tally:
         warnings.append("nobody was found in the video")
     # Withheld movements, with their reasons, as in analyze's JSON (single-exercise sessions).
     rejected = list(session.detector.rejected) if session.detector is not None else []
+    from repcount.detectors.offline import TrackResult
+
     result = TrackResult(list(events.full_reps), list(events.partial_reps), holds, list(events.events),
                          np.zeros(0), np.zeros(0), {}, warnings, rejected)
     extra = dict(extra or {})
