@@ -12,7 +12,6 @@ from repcount.io.atomic import user_cache_dir
 from repcount.pose.mediapipe_backend import NUM_POSES
 from repcount.pose.track import Track, file_sha256
 
-
 #: Bumped when the MediaPipe backend changes the poses it gives (2: a probe frame's pose comes
 #: from the several-person landmarker), so older cached tracks are not re-used.
 BACKEND_VERSION = 2
