@@ -4,8 +4,9 @@
     repcount bench --set all --jobs 2 --stride 3 --json out/s3.json
     python benchmarks/equal_counts.py out/s1.json out/s3.json
 
-Prints, per set, how many clips agree on each figure, and lists every clip that differs with both
-values (and which one is right, from the labels). Holds agree within ``--hold-tol`` seconds.
+Prints, per set, how many clips agree on each figure, how many rep clips counted exactly by the
+reference are not any more (and the reverse), and lists every clip that differs with both values
+(and the true count, from the labels). Holds agree within ``--hold-tol`` seconds.
 Exits 0 whatever it finds (it reports; the note explains the causes).
 """
 
@@ -32,11 +33,13 @@ def main() -> None:
     ref, oth = rows_of(args.reference), rows_of(args.other)
     common = sorted(set(ref) & set(oth))
     sets = sorted({s for s, _ in common})
-    print(f"{'set':<12} {'clips':>5} {'reps':>6} {'per leg':>8} {'hold':>6} {'auto':>6}")
+    print(f"{'set':<12} {'clips':>5} {'reps':>6} {'per leg':>8} {'hold':>6} {'auto':>6} "
+          f"{'exact->not':>10} {'not->exact':>10}")
     diffs: list[str] = []
     for name in sets:
         keys = [k for k in common if k[0] == name]
         same = {"reps": 0, "legs": 0, "hold": 0, "auto": 0}
+        lost = gained = 0
         for k in keys:
             a, b = ref[k], oth[k]
             true = a.get("true_reps")
@@ -50,6 +53,9 @@ def main() -> None:
             }
             for c, ok in checks.items():
                 same[c] += ok
+            if true:  # rep clips: was the count exact at the reference, and is it now?
+                lost += a["counted_reps"] == true and b["counted_reps"] != true
+                gained += a["counted_reps"] != true and b["counted_reps"] == true
             if not all(checks.values()):
                 what = []
                 if not checks["reps"] or not checks["legs"]:
@@ -63,7 +69,7 @@ def main() -> None:
                 diffs.append(f"  {name} {k[1]}: " + "; ".join(what))
         n = len(keys)
         print(f"{name:<12} {n:>5} {same['reps']:>3}/{n:<2} {same['legs']:>5}/{n:<2} {same['hold']:>3}/{n:<2} "
-              f"{same['auto']:>3}/{n:<2}")
+              f"{same['auto']:>3}/{n:<2} {lost:>10} {gained:>10}")
     print("differences:" if diffs else "no differences")
     print("\n".join(diffs))
 

@@ -33,7 +33,7 @@ from repcount.evaluation.labels import Label, load_labels
 from repcount.evaluation.metrics import ClipRow, evaluate_samples
 from repcount.evaluation.report import BenchReport, BenchRun, evaluate_tracks, model_agreement
 from repcount.pose.models import ModelInfo
-from repcount.pose.stride import strided_copy
+from repcount.pose.stride import auto_stride, parse_stride, strided_copy
 from repcount.pose.track import Track
 
 __all__ = ["BenchReport", "BenchRun", "ClipRow", "Label", "baseline_doc", "cached_track", "evaluate_tracks",
@@ -57,7 +57,7 @@ def cached_track(label: Label, model: ModelInfo, *, record: bool = True, stride:
     return track
 
 
-def track_of(label: Label, model: ModelInfo, use_cache: bool, set_name: str = "", stride: int = 1
+def track_of(label: Label, model: ModelInfo, use_cache: bool, set_name: str = "", stride: int | None = 1
              ) -> tuple[Track, bool]:
     """The landmark track a clip is scored on, and whether it came without running the model.
 
@@ -74,7 +74,15 @@ def track_of(label: Label, model: ModelInfo, use_cache: bool, set_name: str = ""
         if model.name != "full":
             raise InputError(f"{label.file}: only a full-model track is committed for corpus clips")
         corpus = Track.load(label.track)
-        return (strided_copy(corpus, stride) if stride > 1 else corpus), True
+        step = auto_stride(corpus.fps) if stride is None else stride
+        return (strided_copy(corpus, step) if step > 1 else corpus), True
+    if stride is None:
+        from repcount.io.sources import VideoFileSource
+
+        if not label.path.is_file():
+            raise InputError(f"{label.path}: no such file")
+        with VideoFileSource(label.path) as src:
+            stride = auto_stride(src.fps)
     committed = sample_track(label)
     if set_name == "samples" and model.name == "full" and committed.is_file() and stride == 1:
         return Track.load(committed), True
@@ -101,7 +109,7 @@ class Job:
     set_name: str
     label: Label
     model: ModelInfo
-    stride: int = 1
+    stride: int | None = 1
 
 
 def measure_clip(job: Job, use_cache: bool = True) -> ClipRow:
@@ -195,9 +203,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     add_model_argument(parser, several=True)
     parser.add_argument("--no-cache", action="store_true",
                         help="ignore (and do not store) cached landmark tracks")
-    parser.add_argument("--stride", type=int, default=1, metavar="N",
-                        help="pose one frame in N, as `analyze --stride N` (default 1: every frame, the "
-                             "reference); corpus tracks have their skipped frames interpolated back")
+    parser.add_argument("--stride", type=parse_stride, default=1, metavar="auto|N",
+                        help="pose one frame in N (auto: by frame rate), as `analyze --stride` (default 1: "
+                             "every frame, the reference); corpus tracks have their skipped frames blanked "
+                             "and interpolated back")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress and no tables")
 
 
@@ -224,7 +233,7 @@ def _jobs_of(args: argparse.Namespace, models: list[ModelInfo]) -> list[Job]:
                 print(f"repcount: note: set '{name}' has full-model tracks only; skipped for {model.name}",
                       file=sys.stderr)
                 continue
-            out.extend(Job(name, lab, model, max(1, args.stride)) for lab in labels)
+            out.extend(Job(name, lab, model, args.stride) for lab in labels)
     return out
 
 

@@ -110,7 +110,7 @@ def pose_pass(path: str | os.PathLike[str], model: ModelInfo, *, stride: int | N
     meta: dict[str, object] = {"stride": step, "jobs": n_jobs, "posed": raw.posed}
     track = SpilledTrack(raw.parts, size[0], size[1], fps, meta, owned=[folder])
     if step > 1:
-        fill_spilled(track, margin=4 * step + 4)
+        fill_spilled(track, margin=4 * step + 4, size=size)
     return track, raw
 
 
@@ -119,7 +119,8 @@ def _preload() -> None:
         import repcount.detectors.offline  # noqa: F401
 
 
-def fill_spilled(track: SpilledTrack, margin: int, block: int = 8192) -> None:
+def fill_spilled(track: SpilledTrack, margin: int, block: int = 8192,
+                 size: tuple[int, int] | None = None) -> None:
     """Interpolate the skipped frames of a spilled track in place, block by block.
 
     The interpolation is local (two posed frames either side), so a block read with ``margin``
@@ -128,7 +129,7 @@ def fill_spilled(track: SpilledTrack, margin: int, block: int = 8192) -> None:
     for i0 in range(0, len(track), block):
         lo = max(0, i0 - margin)
         t, image, world, posed = track.read(lo, i0 + block + margin)
-        image, world = fill_skipped(t, image, world, posed)
+        image, world = fill_skipped(t, image, world, posed, size)
         a, b = i0 - lo, i0 - lo + min(block, len(track) - i0)
         track.write(i0, image[a:b], world[a:b], posed[a:b])
 

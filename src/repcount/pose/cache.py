@@ -17,6 +17,10 @@ from repcount.pose.track import Track, file_sha256
 BACKEND_VERSION = 2
 
 
+#: Bumped when the filling of skipped frames changes (strided tracks are cached filled).
+FILL_VERSION = 2
+
+
 def cache_dir() -> Path:
     """Folder of cached tracks (``REPCOUNT_CACHE_DIR``/tracks or the user cache)."""
     return user_cache_dir() / "tracks"
@@ -29,7 +33,7 @@ def track_key(video_sha256: str, model_sha256: str, stride: int = 1) -> str:
     of people may have followed someone else. So is the pose stride (a strided track holds
     interpolated frames).
     """
-    tail = f"-s{stride}" if stride > 1 else ""
+    tail = f"-s{stride}f{FILL_VERSION}" if stride > 1 else ""
     return f"{video_sha256[:20]}-{model_sha256[:12]}-p{NUM_POSES}b{BACKEND_VERSION}{tail}.npz"
 
 

@@ -94,17 +94,24 @@ class StridePlan:
         if pose is None:
             self._prev = None
             return
-        xy = pose.image[list(_MOVING), :2] * np.array([pose.width, pose.height])
-        if self._prev is not None:
-            thigh = float(np.linalg.norm(xy[0] - xy[2]) + np.linalg.norm(xy[1] - xy[3])) / 2
-            move = float(np.max(np.linalg.norm(xy - self._prev, axis=1)))
-            if thigh > 0 and move > FAST_MOVE * thigh:
-                self._dense_until = index + round(DENSE_S * self.fps)
-        self._prev = xy
+        if self._prev is not None and fast_moves(np.stack([self._prev, pose.image]), np.array([0]),
+                                                 np.array([1]), (pose.width, pose.height))[0]:
+            self._dense_until = index + round(DENSE_S * self.fps)
+        self._prev = pose.image
 
 
-def fill_skipped(t: FloatArray, image: FloatArray, world: FloatArray, posed: np.ndarray
-                 ) -> tuple[FloatArray, FloatArray]:
+def fast_moves(image: FloatArray, a: np.ndarray, b: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Whether the hips, knees or ankles moved fast (:data:`FAST_MOVE`) from frames ``a`` to ``b``."""
+    scale = np.array(size, dtype=np.float64)
+    pa = image[a][:, list(_MOVING), :2] * scale
+    pb = image[b][:, list(_MOVING), :2] * scale
+    thigh = (np.linalg.norm(pa[:, 0] - pa[:, 2], axis=1) + np.linalg.norm(pa[:, 1] - pa[:, 3], axis=1)) / 2
+    move = np.max(np.linalg.norm(pb - pa, axis=2), axis=1)
+    return np.asarray((thigh > 0) & (move > FAST_MOVE * thigh))
+
+
+def fill_skipped(t: FloatArray, image: FloatArray, world: FloatArray, posed: np.ndarray,
+                 size: tuple[int, int] | None = None) -> tuple[FloatArray, FloatArray]:
     """Interpolate the landmarks of frames that were not posed.
 
     Args:
@@ -112,13 +119,18 @@ def fill_skipped(t: FloatArray, image: FloatArray, world: FloatArray, posed: np.
         image: (N, 33, 5) image landmarks; NaN on skipped frames and where nobody was found.
         world: (N, 33, 3) world landmarks, likewise.
         posed: (N,) True on frames that went to the model.
+        size: the frame size in pixels; with it, a gap across which the legs moved fast
+            (:func:`fast_moves`) stays empty.
 
     Returns:
         (image, world) with every skipped frame between two found poses filled: a cubic through
         the two posed frames on either side (a quadratic or a line where a neighbour is missing
         or nobody was found there). The interpolation is local (four posed frames), so a long
         track can be filled block by block. A skipped frame next to a posed frame where nobody
-        was found stays empty; frames after the last posed one repeat it.
+        was found stays empty; so does a gap across which the legs jumped (a fast movement or
+        one of MediaPipe's single-frame flips: interpolating towards it would smear a flip the
+        signal filters remove when it is one frame wide over the whole gap). Frames after the
+        last posed one repeat it.
 
     """
     image, world = image.copy(), world.copy()
@@ -139,6 +151,8 @@ def fill_skipped(t: FloatArray, image: FloatArray, world: FloatArray, posed: np.
     gaps, k2 = gaps[inside], k2[inside]
     p1, p2 = idx[k2 - 1], idx[k2]
     ok = found[p1] & found[p2]
+    if size is not None and ok.any():
+        ok[ok] = ~fast_moves(image, p1[ok], p2[ok], size)
     gaps, k2, p1, p2 = gaps[ok], k2[ok], p1[ok], p2[ok]
     if not len(gaps):
         return image, world
@@ -175,15 +189,21 @@ def _lagrange_weights(t: FloatArray, at: np.ndarray, points: np.ndarray) -> Floa
 
 
 def strided_copy(track: Track, stride: int) -> Track:
-    """``track`` as a pose pass at ``stride`` would give it: skipped frames blanked, then filled.
+    """``track`` as a pose pass at ``stride`` would give it: the same frames posed, then filled.
 
-    For recorded tracks without their video (the corpus): MediaPipe's own tracking between
+    For recorded tracks without their video (the corpus): :class:`StridePlan` is run over the
+    track's own poses (so frames are posed densely where tracking is lost or the legs jump, as
+    in a real pass), the other frames are blanked and filled. MediaPipe's own tracking between
     posed frames is not reproduced, only the sampling.
     """
+    plan = StridePlan(stride, track.fps)
     posed = np.zeros(len(track), dtype=bool)
-    posed[::max(1, stride)] = True
+    for i in range(len(track)):
+        if plan.want(i):
+            posed[i] = True
+            plan.observe(i, track.pose_at(i))
     image, world = track.image.copy(), track.world.copy()
     image[~posed], world[~posed] = np.nan, np.nan
-    image, world = fill_skipped(track.t, image, world, posed)
+    image, world = fill_skipped(track.t, image, world, posed, (track.width, track.height))
     return Track(track.t, image, world, track.width, track.height, track.fps,
                  {**track.meta, "stride": stride, "posed": int(posed.sum())})
