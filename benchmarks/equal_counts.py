@@ -5,7 +5,8 @@
     python benchmarks/equal_counts.py out/s1.json out/s3.json
 
 Prints, per set, how many clips agree on each figure, how many rep clips counted exactly by the
-reference are not any more (and the reverse), and lists every clip that differs with both values
+reference are not any more (and the reverse), the mean per-rep timing error against the labelled
+rep times (reference/other), and lists every clip that differs with both values
 (and the true count, from the labels). Holds agree within ``--hold-tol`` seconds.
 Exits 0 whatever it finds (it reports; the note explains the causes).
 """
@@ -16,6 +17,8 @@ import argparse
 import json
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 
 def rows_of(path: Path) -> dict[tuple[str, str], dict[str, Any]]:
@@ -34,12 +37,13 @@ def main() -> None:
     common = sorted(set(ref) & set(oth))
     sets = sorted({s for s, _ in common})
     print(f"{'set':<12} {'clips':>5} {'reps':>6} {'per leg':>8} {'hold':>6} {'auto':>6} "
-          f"{'exact->not':>10} {'not->exact':>10}")
+          f"{'exact->not':>10} {'not->exact':>10} {'rep timing s':>13}")
     diffs: list[str] = []
     for name in sets:
         keys = [k for k in common if k[0] == name]
         same = {"reps": 0, "legs": 0, "hold": 0, "auto": 0}
         lost = gained = 0
+        timing: list[tuple[float, float]] = []
         for k in keys:
             a, b = ref[k], oth[k]
             true = a.get("true_reps")
@@ -53,6 +57,8 @@ def main() -> None:
             }
             for c, ok in checks.items():
                 same[c] += ok
+            if a.get("timing_error_s") is not None and b.get("timing_error_s") is not None:
+                timing.append((a["timing_error_s"], b["timing_error_s"]))
             if true:  # rep clips: was the count exact at the reference, and is it now?
                 lost += a["counted_reps"] == true and b["counted_reps"] != true
                 gained += a["counted_reps"] != true and b["counted_reps"] == true
@@ -69,7 +75,9 @@ def main() -> None:
                 diffs.append(f"  {name} {k[1]}: " + "; ".join(what))
         n = len(keys)
         print(f"{name:<12} {n:>5} {same['reps']:>3}/{n:<2} {same['legs']:>5}/{n:<2} {same['hold']:>3}/{n:<2} "
-              f"{same['auto']:>3}/{n:<2} {lost:>10} {gained:>10}")
+              f"{same['auto']:>3}/{n:<2} {lost:>10} {gained:>10} "
+              + (f"{np.mean([x for x, _ in timing]):6.3f}/{np.mean([y for _, y in timing]):.3f}"
+                 if timing else ""))
     print("differences:" if diffs else "no differences")
     print("\n".join(diffs))
 

@@ -328,6 +328,12 @@ def test_analyze_circuit_recording_counts_each_block(tmp_path, capsys):
     for b, (_, _, _, start) in zip(blocks, truth):
         assert b["start_s"] is not None and b["start_s"] >= start - 0.5
     assert [r["exercise"] for r in doc["reps"]] == ["single_leg_dip"] * 9 + ["clamshell"] * 6
+    # The top-level blocks: each set as it was found, with its counts and times.
+    assert [(b["exercise"], b["side"], b["reps"], b["holds"]) for b in doc["blocks"]] == [
+        ("single_leg_dip", "right", 5, 0), ("single_leg_dip", "left", 4, 0),
+        ("single_leg_bridge_hold", "left", 0, 1), ("clamshell", "left", 6, 0)]
+    assert doc["blocks"][2]["hold_s"] >= 8.0
+    assert all(b["start_s"] < b["end_s"] for b in doc["blocks"])
     assert doc["holds"] and all(h["exercise"] == "single_leg_bridge_hold" for h in doc["holds"])
     assert {b["exercise"] for b in doc["balance"]} == {"single_leg_dip", "single_leg_bridge_hold",
                                                        "clamshell"}

@@ -246,6 +246,8 @@ class Analysis:
     rejected: tuple[Rejected, ...] = ()
     #: Left/right balance and tempo per exercise, in JSON form (see ``session.balance``).
     balance: tuple[dict[str, Any], ...] = ()
+    #: The sets (or circuit blocks) found, in JSON form (see ``session.blocks``).
+    blocks: tuple[dict[str, Any], ...] = ()
 
     @property
     def total_reps(self) -> int:

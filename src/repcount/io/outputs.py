@@ -46,8 +46,8 @@ def to_json_dict(a: Analysis) -> dict[str, Any]:
     """The stable JSON document of an analysis.
 
     The fields of the published schema come first; later additions (``partial_reps``,
-    ``events``, ``extra``, ``balance``, ``rejected``) are extra keys that older readers can
-    ignore. Holds gain ``sag_deg`` (their steadiness).
+    ``events``, ``extra``, ``balance``, ``rejected``, ``blocks``) are extra keys that older
+    readers can ignore. Holds gain ``sag_deg`` (their steadiness).
     """
     return {
         "video": a.video,
@@ -71,6 +71,7 @@ def to_json_dict(a: Analysis) -> dict[str, Any]:
         ],
         "extra": a.extra,
         "balance": list(a.balance),
+        "blocks": list(a.blocks),
         "rejected": [
             {"side": r.side, "start_s": _r(r.start_s), "peak_s": _r(r.peak_s), "end_s": _r(r.end_s),
              "rom_deg": _r(r.rom_deg), "code": r.code, "reason": r.reason}

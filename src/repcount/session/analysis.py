@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from repcount.detectors import EXERCISES
 from repcount.records import Analysis, PoseSample
 from repcount.session.balance import Balance, balance
+from repcount.session.blocks import sets_of
 
 if TYPE_CHECKING:
     from repcount.detectors import TrackResult
@@ -83,11 +84,13 @@ class Tally:
 def build_analysis(video: str, exercise: str, model: str, fps: float, tally: Tally,
                    result: TrackResult | None, stats: RunStats,
                    extra_warnings: tuple[str, ...] = (), extra: dict[str, object] | None = None,
-                   balances: tuple[Balance, ...] | None = None) -> Analysis:
+                   balances: tuple[Balance, ...] | None = None,
+                   blocks: list[dict[str, Any]] | None = None) -> Analysis:
     """Assemble the :class:`Analysis` record from an offline (or live) result.
 
     ``balances`` are the per-exercise left/right comparisons; by default the one of
-    ``exercise`` from the result's reps and holds.
+    ``exercise`` from the result's reps and holds. ``blocks`` are the sets found (by default
+    the runs of reps and holds on one leg, see :func:`repcount.session.blocks.sets_of`).
     """
     if balances is None:
         balances = (balance(exercise, [*result.reps, *result.partials], result.holds),) \
@@ -112,4 +115,7 @@ def build_analysis(video: str, exercise: str, model: str, fps: float, tally: Tal
         extra=dict(extra or {}),
         rejected=tuple(result.rejected) if result else (),
         balance=tuple(b.to_dict() for b in balances),
+        blocks=tuple(blocks if blocks is not None else
+                     sets_of(exercise, [*result.reps, *result.partials], result.holds, result.events)
+                     if result is not None and exercise in EXERCISES else ()),
     )

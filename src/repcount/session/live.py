@@ -9,6 +9,7 @@ import numpy as np
 from repcount.detectors import EXERCISES, DetectorState, DetectorUpdate, ExerciseDef
 from repcount.records import Analysis, FormEvent, Hold, PoseSample, Rep, Side
 from repcount.session.analysis import RunStats, Tally, build_analysis
+from repcount.session.blocks import circuit_blocks
 from repcount.session.circuit import WAITING, Circuit, CircuitRunner, Notice
 
 if TYPE_CHECKING:
@@ -198,5 +199,9 @@ def session_analysis(name: str, session: Session, model: str, fps: float, tally:
     if session.circuit is not None:
         extra["circuit"] = session.circuit.summary()
     balances = tuple(session.circuit.balances()) if session.circuit is not None else None
+    blocks = None
+    if session.circuit is not None:
+        blocks = circuit_blocks(extra["circuit"]["per_block"],  # type: ignore[index]
+                                [r.records for r in session.circuit.results])
     return build_analysis(name, exercise, model, fps, tally, result, stats, extra=extra,
-                          balances=balances)
+                          balances=balances, blocks=blocks)
