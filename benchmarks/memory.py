@@ -215,10 +215,13 @@ def run_analyze(args: argparse.Namespace) -> None:
             print(f"{t / 60:8.1f} {mb:8.1f}")
         doc = json.loads(out.read_text()) if out.exists() else {}
         peak = max(mb for _, mb in rows) if rows else float("nan")
-        mid = [mb for t, mb in rows if 0.2 * wall <= t <= 0.8 * wall] or [float("nan")]
+
+        def at(share: float) -> float:
+            return min(rows, key=lambda r: abs(r[0] - share * wall))[1] if rows else float("nan")
+
         print(f"exit {proc.returncode}; {doc.get('frames')} frames, {doc.get('total_reps')} reps in "
-              f"{wall / 60:.1f} min ({args.minutes * 60 / wall:.1f}x real time); RSS peak {peak:.0f} MB, "
-              f"from 20% to 80% of the run {min(mid):.0f}-{max(mid):.0f} MB")
+              f"{wall / 60:.1f} min ({args.minutes * 60 / wall:.1f}x real time); RSS (all processes) peak "
+              f"{peak:.0f} MB; at 10/50/90 % of the run {at(0.1):.0f} / {at(0.5):.0f} / {at(0.9):.0f} MB")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,14 +2,15 @@
 
     python benchmarks/speed.py [--models lite,full,heavy] [--live-seconds 120] [--json OUT]
 
-The test video is built once: the committed sample videos (640x480, 30 fps) joined into one
-H.264 file of at least a minute (``--minutes``). Every figure is a whole process (imports, model
+The test video is built once: a committed sample video (640x480, 30 fps; the right-leg dip by
+default) looped into one H.264 file of at least ``--minutes`` (whole loops, so the true count is
+known and printed beside each run's). Every figure is a whole process (imports, model
 load, decode, everything), timed from outside:
 
 * ``bare``: a loop of OpenCV decode + ``PoseLandmarker.detect_for_video`` on every frame and
   nothing else (written here, against MediaPipe directly); ``bare/N`` poses every N-th frame
   and only grabs the others.
-* ``analyze s1 j1``: ``repcount analyze VIDEO -e auto --no-cache --stride 1 --jobs 1``; then at
+* ``analyze s1 j1``: ``repcount analyze VIDEO -e EXERCISE --no-cache --stride 1 --jobs 1``; then at
   the default stride (``auto``) on 1 and 2 processes.
 * ``live``: ``repcount live --source VIDEO --realtime --no-window`` (the video paced like a
   30 fps camera) for ``--live-seconds``: frames shown per second, frames dropped, and the delay
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import subprocess
 import sys
@@ -62,32 +64,32 @@ print(i, found)
 '''
 
 
-def build_video(out: Path, minutes: float) -> tuple[Path, int, float]:
-    """The sample videos joined (looped as needed) into one H.264 file; (path, frames, fps)."""
+def build_video(clip: Path, out: Path, minutes: float) -> tuple[Path, int, float, int]:
+    """``clip`` looped (whole loops) into one H.264 file of at least ``minutes``.
+
+    Returns (path, frames, fps, loops).
+    """
     import cv2
 
     from repcount.io.sinks import VideoSink
 
-    clips = sorted(SAMPLES.glob("*.mp4"))
-    if not clips:
-        raise SystemExit(f"no sample videos in {SAMPLES}")
-    fps = 30.0
-    want = round(minutes * 60 * fps)
-    n = 0
+    cap = cv2.VideoCapture(str(clip))
+    fps = float(cap.get(cv2.CAP_PROP_FPS) or 30.0)
+    images = []
+    while True:
+        ok, img = cap.read()
+        if not ok:
+            break
+        images.append(img if img.shape[:2] == (480, 640) else cv2.resize(img, (640, 480)))
+    cap.release()
+    if not images:
+        raise SystemExit(f"{clip}: no frames")
+    loops = math.ceil(minutes * 60 * fps / len(images))
     with VideoSink(out, fps, (640, 480)) as sink:
-        while n < want:
-            for clip in clips:
-                cap = cv2.VideoCapture(str(clip))
-                while n < want:
-                    ok, img = cap.read()
-                    if not ok:
-                        break
-                    if img.shape[:2] != (480, 640):
-                        img = cv2.resize(img, (640, 480))
-                    sink.write(img)
-                    n += 1
-                cap.release()
-    return out, n, fps
+        for _ in range(loops):
+            for img in images:
+                sink.write(img)
+    return out, loops * len(images), fps, loops
 
 
 def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
@@ -116,8 +118,11 @@ def rss_peak_mb(cmd: list[str]) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--clip", type=Path, default=SAMPLES / "synth_single_leg_dip_right_side_s1.mp4",
+                    help="a sample video (with a label in sample_videos/labels.json), looped")
     ap.add_argument("--models", default="lite,full,heavy")
-    ap.add_argument("--minutes", type=float, default=1.5, help="length of the test video")
+    ap.add_argument("--minutes", type=float, default=1.0,
+                    help="least length of the test video (at least --live-seconds with the live rows)")
     ap.add_argument("--live-seconds", type=float, default=120.0)
     ap.add_argument("--skip-live", action="store_true")
     ap.add_argument("--offline-models", default="full", help="models for the offline rows")
@@ -127,10 +132,15 @@ def main() -> None:
     from repcount.pose.models import resolve
 
     tmp = Path(tempfile.mkdtemp(prefix="repcount-speed-"))
-    video, frames, fps = build_video(tmp / "speed_640x480.mp4", args.minutes)
+    labels = {d["file"]: d for d in json.loads((SAMPLES / "labels.json").read_text())}
+    label = labels[args.clip.name]
+    exercise = label["exercise"]
+    minutes = args.minutes if args.skip_live else max(args.minutes, args.live_seconds / 60)  # live needs it
+    video, frames, fps, loops = build_video(args.clip, tmp / "speed_640x480.mp4", minutes)
     duration = frames / fps
-    print(f"video: {frames} frames, 640x480 @ {fps:.0f} fps, {duration:.1f} s (H.264); "
-          f"{os.cpu_count()} cores")
+    truth = loops * label["reps"]
+    print(f"video: {args.clip.name} x {loops} = {frames} frames, 640x480 @ {fps:.0f} fps, {duration:.1f} s "
+          f"(H.264), {truth} {exercise} reps; {os.cpu_count()} cores")
     env = {**os.environ, "REPCOUNT_CACHE_DIR": str(tmp / "cache")}
     rows: list[dict[str, object]] = []
 
@@ -153,13 +163,13 @@ def main() -> None:
             row(f"bare/{n}", m, w, bare)
         for stride, jobs in (("1", "1"), ("auto", "1"), ("auto", "2"), ("1", "2")):
             out = tmp / f"a_{m}_{stride}_{jobs}.json"
-            cmd = [sys.executable, "-m", "repcount", "analyze", str(video), "-e", "auto", "--no-cache",
+            cmd = [sys.executable, "-m", "repcount", "analyze", str(video), "-e", exercise, "--no-cache",
                    "--quiet", "--model", m, "--stride", stride, "--jobs", jobs, "--json", str(out)]
             w, peak = rss_peak_mb(cmd)
             d = json.loads(out.read_text())
             pose = d.get("extra", {}).get("pose", {})
             row(f"analyze s{stride} j{jobs}", m, w, bare,
-                f"{d['total_reps']} reps, posed {pose.get('posed_frames')}, peak RSS {peak:.0f} MB")
+                f"{d['total_reps']}/{truth} reps, posed {pose.get('posed_frames')}, peak RSS {peak:.0f} MB")
     if not args.skip_live:
         print(f"\nlive: --source at 30 fps in real time, {args.live_seconds:.0f} s each")
         print(f"{'model':<6} {'shown fps':>9} {'captured':>8} {'dropped':>7} {'pose ms':>7} "
@@ -167,7 +177,7 @@ def main() -> None:
         for m in args.models.split(","):
             out = tmp / f"live_{m}.json"
             cmd = [sys.executable, "-m", "repcount", "live", "--source", str(video), "--realtime",
-                   "--no-window", "--quiet", "--model", m, "--exercise", "auto", "--json", str(out),
+                   "--no-window", "--quiet", "--model", m, "--exercise", exercise, "--json", str(out),
                    "--max-seconds", str(args.live_seconds)]
             timed(cmd, env)
             live = json.loads(out.read_text())["extra"]["live"]

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from repcount.detectors import EXERCISES, ExerciseDef
 from repcount.errors import InputError, interrupt_status
 from repcount.io.prefetch import prefetch
@@ -170,6 +172,11 @@ def count_samples(name: str, samples: Sequence[PoseSample], exdef: ExerciseDef |
     extra: dict[str, object] = {"pose": {"stride": stats.stride, "posed_frames": stats.posed_frames,
                                          "processes": stats.jobs}}
     warnings: tuple[str, ...] = ()
+    if exdef is None and side is None and annotate is None:
+        several = _several_exercises(name, samples, model, fps, stats, extra)
+        if several is not None:
+            stats.detect_s += time.perf_counter() - td
+            return several, None
     if exdef is None:
         recognised, why = recognise(samples)
         extra["auto"] = {"recognised": recognised, "reason": why}
@@ -192,6 +199,49 @@ def count_samples(name: str, samples: Sequence[PoseSample], exdef: ExerciseDef |
     analysis = build_analysis(name, exercise, model, fps, Tally.of(samples), result, stats,
                               warnings, extra)
     return analysis, result
+
+
+def _several_exercises(name: str, samples: Sequence[PoseSample], model: str, fps: float, stats: RunStats,
+                       extra: dict[str, object]) -> Analysis | None:
+    """The analysis of a recording of several exercises, or None when it holds one.
+
+    Several means positive evidence: recognition windows agreeing on exercises done in different
+    postures (the person stood up, lay down or turned over between them), each of which its own
+    detector counts something in (see :mod:`repcount.detectors.segmentation`). Each segment is
+    counted with its own exercise; the JSON's blocks are the sets of every segment.
+    """
+    from repcount.detectors.segmentation import WINDOW_S, count_segments, segment_exercises
+    from repcount.session.balance import balance
+    from repcount.session.blocks import sets_of
+
+    if len(samples) < 2 or samples[-1].t - samples[0].t < 2 * WINDOW_S:
+        return None
+    segments = segment_exercises(samples)
+    if len({EXERCISES[s.exercise].postures[0] for s in segments}) < 2:
+        return None
+    kept, counts = count_segments(samples, segments)
+    if len({EXERCISES[s.exercise].postures[0] for s in kept}) < 2:
+        return None
+    from repcount.detectors.offline import TrackResult
+
+    exercises = list(dict.fromkeys(s.exercise for s in kept))
+    names = ", ".join(EXERCISES[e].title for e in exercises)
+    warnings = [f"several exercises in one recording ({names}): each counted on its own stretch"]
+    result = TrackResult(sorted(counts.reps, key=lambda r: r.peak_s), counts.partials,
+                         sorted(counts.holds, key=lambda h: h.start_s),
+                         sorted(counts.events, key=lambda e: e.t), np.zeros(0), np.zeros(0), {}, [],
+                         counts.rejected)
+    extra["auto"] = {"recognised": None, "reason": "several exercises",
+                     "segments": [{"exercise": s.exercise, "start_s": round(s.start_s, 2),
+                                   "end_s": round(s.end_s, 2), "reason": s.reason} for s in kept]}
+    balances = tuple(balance(e, [r for r in [*counts.reps, *counts.partials] if r.exercise == e],
+                             [h for h in counts.holds if h.exercise == e]) for e in exercises)
+    blocks = [b for e in exercises for b in sets_of(
+        e, [r for r in [*counts.reps, *counts.partials] if r.exercise == e],
+        [h for h in counts.holds if h.exercise == e], counts.events)]
+    blocks.sort(key=lambda b: b["start_s"])
+    return build_analysis(name, "several", model, fps, Tally.of(samples), result, stats, tuple(warnings),
+                          extra, balances=balances, blocks=blocks)
 
 
 def _side_at(reps: list[Rep], t: float) -> Side | None:

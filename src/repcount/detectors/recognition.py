@@ -52,9 +52,17 @@ class ClipFacts:
     median: dict[str, float] = field(default_factory=dict)
 
 
+#: Poses the facts are measured on at most: a longer recording is sampled evenly (the facts are
+#: medians and percentiles), so an hour of video is not held in memory as pose records. No
+#: labelled clip is this long (the longest is about 4,000 frames).
+MAX_FACT_POSES = 6000
+
+
 def clip_facts(samples: Sequence[PoseSample]) -> ClipFacts | None:
     """Measure the facts of a recording (None when nobody was found)."""
-    poses = [s.pose for s in samples if s.pose is not None]
+    step = -(-len(samples) // MAX_FACT_POSES)
+    picked = samples if step <= 1 else (samples[i] for i in range(0, len(samples), step))
+    poses = [s.pose for s in picked if s.pose is not None]
     if not poses:
         return None
     postures = [posture_of(p) for p in poses]

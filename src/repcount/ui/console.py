@@ -119,20 +119,44 @@ def download_progress(total: int, label: str) -> Callable[[int], None]:
     return advance
 
 
+def blocks_table(blocks: Sequence[dict[str, Any]]) -> Table:
+    """The sets of a recording: exercise, leg, start and end, reps, hold."""
+    from repcount.detectors import title_of
+
+    table = Table()
+    for col, just in (("set", "right"), ("exercise", "left"), ("leg", "left"), ("from s", "right"),
+                      ("to s", "right"), ("reps", "right"), ("hold s", "right")):
+        table.add_column(col, justify=just)  # type: ignore[arg-type]
+    for k, b in enumerate(blocks, 1):
+        table.add_row(str(k), title_of(b["exercise"]), b["side"], f"{b['start_s']:.1f}", f"{b['end_s']:.1f}",
+                      str(b["reps"]) if b["reps"] or not b["holds"] else "",
+                      f"{b['hold_s']:.1f}" if b["holds"] else "")
+    return table
+
+
 def print_summary(analysis: Analysis, stats: RunStats) -> None:
     """Print one analysis: a row per leg with its balance and tempo, then the warnings."""
     from repcount.detectors import title_of
 
     auto = analysis.extra.get("auto")
-    title = f"{analysis.video}: {title_of(analysis.exercise)}"
-    if isinstance(auto, dict):
-        title += " (recognised)" if auto.get("recognised") else " (not recognised)"
     con = console()
-    bal = next((b for b in analysis.balance if b["exercise"] == analysis.exercise), None)
-    if bal is not None and bal["legs"]:
+    if analysis.exercise == "several":  # --exercise auto found several: a table per set
+        con.print(f"[bold]{analysis.video}: several exercises, each counted on its own stretch[/bold]")
+        con.print(blocks_table(analysis.blocks))
+        for b in analysis.balance:
+            if b["legs"]:
+                con.print(balance_table(b, title_of(b["exercise"]), hold=b["exercise"].endswith("_hold")))
+        bal = None
+        title = ""
+    else:
+        title = f"{analysis.video}: {title_of(analysis.exercise)}"
+        if isinstance(auto, dict):
+            title += " (recognised)" if auto.get("recognised") else " (not recognised)"
+        bal = next((b for b in analysis.balance if b["exercise"] == analysis.exercise), None)
+    if analysis.exercise != "several" and bal is not None and bal["legs"]:
         con.print(f"[bold]{title}[/bold]")  # not the table's title: rich folds it to the table's width
         con.print(balance_table(bal, "", hold=bool(analysis.holds) and not analysis.reps))
-    else:
+    elif analysis.exercise != "several":
         con.print(f"[bold]{title}[/bold]: no reps or holds counted")
     held = sum(h.duration_s for h in analysis.holds)
     con.print(f"[bold]total: {analysis.total_reps} reps[/bold]"

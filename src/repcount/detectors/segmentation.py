@@ -1,0 +1,171 @@
+"""Several exercises in one recording: where each one is, for ``--exercise auto``.
+
+:func:`~repcount.detectors.recognition.recognise` names the exercise of a whole recording. On a
+recording of several sets of different exercises that answer is one of them at best, and the
+others' reps would be silently lost. :func:`segment_exercises` recognises overlapping windows
+instead (:data:`WINDOW_S` long, every :data:`STEP_S`), keeps the runs of windows that agree for
+at least :data:`MIN_WINDOWS` windows in a row, and returns one segment per run. The detectors
+then count each segment on its own (:func:`count_segments`), so every rep keeps its exercise.
+
+Pure: poses in, segments out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from repcount.records import FormEvent, Hold, PoseSample, Rejected, Rep
+
+if TYPE_CHECKING:
+    from repcount.detectors.offline import TrackResult
+
+    TrackResultLike = TrackResult | None
+
+#: Seconds of each recognition window: a few reps of any exercise of the circuit.
+WINDOW_S = 15.0
+#: Seconds between window starts.
+STEP_S = 5.0
+#: Windows in a row that must agree for a segment: 25 s of one exercise (a set of the circuit is
+#: 20 reps or a 20 s hold, plus getting into position), so one window spanning a change of
+#: exercise cannot make a segment of its own.
+MIN_WINDOWS = 2
+#: A window with a person on fewer frames than this share is not recognised.
+MIN_FOUND = 0.5
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One exercise's stretch of a recording.
+
+    Attributes:
+        exercise: the recognised exercise.
+        start_s: where its first agreeing window starts (or where the previous segment ends).
+        end_s: where its last agreeing window ends (or where the next one starts).
+        windows: windows that agreed on it.
+        reason: recognition's reason, from its middle window.
+
+    """
+
+    exercise: str
+    start_s: float
+    end_s: float
+    windows: int
+    reason: str
+
+
+def window_labels(samples: Sequence[PoseSample]) -> list[tuple[float, float, str | None, str]]:
+    """(start, end, exercise or None, reason) of each recognition window, in time order."""
+    from repcount.detectors.recognition import recognise
+
+    if not samples:
+        return []
+    t = np.array([s.t for s in samples])
+    found = np.array([s.pose is not None for s in samples])
+    out: list[tuple[float, float, str | None, str]] = []
+    start = float(t[0])
+    last = float(t[-1])
+    while True:
+        end = start + WINDOW_S
+        i0, i1 = int(np.searchsorted(t, start)), int(np.searchsorted(t, end))
+        if i1 - i0 >= 2:
+            if found[i0:i1].mean() < MIN_FOUND:
+                out.append((start, min(end, last), None, "nobody was found in most of it"))
+            else:
+                label, why = recognise(samples[i0:i1])
+                out.append((start, min(end, last), label, why))
+        if end >= last:
+            return out
+        start += STEP_S
+
+
+def segment_exercises(samples: Sequence[PoseSample]) -> list[Segment]:
+    """The exercises of a recording in time order, one segment each (see the module doc).
+
+    Returns no segment when no run of windows agrees long enough; a recording shorter than
+    :data:`MIN_WINDOWS` windows is left to whole-recording recognition.
+    """
+    labels = window_labels(samples)
+    runs: list[tuple[str, int, int]] = []  # (exercise, first window, last window)
+    k = 0
+    while k < len(labels):
+        ex = labels[k][2]
+        j = k
+        while j + 1 < len(labels) and labels[j + 1][2] == ex:
+            j += 1
+        if ex is not None and j - k + 1 >= MIN_WINDOWS:
+            if runs and runs[-1][0] == ex:  # the same exercise again after a short disagreement
+                runs[-1] = (ex, runs[-1][1], j)
+            else:
+                runs.append((ex, k, j))
+        k = j + 1
+    segments: list[Segment] = []
+    for n, (ex, a, b) in enumerate(runs):
+        start = labels[a][0] if n == 0 else segments[-1].end_s
+        # The boundary with the next run: midway between this run's last window end and the
+        # next run's first window start (the windows in between saw a bit of both).
+        end = labels[b][1] if n + 1 == len(runs) else (labels[b][1] + labels[runs[n + 1][1]][0]) / 2
+        if n == 0:
+            start = float(samples[0].t)
+        if n + 1 == len(runs):
+            end = float(samples[-1].t)
+        segments.append(Segment(ex, start, end, b - a + 1, labels[(a + b) // 2][3]))
+    return segments
+
+
+@dataclass
+class SegmentCounts:
+    """The reps, holds, cues and withheld movements of every segment, each with its exercise."""
+
+    reps: list[Rep]
+    partials: list[Rep]
+    holds: list[Hold]
+    events: list[FormEvent]
+    rejected: list[Rejected]
+
+
+def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
+                   ) -> tuple[list[Segment], SegmentCounts]:
+    """Count each segment with its own exercise's detector (the offline pass).
+
+    A segment in which its detector counts nothing (no rep, no hold) has no evidence of being
+    that exercise: it is the neighbouring set seen from a window that missed it (the end of a
+    hold looks like a bridge rep to a window that did not see the hips go up) or a transition.
+    It is joined to the segment before it (the first one: to the one after) and that one is
+    counted again over both. Returns the segments kept and the counts.
+    """
+    from repcount.detectors import EXERCISES, analyze_samples
+
+    t = np.array([s.t for s in samples])
+    segs = list(segments)
+
+    def run(seg: Segment) -> TrackResultLike:
+        i0, i1 = int(np.searchsorted(t, seg.start_s)), int(np.searchsorted(t, seg.end_s, "right"))
+        return analyze_samples(EXERCISES[seg.exercise], samples[i0:i1]) if i1 - i0 >= 2 else None
+
+    results = [run(s) for s in segs]
+    while len(segs) > 1:
+        empty = [k for k, r in enumerate(results) if r is None or not (r.reps or r.holds)]
+        if not empty:
+            break
+        k = empty[0]
+        into = k - 1 if k > 0 else 1
+        a, b = segs[min(k, into)], segs[max(k, into)]
+        keep = segs[into]
+        merged = Segment(keep.exercise, a.start_s, b.end_s, keep.windows + segs[k].windows, keep.reason)
+        lo = min(k, into)
+        segs[lo:lo + 2] = [merged]
+        results[lo:lo + 2] = [run(merged)]
+    out = SegmentCounts([], [], [], [], [])
+    for seg, res in zip(segs, results):
+        if res is None:
+            continue
+        out.reps += [replace(r, exercise=seg.exercise) for r in res.reps]
+        out.partials += [replace(r, exercise=seg.exercise) for r in res.partials]
+        out.holds += [replace(h, exercise=seg.exercise) for h in res.holds]
+        out.events += res.events
+        out.rejected += res.rejected
+    return segs, out
