@@ -112,3 +112,4 @@ def test_plan_poses_every_frame_while_lost_and_after_a_fast_move():
     assert plan.dense_lost > 0 and plan.dense_fast > 0
     # Back on stride between the two.
     assert np.all(np.diff([i for i in idx if 20 <= i < 39]) == 3)
+

@@ -90,9 +90,12 @@ def track_of(label: Label, model: ModelInfo, use_cache: bool, set_name: str = ""
         raise InputError(f"{label.path}: no such file")
     if not use_cache:
         from repcount.commands.pipeline import pose_video
+        from repcount.io.sources import VideoFileSource
 
         samples, fps, _ = pose_video(label.path, model, use_cache=False, stride=stride)
-        return Track.from_samples(samples, width=1, height=1, fps=fps), False
+        with VideoFileSource(label.path, max_side=1280) as src:  # the size pose_video posed at
+            size = (src.width, src.height)
+        return Track.from_samples(samples, width=size[0], height=size[1], fps=fps), False
     from repcount.pose import cache
 
     was_cached = cache.load_cached(label.path, model.sha256, stride) is not None

@@ -45,6 +45,9 @@ FOOT_TO_HIP = 2.0
 #: The free foot of a one-leg standing exercise ends a rep about where it started (it hangs or
 #: swings); one that has moved on by more than this (leg lengths) stepped somewhere (onto the box).
 FREE_FOOT_SHIFT = 0.15
+#: Seconds at each end of a movement whose median foot position is compared for
+#: :data:`FREE_FOOT_SHIFT` (five frames at 30 fps).
+SHIFT_END_S = 0.15
 #: Largest change of the torso's tilt in the picture (degrees, de-spiked) during a rep: a
 #: bridge tilts it by up to ~40, lying down or getting up by ~90.
 MAX_TILT_CHANGE = 60.0
@@ -372,11 +375,19 @@ class Judge:
         return max(robust_range(self.history.window(f"ankle_{side}_{a}", t0, t1)) for a in "xy")
 
     def _shift(self, side: str, t0: float, t1: float) -> float:
-        """How far a foot has moved on from where it was at ``t0`` (pixels, end medians)."""
-        xs = [self.history.window(f"ankle_{side}_{a}", t0, t1) for a in "xy"]
-        if min(len(v) for v in xs) < 6:
+        """How far a foot has moved on from where it was at ``t0`` (pixels, end medians).
+
+        The ends are :data:`SHIFT_END_S` of stream time, not a number of frames: at a lower
+        frame rate (a slow machine dropping frames live) five frames would reach into the
+        movement itself and see the free foot, which follows the hips in a dip, as moved on.
+        """
+        if t1 - t0 < SHIFT_END_S:
             return 0.0
-        dx, dy = (float(np.median(v[-5:]) - np.median(v[:5])) for v in xs)
+        first = [self.history.window(f"ankle_{side}_{a}", t0, t0 + SHIFT_END_S) for a in "xy"]
+        last = [self.history.window(f"ankle_{side}_{a}", t1 - SHIFT_END_S, t1) for a in "xy"]
+        if min(len(v) for v in (*first, *last)) < 2:
+            return 0.0
+        dx, dy = (float(np.median(b) - np.median(a)) for a, b in zip(first, last))
         return math.hypot(dx, dy)
 
     def form_cues(self, c: Candidate, side: Side) -> tuple[FormEvent, ...]:

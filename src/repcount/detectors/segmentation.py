@@ -116,6 +116,12 @@ def segment_exercises(samples: Sequence[PoseSample]) -> list[Segment]:
     return segments
 
 
+#: Two reps of neighbouring segments this close in time are the same movement.
+SAME_S = 0.8
+#: Seconds a segment's reps are also looked for beyond its boundaries.
+MARGIN_S = 2.5
+
+
 @dataclass
 class SegmentCounts:
     """The reps, holds, cues and withheld movements of every segment, each with its exercise."""
@@ -159,13 +165,30 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
         lo = min(k, into)
         segs[lo:lo + 2] = [merged]
         results[lo:lo + 2] = [run(merged)]
+    # Each segment's reps are counted again with MARGIN_S more on each side: its boundary comes
+    # from a 5 s grid of windows, and the set's first or last rep may straddle it. A rep in a
+    # margin is kept when it began (or, before the start, ended) inside the segment and the
+    # neighbour did not count the same movement. Holds come from the segment itself.
+    wide = [run(replace(seg, start_s=seg.start_s - (MARGIN_S if k else 0.0),
+                        end_s=seg.end_s + (MARGIN_S if k + 1 < len(segs) else 0.0)))
+            for k, seg in enumerate(segs)]
+    own = [[replace(r, exercise=seg.exercise) for r in ([] if res is None else [*res.reps, *res.partials])]
+           for seg, res in zip(segs, wide)]
     out = SegmentCounts([], [], [], [], [])
-    for seg, res in zip(segs, results):
-        if res is None:
-            continue
-        out.reps += [replace(r, exercise=seg.exercise) for r in res.reps]
-        out.partials += [replace(r, exercise=seg.exercise) for r in res.partials]
-        out.holds += [replace(h, exercise=seg.exercise) for h in res.holds]
-        out.events += res.events
-        out.rejected += res.rejected
+    for k, seg in enumerate(segs):
+        for r in own[k]:
+            if not seg.start_s <= r.peak_s <= seg.end_s:
+                after = r.peak_s > seg.end_s
+                began_inside = r.start_s <= seg.end_s if after else r.end_s >= seg.start_s
+                j = k + 1 if after else k - 1
+                if not began_inside or any(abs(o.peak_s - r.peak_s) < SAME_S for o in own[j]):
+                    continue
+            (out.partials if r.partial else out.reps).append(r)
+        plain = results[k]
+        if plain is not None:
+            out.holds += [replace(h, exercise=seg.exercise) for h in plain.holds]
+        res = wide[k]
+        if res is not None:
+            out.events += [e for e in res.events if seg.start_s <= e.t <= seg.end_s]
+            out.rejected += [x for x in res.rejected if seg.start_s <= x.peak_s <= seg.end_s]
     return segs, out

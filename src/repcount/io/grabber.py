@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Generator, Iterator
 
 from repcount.errors import InputError
@@ -13,24 +14,29 @@ from repcount.records import Frame
 
 
 class LatestFrameGrabber:
-    """Reads a source on a thread and keeps only the newest frame (no backlog).
+    """Reads a source on a thread and keeps only the newest frames (no backlog).
 
     With ``pace`` (a video file played like a camera), each frame is released at its own
-    presentation time on the wall clock; frames the consumer has not taken by the time the next
-    one is released are dropped.
+    presentation time on the wall clock. At most ``keep`` frames wait for the consumer; when
+    another arrives the oldest waiting one is dropped. Two absorb the odd slow pose (one frame
+    over its time) without a drop, at the cost of one frame of delay only while the consumer is
+    behind; a consumer that is always slower (a slow machine) gets every other frame or fewer,
+    always recent ones.
 
     Args:
         source: the frame source.
         pace: release frames at their timestamps (for files); cameras pace themselves.
+        keep: frames waiting for the consumer at most.
 
     """
 
-    def __init__(self, source: FrameSource, pace: bool) -> None:
+    def __init__(self, source: FrameSource, pace: bool, keep: int = 2) -> None:
         self.source = source
         self.pace = pace
+        self.keep = max(1, keep)
         self.dropped = 0
         self.captured = 0
-        self._slot: tuple[Frame, float] | None = None
+        self._slot: deque[tuple[Frame, float]] = deque()
         self._ended = False
         self._error: BaseException | None = None
         self._cond = threading.Condition()
@@ -57,9 +63,10 @@ class LatestFrameGrabber:
                         time.sleep(min(wait, 0.05))
                     now = max(due, time.monotonic()) if self._stop.is_set() else due
                 with self._cond:
-                    if self._slot is not None:
+                    if len(self._slot) >= self.keep:
+                        self._slot.popleft()
                         self.dropped += 1
-                    self._slot = (frame, now)
+                    self._slot.append((frame, now))
                     self.captured += 1
                     self._cond.notify_all()
         except BaseException as exc:  # re-raised on the main thread
@@ -70,18 +77,17 @@ class LatestFrameGrabber:
                 self._cond.notify_all()
 
     def get(self, timeout: float = 5.0) -> tuple[Frame, float] | None:
-        """The newest frame not yet taken and its capture time; None at the end of the source."""
+        """The oldest frame still waiting and its capture time; None at the end of the source."""
         deadline = time.monotonic() + timeout
         with self._cond:
-            while self._slot is None and not self._ended:
+            while not self._slot and not self._ended:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     raise InputError(f"{self.source.name}: no frame for {timeout:.0f} s (camera stalled?)")
                 self._cond.wait(min(left, 0.1))
             if self._error is not None:
                 raise self._error
-            item, self._slot = self._slot, None
-            return item
+            return self._slot.popleft() if self._slot else None
 
     def __iter__(self) -> Iterator[tuple[Frame, float]]:
         while (item := self.get()) is not None:

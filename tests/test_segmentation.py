@@ -1,0 +1,80 @@
+"""``--exercise auto`` on a recording of several exercises: segments, counts and blocks.
+
+The recordings are the committed sample tracks (real MediaPipe output of rendered clips) joined
+end to end in several orders, so the true exercise, leg, count and time span of every block are
+known from the samples' labels.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from repcount.cli import main
+from repcount.pose.track import Track
+
+ROOT = Path(__file__).resolve().parents[1]
+LABELS = {d["exercise"] + ("_oblique" if "oblique" in d["file"] else ""): d
+          for d in json.loads((ROOT / "sample_videos" / "labels.json").read_text())}
+TRACKS = ROOT / "benchmarks" / "tracks" / "sample_videos"
+
+
+def stitch(names: list[str], path: Path) -> list[tuple[str, str, int | None, float, float, float | None]]:
+    """Join the sample tracks of ``names`` into one track; their truth: (exercise, leg, reps,
+    start, end, held seconds)."""
+    t, image, world, truth = [], [], [], []
+    offset = 0.0
+    for name in names:
+        lab = LABELS[name]
+        tr = Track.load(TRACKS / lab["file"].replace(".mp4", ".npz"))
+        t.append(tr.t + offset)
+        image.append(tr.image)
+        world.append(tr.world)
+        held = sum(b - a for a, b in lab["holds"]) if lab["holds"] else None
+        truth.append((lab["exercise"], lab["side"], lab["reps"], offset, offset + float(tr.t[-1]), held))
+        offset += float(tr.t[-1]) + 1 / tr.fps
+    Track(np.concatenate(t), np.concatenate(image), np.concatenate(world), 640, 480, 30.0,
+          {"video": path.name, "model": "full"}).save(path)
+    return truth
+
+
+ORDERS = {
+    "the circuit": ["single_leg_dip", "single_leg_bridge", "single_leg_bridge_hold", "prone_leg_lift",
+                    "ball_leg_curl", "clamshell"],
+    "reordered, one skipped": ["clamshell", "single_leg_dip", "prone_leg_lift", "single_leg_bridge"],
+    "repeated": ["single_leg_dip", "prone_leg_lift", "single_leg_dip_oblique", "ball_leg_curl"],
+}
+
+
+@pytest.mark.parametrize("order", sorted(ORDERS))
+def test_every_block_is_found_and_counted(order, tmp_path):
+    truth = stitch(ORDERS[order], tmp_path / "rec.npz")
+    out = tmp_path / "rec.json"
+    assert main(["analyze", str(tmp_path / "rec.npz"), "-e", "auto", "--json", str(out), "-q"]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["exercise"] == "several" and any("several exercises" in w for w in doc["warnings"])
+    blocks = doc["blocks"]
+    assert [(b["exercise"], b["side"]) for b in blocks] == [(ex, side) for ex, side, *_ in truth]
+    for b, (ex, _side, reps, start, end, held) in zip(blocks, truth):
+        if reps is not None:
+            assert b["reps"] == reps, (ex, b)
+        if held is not None:
+            assert abs(b["hold_s"] - held) < 2.0, (ex, b)
+        # The block lies within its clip, give or take 2 s.
+        assert start - 2.0 <= b["start_s"] and b["end_s"] <= end + 2.0, (ex, b, start, end)
+    segs = doc["extra"]["auto"]["segments"]
+    # Segment boundaries (where one exercise's stretch ends and the next begins) within 2 s.
+    for s, (_, _, _, start, _, _) in list(zip(segs, truth))[1:]:
+        assert abs(s["start_s"] - start) <= 2.0, (s, start)
+    assert {r["exercise"] for r in doc["reps"]} == {ex for ex, _, reps, *_ in truth if reps}
+
+
+def test_one_exercise_stays_one(tmp_path):
+    truth = stitch(["single_leg_dip", "single_leg_dip_oblique"], tmp_path / "dips.npz")
+    out = tmp_path / "dips.json"
+    assert main(["analyze", str(tmp_path / "dips.npz"), "-e", "auto", "--json", str(out), "-q"]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["exercise"] == "single_leg_dip" and doc["total_reps"] == sum(r for _, _, r, *_ in truth)
