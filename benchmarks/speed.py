@@ -125,7 +125,7 @@ def main() -> None:
                     help="least length of the test video (at least --live-seconds with the live rows)")
     ap.add_argument("--live-seconds", type=float, default=120.0)
     ap.add_argument("--skip-live", action="store_true")
-    ap.add_argument("--offline-models", default="full", help="models for the offline rows")
+    ap.add_argument("--offline-models", default="full", help="models for the offline rows ('' for none)")
     ap.add_argument("--json", metavar="OUT")
     args = ap.parse_args()
 
@@ -154,7 +154,7 @@ def main() -> None:
               f"{ratio}  {extra}", flush=True)
 
     print(f"{'run':<22} {'model':<6} {'wall':>9} {'frames/s':>11} {'× rt':>7} {'/bare':>6}")
-    for m in args.offline_models.split(","):
+    for m in [x for x in args.offline_models.split(",") if x.strip()]:
         model = resolve(m)
         bare, _ = timed([sys.executable, "-c", BARE, str(video), str(model.path), "1"], env)
         row("bare", m, bare, None)
@@ -173,7 +173,7 @@ def main() -> None:
     if not args.skip_live:
         print(f"\nlive: --source at 30 fps in real time, {args.live_seconds:.0f} s each")
         print(f"{'model':<6} {'shown fps':>9} {'captured':>8} {'dropped':>7} {'pose ms':>7} "
-              f"{'rep end→screen med/max ms':>26}")
+              f"{'rep end→screen med/max ms':>26} {'capture→screen med/max':>23} {'reps >0.3 s':>11}")
         for m in args.models.split(","):
             out = tmp / f"live_{m}.json"
             cmd = [sys.executable, "-m", "repcount", "live", "--source", str(video), "--realtime",
@@ -182,9 +182,12 @@ def main() -> None:
             timed(cmd, env)
             live = json.loads(out.read_text())["extra"]["live"]
             delay = live.get("delay_total") or {}
+            pipe = live.get("delay_pipeline") or {}
             print(f"{m:<6} {live['fps']:9.1f} {live['captured']:8d} {live['dropped']:7d} "
                   f"{live['pose_ms']:7.1f} {delay.get('median_ms', float('nan')):>13.0f} / "
-                  f"{delay.get('max_ms', float('nan')):.0f}", flush=True)
+                  f"{delay.get('max_ms', float('nan')):<11.0f} {pipe.get('median_ms', float('nan')):>11.0f} / "
+                  f"{pipe.get('max_ms', float('nan')):<9.0f} {live.get('reps_over_300ms', 0):>5d} of "
+                  f"{live.get('reps_timed', 0)}", flush=True)
             rows.append({"run": "live", "model": m, **{k: live[k] for k in ("fps", "captured", "dropped",
                                                                              "pose_ms")},
                          "delay_total": delay})

@@ -82,4 +82,6 @@ class LiveStats:
             "delay_total": ms([d.total_s for d in self.delays]),
             "delay_from_rest": ms([float(v) for v in rest]),
             "delay_from_peak": ms([d.from_peak_s for d in self.delays]),
+            "reps_timed": len(self.delays),
+            "reps_over_300ms": sum(1 for d in self.delays if d.total_s > 0.3),
         }
