@@ -183,10 +183,11 @@ def main() -> None:
             live = json.loads(out.read_text())["extra"]["live"]
             delay = live.get("delay_total") or {}
             pipe = live.get("delay_pipeline") or {}
+            nan = float("nan")
             print(f"{m:<6} {live['fps']:9.1f} {live['captured']:8d} {live['dropped']:7d} "
-                  f"{live['pose_ms']:7.1f} {delay.get('median_ms', float('nan')):>13.0f} / "
-                  f"{delay.get('max_ms', float('nan')):<11.0f} {pipe.get('median_ms', float('nan')):>11.0f} / "
-                  f"{pipe.get('max_ms', float('nan')):<9.0f} {live.get('reps_over_300ms', 0):>5d} of "
+                  f"{live['pose_ms']:7.1f} {delay.get('median_ms', nan):>13.0f} / "
+                  f"{delay.get('max_ms', nan):<11.0f} {pipe.get('median_ms', nan):>11.0f} / "
+                  f"{pipe.get('max_ms', nan):<9.0f} {live.get('reps_over_300ms', 0):>5d} of "
                   f"{live.get('reps_timed', 0)}", flush=True)
             rows.append({"run": "live", "model": m, **{k: live[k] for k in ("fps", "captured", "dropped",
                                                                              "pose_ms")},
