@@ -225,8 +225,8 @@ class SpilledSamples(Sequence[PoseSample]):
         tt = float(t[j])
         if np.isnan(image[j, 0, 0]):
             return PoseSample(i, tt, None)
-        return PoseSample(i, tt, Pose(t=tt, image=image[j], world=world[j], width=self.track.width,
-                                      height=self.track.height))
+        return PoseSample(i, tt, Pose(t=tt, image=image[j].copy(), world=world[j].copy(),
+                                      width=self.track.width, height=self.track.height))
 
     @overload
     def __getitem__(self, i: int) -> PoseSample: ...
@@ -248,6 +248,8 @@ class SpilledSamples(Sequence[PoseSample]):
         for i0, t, image, world, _ in self.track.blocks():
             for j in range(len(t)):
                 tt = float(t[j])
+                # Copies: a pose kept by a detector must not pin its whole block in memory.
                 pose = None if np.isnan(image[j, 0, 0]) else Pose(
-                    t=tt, image=image[j], world=world[j], width=self.track.width, height=self.track.height)
+                    t=tt, image=image[j].copy(), world=world[j].copy(), width=self.track.width,
+                    height=self.track.height)
                 yield PoseSample(i0 + j, tt, pose)
