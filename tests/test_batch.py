@@ -214,7 +214,7 @@ def test_batch_ctrl_c_keeps_the_videos_in_progress(tmp_path):
     out, summary = tmp_path / "b.json", tmp_path / "videos.csv"
     proc = subprocess.Popen(
         [sys.executable, "-m", "repcount", "analyze", str(d), "-e", "auto", "--model", "lite", "--no-cache",
-         "--jobs", "2", "-q", "--json", str(out), "--summary-csv", str(summary)],
+         "--jobs", "2", "--stride", "1", "-q", "--json", str(out), "--summary-csv", str(summary)],
         stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
         env=dict(os.environ, REPCOUNT_CACHE_DIR=str(tmp_path / "cache")))
     time.sleep(12.0)  # workers start (spawn, model load) in ~5 s; the clips take ~20 s each here

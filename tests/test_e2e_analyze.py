@@ -64,7 +64,7 @@ def test_ctrl_c_during_annotate_keeps_the_annotated_video(tmp_path):
     out, ann = tmp_path / "a.json", tmp_path / "a.mp4"
     proc = subprocess.Popen(
         [sys.executable, "-m", "repcount", "analyze", str(video), "-e", "single_leg_dip", "--model", "lite",
-         "--no-cache", "--annotate", str(ann), "--json", str(out), "-q"],
+         "--no-cache", "--stride", "1", "--annotate", str(ann), "--json", str(out), "-q"],
         stderr=subprocess.PIPE, text=True, preexec_fn=default_sigint,
         env=dict(os.environ, REPCOUNT_CACHE_DIR=str(tmp_path / "cache")))
     time.sleep(6.0)  # start-up and model load take ~3 s; the 501-frame clip takes ~15 s to pose

@@ -93,7 +93,7 @@ def background(n: int, seed: int = 0, size: tuple[int, int] = (W, H)) -> Iterato
 def analyze(video: Path, *extra: str, cached: bool = False) -> dict:
     """``repcount analyze`` on ``video`` (glute bridge, lite model); the JSON it wrote."""
     out = video.with_suffix(".json")
-    argv = ["analyze", str(video), "--exercise", "glute_bridge", "--model", "lite", "-q",
+    argv = ["analyze", str(video), "--exercise", "glute_bridge", "--model", "lite", "-q", "--stride", "1",
             "--json", str(out), *extra]
     if not cached:
         argv.append("--no-cache")

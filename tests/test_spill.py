@@ -137,6 +137,8 @@ def test_a_video_posed_on_two_processes_counts_as_on_one(tmp_path):
     assert one.frames == two.frames == VideoFileSource(SAMPLES / name).frame_count
     assert one.total_reps == two.total_reps == lab["reps"]
     assert {r.side for r in two.reps} == {lab["side"]}
-    # Only the second segment's warm-up differs: rep times agree within two frames.
+    # The second segment's tracker starts afresh, so its poses differ a little: rep starts and
+    # ends agree within three frames (a bridge's flat top leaves its peak time loose by ~0.1 s).
     for a, b in zip(one.reps, two.reps):
-        assert abs(a.peak_s - b.peak_s) <= 2 / one.fps
+        assert abs(a.start_s - b.start_s) <= 3 / one.fps and abs(a.end_s - b.end_s) <= 3 / one.fps
+        assert abs(a.peak_s - b.peak_s) <= 0.2

@@ -44,7 +44,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "rep timeline, key frames); opens offline, on a phone too")
     parser.add_argument("--no-cache", action="store_true", help="ignore cached landmark tracks")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
-    parser.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+    parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
                         help="processes: a batch analyses this many videos at once (default 1); one "
                              "long video is cut into this many segments posed in parallel (default: "
                              "one per core, at most 4, for a video of 40 s or more)")
@@ -71,20 +71,12 @@ def _stride(text: str) -> int | None:
             f"expected auto or a whole number of at least 1, got {text!r}") from None
 
 
-def _jobs(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return n
-
-
 def run(args: argparse.Namespace) -> int:
     """Count reps/holds in a video (or a batch of them) and write the requested outputs."""
     from repcount.detectors import get_exercise
 
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError(f"--jobs must be at least 1, got {args.jobs}")
     if args.circuit is not None:
         return _analyze_circuit(args)
     if args.exercise != "auto":

@@ -12,9 +12,10 @@ from repcount.io.atomic import user_cache_dir
 from repcount.pose.mediapipe_backend import NUM_POSES
 from repcount.pose.track import Track, file_sha256
 
-#: Bumped when the MediaPipe backend changes the poses it gives (2: a probe frame's pose comes
-#: from the several-person landmarker), so older cached tracks are not re-used.
-BACKEND_VERSION = 2
+#: Bumped when the MediaPipe backend changes the poses it gives, so older cached tracks are not
+#: re-used (2 took a probe frame's pose from the several-person landmarker; 3 is back to the
+#: one-person landmarker's poses on every frame).
+BACKEND_VERSION = 3
 
 
 #: Bumped when the filling of skipped frames changes (strided tracks are cached filled).

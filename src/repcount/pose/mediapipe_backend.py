@@ -71,11 +71,11 @@ class MediaPipePose:
     """MediaPipe PoseLandmarker in VIDEO mode, one instance per stream.
 
     With ``num_poses=1`` MediaPipe's own tracker follows whoever it detected first, which can
-    be a bystander. With more, that one-person landmarker still gives the poses while a second
-    landmarker, looking for ``num_poses`` people, checks the first :attr:`SETTLE_S` seconds and
-    then one frame every :attr:`PROBE_S` seconds (a person walking into view is seen within that
-    time); on those frames, when it finds exactly one person, its pose is the frame's (the same
-    model; the one-person landmarker skips the frame instead of running a second inference). Once it sees
+    be a bystander. With more, that one-person landmarker still gives the poses (so a video
+    with one person gets exactly the same poses: the several-person landmarker's differ by a
+    few pixels, which changed counts) while a second landmarker, looking for ``num_poses``
+    people, checks the first :attr:`SETTLE_S` seconds and then one frame every :attr:`PROBE_S`
+    seconds (a person walking into view is seen within that time). Once it sees
     more than one person it alone gives the poses for the rest of the stream: the largest
     person is followed during the first :attr:`SETTLE_S` seconds of a track, then the person
     nearest the one followed before, so a second person in view does not steal the track. A
@@ -92,8 +92,9 @@ class MediaPipePose:
     #: Seconds during which a new track still goes to the largest person (the detector may
     #: find a smaller person alone in the first frames); the probe runs on every frame of them.
     SETTLE_S = 0.5
-    #: After the settling time, the several-person landmarker looks once every this many seconds.
-    PROBE_S = 1.0
+    #: After the settling time, the several-person landmarker looks once every this many seconds
+    #: (each look is a second inference on that frame).
+    PROBE_S = 2.0
     #: Largest move (normalised image units) of the followed hips between two detections.
     MAX_JUMP = 0.25
     #: Seconds without the followed person after which anyone in view is followed instead.
@@ -169,9 +170,7 @@ class MediaPipePose:
             result = self._detect(self._multi, image, ts, self._multi_calls)
             self._multi_calls += 1
             self.crowded = self.crowded or len(result.pose_landmarks) > 1
-        # A probe that found exactly one person gives that frame's pose (the same model): the
-        # one-person landmarker skips the frame rather than pay for a second inference.
-        if not self.crowded and not (probe and result is not None and len(result.pose_landmarks) == 1):
+        if not self.crowded:
             result = self._detect(self._landmarker, image, ts, self._calls)
             self._calls += 1
         if result is None or not result.pose_landmarks:
