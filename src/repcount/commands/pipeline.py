@@ -8,7 +8,6 @@ with a warning.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from repcount.detectors import EXERCISES, ExerciseDef
-from repcount.errors import InputError, interrupt_status
+from repcount.errors import interrupt_status
 from repcount.io.prefetch import prefetch
 from repcount.io.sinks import VideoSink
 from repcount.io.sources import VideoFileSource
@@ -59,7 +58,6 @@ def pose_video(path: str | os.PathLike[str], model: ModelInfo, *, use_cache: boo
 
     """
     from repcount.commands.posing import pose_pass
-    from repcount.pose.spill import spill_npz
     from repcount.pose.stride import auto_stride
 
     stats = RunStats()
@@ -68,15 +66,13 @@ def pose_video(path: str | os.PathLike[str], model: ModelInfo, *, use_cache: boo
     step = auto_stride(fps) if stride is None else max(1, stride)
     stats.stride = step
     name = Path(path).name
-    cached = cache.cached_track_path(path, model.sha256, step) if use_cache else None
-    if cached is not None and cached.is_file():
-        with contextlib.suppress(InputError):  # a corrupt cache entry is just a miss
-            track = spill_npz(cached)
-            stats.cached = True
-            stats.cached_pose_fps = float(track.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
-            stats.posed_frames = int(track.meta.get("posed", len(track)) or 0)  # type: ignore[call-overload]
-            stats.frames = len(track)
-            return track.samples(), track.fps, stats
+    hit = cache.load_spilled(path, model.sha256, step) if use_cache else None
+    if hit is not None:
+        stats.cached = True
+        stats.cached_pose_fps = float(hit.meta.get("pose_fps", 0.0) or 0.0)  # type: ignore[arg-type]
+        stats.posed_frames = int(hit.meta.get("posed", len(hit)) or 0)  # type: ignore[call-overload]
+        stats.frames = len(hit)
+        return hit.samples(), hit.fps, stats
     track, raw = pose_pass(path, model, stride=step, jobs=jobs, progress=progress, max_side=max_side)
     stats.pose_s, stats.interrupted, stats.notes = raw.pose_s, raw.interrupted, list(raw.notes)
     if raw.interrupted:
@@ -86,8 +82,8 @@ def pose_video(path: str | os.PathLike[str], model: ModelInfo, *, use_cache: boo
     stats.frames = len(track)
     track.meta.update({"video": name, "model": model.name, "model_sha256": model.sha256,
                        "pose_fps": round(stats.pose_fps, 2)})
-    if cached is not None and not stats.interrupted:
-        track.save_npz(cached)
+    if use_cache and not stats.interrupted:
+        track.save_npz(cache.cached_track_path(path, model.sha256, step))
     return track.samples(), fps, stats
 
 

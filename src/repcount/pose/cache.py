@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from repcount.io.atomic import user_cache_dir
 from repcount.pose.mediapipe_backend import NUM_POSES
 from repcount.pose.track import Track, file_sha256
+
+if TYPE_CHECKING:
+    from repcount.pose.spill import SpilledTrack
 
 #: Bumped when the MediaPipe backend changes the poses it gives, so older cached tracks are not
 #: re-used (2 took a probe frame's pose from the several-person landmarker; 3 is back to the
@@ -51,6 +55,20 @@ def load_cached(video: str | os.PathLike[str], model_sha256: str, stride: int = 
     try:
         return Track.load(path)
     except Exception:  # a corrupt cache entry is just a miss
+        return None
+
+
+def load_spilled(video: str | os.PathLike[str], model_sha256: str, stride: int = 1) -> SpilledTrack | None:
+    """The cached track copied to disk block by block (flat memory), or None on a miss."""
+    from repcount.errors import InputError
+    from repcount.pose.spill import spill_npz
+
+    path = cached_track_path(video, model_sha256, stride)
+    if not path.is_file():
+        return None
+    try:
+        return spill_npz(path)
+    except InputError:  # a corrupt cache entry is just a miss
         return None
 
 
