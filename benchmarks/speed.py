@@ -11,7 +11,10 @@ load, decode, everything), timed from outside:
   nothing else (written here, against MediaPipe directly); ``bare/N`` poses every N-th frame
   and only grabs the others.
 * ``analyze s1 j1``: ``repcount analyze VIDEO -e EXERCISE --no-cache --stride 1 --jobs 1``; then at
-  the default stride (``auto``) on 1 and 2 processes.
+  the default stride (``auto``) on 1 and 2 processes. Then ``--pairs`` more back-to-back pairs of
+  the bare loop and ``analyze s1 j1``: the overhead ratio is the median over every pair, because
+  this machine's speed drifts by about 10 % from one minute to the next (a single pair has read
+  anything from 0.97 to 1.21).
 * ``live``: ``repcount live --source VIDEO --realtime --no-window`` (the video paced like a
   30 fps camera) for ``--live-seconds``: frames shown per second, frames dropped, and the delay
   from each rep's end to its count on screen, read from the run's JSON.
@@ -27,6 +30,7 @@ import argparse
 import json
 import math
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -126,6 +130,10 @@ def main() -> None:
     ap.add_argument("--live-seconds", type=float, default=120.0)
     ap.add_argument("--skip-live", action="store_true")
     ap.add_argument("--offline-models", default="full", help="models for the offline rows ('' for none)")
+    ap.add_argument("--pairs", type=int, default=3,
+                    help="extra back-to-back pairs of the bare loop and `analyze --stride 1 --jobs 1`; the "
+                         "overhead ratio is the median over every pair, since this machine's speed drifts "
+                         "by ~10%% between minutes")
     ap.add_argument("--json", metavar="OUT")
     args = ap.parse_args()
 
@@ -161,15 +169,33 @@ def main() -> None:
         for n in (3, 5):
             w, _ = timed([sys.executable, "-c", BARE, str(video), str(model.path), str(n)], env)
             row(f"bare/{n}", m, w, bare)
-        for stride, jobs in (("1", "1"), ("auto", "1"), ("auto", "2"), ("1", "2")):
+        def analyze(stride: str, jobs: str) -> tuple[float, str]:
             out = tmp / f"a_{m}_{stride}_{jobs}.json"
             cmd = [sys.executable, "-m", "repcount", "analyze", str(video), "-e", exercise, "--no-cache",
                    "--quiet", "--model", m, "--stride", stride, "--jobs", jobs, "--json", str(out)]
             w, peak = rss_peak_mb(cmd)
             d = json.loads(out.read_text())
             pose = d.get("extra", {}).get("pose", {})
-            row(f"analyze s{stride} j{jobs}", m, w, bare,
-                f"{d['total_reps']}/{truth} reps, posed {pose.get('posed_frames')}, peak RSS {peak:.0f} MB")
+            return w, f"{d['total_reps']}/{truth} reps, posed {pose.get('posed_frames')}, peak RSS {peak:.0f} MB"
+
+        ratios: list[float] = []
+        for stride, jobs in (("1", "1"), ("auto", "1"), ("auto", "2"), ("1", "2")):
+            w, note = analyze(stride, jobs)
+            row(f"analyze s{stride} j{jobs}", m, w, bare, note)
+            if (stride, jobs) == ("1", "1"):
+                ratios.append(w / bare)
+        for k in range(args.pairs):
+            b, _ = timed([sys.executable, "-c", BARE, str(video), str(model.path), "1"], env)
+            row(f"bare (pair {k + 2})", m, b, None)
+            w, note = analyze("1", "1")
+            row(f"analyze s1 j1 (pair {k + 2})", m, w, b, note)
+            ratios.append(w / b)
+        if len(ratios) > 1:
+            med = statistics.median(ratios)
+            print(f"stride-1 overhead, {m}: median {med:.3f} over {len(ratios)} back-to-back pairs "
+                  f"({', '.join(f'{r:.3f}' for r in ratios)})", flush=True)
+            rows.append({"run": "overhead s1 j1 / bare", "model": m, "median": round(med, 3),
+                         "pairs": [round(r, 3) for r in ratios]})
     if not args.skip_live:
         print(f"\nlive: --source at 30 fps in real time, {args.live_seconds:.0f} s each")
         print(f"{'model':<6} {'shown fps':>9} {'captured':>8} {'dropped':>7} {'pose ms':>7} "
