@@ -169,14 +169,15 @@ def main() -> None:
         for n in (3, 5):
             w, _ = timed([sys.executable, "-c", BARE, str(video), str(model.path), str(n)], env)
             row(f"bare/{n}", m, w, bare)
-        def analyze(stride: str, jobs: str) -> tuple[float, str]:
+        def analyze(stride: str, jobs: str, m: str = m) -> tuple[float, str]:
             out = tmp / f"a_{m}_{stride}_{jobs}.json"
             cmd = [sys.executable, "-m", "repcount", "analyze", str(video), "-e", exercise, "--no-cache",
                    "--quiet", "--model", m, "--stride", stride, "--jobs", jobs, "--json", str(out)]
             w, peak = rss_peak_mb(cmd)
             d = json.loads(out.read_text())
             pose = d.get("extra", {}).get("pose", {})
-            return w, f"{d['total_reps']}/{truth} reps, posed {pose.get('posed_frames')}, peak RSS {peak:.0f} MB"
+            posed = pose.get("posed_frames")
+            return w, f"{d['total_reps']}/{truth} reps, posed {posed}, peak RSS {peak:.0f} MB"
 
         ratios: list[float] = []
         for stride, jobs in (("1", "1"), ("auto", "1"), ("auto", "2"), ("1", "2")):
