@@ -78,3 +78,51 @@ def test_one_exercise_stays_one(tmp_path):
     assert main(["analyze", str(tmp_path / "dips.npz"), "-e", "auto", "--json", str(out), "-q"]) == 0
     doc = json.loads(out.read_text())
     assert doc["exercise"] == "single_leg_dip" and doc["total_reps"] == sum(r for _, _, r, *_ in truth)
+
+
+CIRCUIT_ORDERS = {
+    "reordered, one skipped": ["clamshell", "single_leg_dip", "prone_leg_lift", "single_leg_bridge"],
+    "a block done twice": ["single_leg_dip", "prone_leg_lift", "single_leg_dip_oblique", "ball_leg_curl"],
+}
+
+
+@pytest.mark.parametrize("order", sorted(CIRCUIT_ORDERS))
+def test_circuit_blocks_are_matched_to_the_plan_in_any_order(order, tmp_path):
+    from repcount.session.plan import load_plan
+
+    truth = stitch(CIRCUIT_ORDERS[order], tmp_path / "rec.npz")
+    out = tmp_path / "rec.json"
+    assert main(["analyze", str(tmp_path / "rec.npz"), "--circuit", "--json", str(out), "-q"]) == 0
+    doc = json.loads(out.read_text())
+    summary = doc["extra"]["circuit"]
+    plan = load_plan(None)
+    per_block = summary["per_block"]
+    assert [(b["exercise"], b["side"]) for b in per_block[:len(plan.blocks)]] == [
+        (b.exercise, b.side) for b in plan.blocks]
+    assert all(b["planned"] for b in per_block)  # every exercise done is in the plan
+    first_set = {}
+    for k, (ex, side, *_rest) in enumerate(truth):
+        first_set.setdefault((ex, side), k)
+    for b in per_block:
+        done = [t for t in truth if (t[0], t[1]) == (b["exercise"], b["side"])]
+        assert b["skipped"] == (not done), b
+        assert ("not done" in b["warnings"]) == (not done), b
+        assert b["sets"] == len(done), b
+        if done and done[0][2] is not None:
+            assert b["done"] == sum(t[2] for t in done), b
+            assert b["complete"] == (b["done"] >= b["target"]), b
+        if len(done) > 1:
+            assert f"done in {len(done)} sets" in b["warnings"], b
+        if done:
+            # The block lies within its clips, give or take 2 s.
+            assert done[0][3] - 2.0 <= b["start_s"] and b["end_s"] <= done[-1][4] + 2.0, (b, done)
+    # Out of order: a block whose first set came after a later plan block's first set.
+    index = {(b.exercise, b.side): i for i, b in enumerate(plan.blocks)}
+    seen = -1
+    for key, _k in sorted(first_set.items(), key=lambda kv: kv[1]):
+        b = per_block[index[key]]
+        assert ("done out of the plan's order" in b["warnings"]) == (index[key] < seen), b
+        seen = max(seen, index[key])
+    assert summary["blocks"] == len(plan.blocks)
+    assert summary["total_reps"] == sum(t[2] or 0 for t in truth)
+    assert doc["blocks"] and all(r["exercise"] for r in doc["reps"])

@@ -137,8 +137,12 @@ def _write_tables(args: argparse.Namespace, analysis: Analysis, video: Path) -> 
 
 
 def _analyze_circuit(args: argparse.Namespace) -> int:
-    """One recording of a circuit, replayed block by block through the live circuit's logic."""
-    from repcount.commands.pipeline import pose_video
+    """One recording of a circuit: its sets found and matched to the plan in any order.
+
+    When no exercise is recognised for long enough to make a segment, the recording is replayed
+    through the live circuit's logic instead (blocks in plan order).
+    """
+    from repcount.commands.pipeline import matched_circuit, pose_video
     from repcount.pose.models import resolve
     from repcount.pose.track import Track
     from repcount.session.analysis import Tally
@@ -172,24 +176,28 @@ def _analyze_circuit(args: argparse.Namespace) -> int:
             samples, fps, stats = pose_video(video, model, use_cache=not args.no_cache, progress=prog,
                                              stride=args.stride, jobs=args.jobs)
         model_name, name = model.name, video.name
-    session = Session(fps, None, None, Circuit(plan))
-    for sample in samples:
-        session.feed(sample)
-    if samples:
-        session.finish(samples[-1].t)
-    analysis = session_analysis(name, session, model_name, fps, Tally.of(samples), stats)
+    matched = matched_circuit(name, samples, plan, model_name, fps, stats)
+    if matched is not None:
+        analysis, summary = matched
+    else:  # nothing recognised for long enough: the live circuit's replay, in plan order
+        session = Session(fps, None, None, Circuit(plan))
+        for sample in samples:
+            session.feed(sample)
+        if samples:
+            session.finish(samples[-1].t)
+        analysis = session_analysis(name, session, model_name, fps, Tally.of(samples), stats)
+        assert session.circuit is not None
+        summary = session.circuit.summary()
     _write_tables(args, analysis, video)
     if args.report:
         from repcount.commands.report import key_frames, report_data
         from repcount.io.report import write_report
 
-        assert session.circuit is not None
         frames = key_frames(video, samples, analysis) if video.suffix.lower() != ".npz" else []
         write_report(analysis, report_data(analysis, None, title=f"Circuit '{plan.name}'", frames=frames,
-                                           blocks=session.circuit.summary()["per_block"]), args.report)
+                                           blocks=summary["per_block"]), args.report)
     if not args.quiet:
-        assert session.circuit is not None
-        for line in summary_lines(session.circuit.summary()):
+        for line in summary_lines(summary):
             print(line)
         print_balance(analysis.balance)
         for w in analysis.warnings:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +32,9 @@ from repcount.ui.endscreen import END_SCREEN_S, end_screen
 
 if TYPE_CHECKING:
     from repcount.detectors import TrackResult
+    from repcount.detectors.segmentation import Segment
+    from repcount.session.balance import Balance
+    from repcount.session.plan import Plan
 
 Progress = Callable[[int, int | None], None]
 
@@ -197,6 +201,53 @@ def count_samples(name: str, samples: Sequence[PoseSample], exdef: ExerciseDef |
     return analysis, result
 
 
+@dataclass(frozen=True)
+class Segmented:
+    """A recording counted segment by segment (each with its own exercise's detector).
+
+    Attributes:
+        segments: the segments kept (see :func:`~repcount.detectors.segmentation.count_segments`).
+        result: every segment's reps, holds and cues in time order, each with its exercise.
+        exercises: the exercises, in order of first appearance.
+        balances: one left/right balance per exercise.
+        blocks: the sets of every segment, in time order (the JSON's ``blocks``).
+
+    """
+
+    segments: list[Segment]
+    result: TrackResult
+    exercises: list[str]
+    balances: tuple[Balance, ...]
+    blocks: list[dict[str, Any]]
+
+    def segments_doc(self) -> list[dict[str, object]]:
+        """The segments for the JSON (``extra.auto.segments``)."""
+        return [{"exercise": s.exercise, "start_s": round(s.start_s, 2), "end_s": round(s.end_s, 2),
+                 "reason": s.reason} for s in self.segments]
+
+
+def count_segmented(samples: Sequence[PoseSample], segments: Sequence[Segment]) -> Segmented:
+    """Count ``segments`` of ``samples`` and gather the sets, balances and records of all of them."""
+    from repcount.detectors.offline import TrackResult
+    from repcount.detectors.segmentation import count_segments
+    from repcount.session.balance import balance
+    from repcount.session.blocks import sets_of
+
+    kept, counts = count_segments(samples, segments)
+    result = TrackResult(sorted(counts.reps, key=lambda r: r.peak_s), counts.partials,
+                         sorted(counts.holds, key=lambda h: h.start_s),
+                         sorted(counts.events, key=lambda e: e.t), np.zeros(0), np.zeros(0), {}, [],
+                         counts.rejected)
+    exercises = list(dict.fromkeys(s.exercise for s in kept))
+    reps = [*counts.reps, *counts.partials]
+    balances = tuple(balance(e, [r for r in reps if r.exercise == e],
+                             [h for h in counts.holds if h.exercise == e]) for e in exercises)
+    blocks = [b for e in exercises for b in sets_of(
+        e, [r for r in reps if r.exercise == e], [h for h in counts.holds if h.exercise == e], counts.events)]
+    blocks.sort(key=lambda b: b["start_s"])
+    return Segmented(kept, result, exercises, balances, blocks)
+
+
 def _several_exercises(name: str, samples: Sequence[PoseSample], model: str, fps: float, stats: RunStats,
                        extra: dict[str, object]) -> Analysis | None:
     """The analysis of a recording of several exercises, or None when it holds one.
@@ -206,38 +257,56 @@ def _several_exercises(name: str, samples: Sequence[PoseSample], model: str, fps
     detector counts something in (see :mod:`repcount.detectors.segmentation`). Each segment is
     counted with its own exercise; the JSON's blocks are the sets of every segment.
     """
-    from repcount.detectors.segmentation import WINDOW_S, count_segments, segment_exercises
-    from repcount.session.balance import balance
-    from repcount.session.blocks import sets_of
+    from repcount.detectors.segmentation import WINDOW_S, segment_exercises
 
     if len(samples) < 2 or samples[-1].t - samples[0].t < 2 * WINDOW_S:
         return None
     segments = segment_exercises(samples)
     if len({EXERCISES[s.exercise].postures[0] for s in segments}) < 2:
         return None
-    kept, counts = count_segments(samples, segments)
-    if len({EXERCISES[s.exercise].postures[0] for s in kept}) < 2:
+    run = count_segmented(samples, segments)
+    if len({EXERCISES[s.exercise].postures[0] for s in run.segments}) < 2:
         return None
-    from repcount.detectors.offline import TrackResult
-
-    exercises = list(dict.fromkeys(s.exercise for s in kept))
-    names = ", ".join(EXERCISES[e].title for e in exercises)
+    names = ", ".join(EXERCISES[e].title for e in run.exercises)
     warnings = [f"several exercises in one recording ({names}): each counted on its own stretch"]
-    result = TrackResult(sorted(counts.reps, key=lambda r: r.peak_s), counts.partials,
-                         sorted(counts.holds, key=lambda h: h.start_s),
-                         sorted(counts.events, key=lambda e: e.t), np.zeros(0), np.zeros(0), {}, [],
-                         counts.rejected)
-    extra["auto"] = {"recognised": None, "reason": "several exercises",
-                     "segments": [{"exercise": s.exercise, "start_s": round(s.start_s, 2),
-                                   "end_s": round(s.end_s, 2), "reason": s.reason} for s in kept]}
-    balances = tuple(balance(e, [r for r in [*counts.reps, *counts.partials] if r.exercise == e],
-                             [h for h in counts.holds if h.exercise == e]) for e in exercises)
-    blocks = [b for e in exercises for b in sets_of(
-        e, [r for r in [*counts.reps, *counts.partials] if r.exercise == e],
-        [h for h in counts.holds if h.exercise == e], counts.events)]
-    blocks.sort(key=lambda b: b["start_s"])
-    return build_analysis(name, "several", model, fps, Tally.of(samples), result, stats, tuple(warnings),
-                          extra, balances=balances, blocks=blocks)
+    extra["auto"] = {"recognised": None, "reason": "several exercises", "segments": run.segments_doc()}
+    return build_analysis(name, "several", model, fps, Tally.of(samples), run.result, stats, tuple(warnings),
+                          extra, balances=run.balances, blocks=run.blocks)
+
+
+#: The plan-matching warnings repeated in the analysis's warnings (the form cues stay per block).
+MATCH_WARNINGS = ("not done", "not in the plan", "done out of the plan's order")
+
+
+def matched_circuit(name: str, samples: Sequence[PoseSample], plan: Plan, model: str, fps: float,
+                    stats: RunStats) -> tuple[Analysis, dict[str, Any]] | None:
+    """A recording of a circuit split into its sets and matched to ``plan`` in any order.
+
+    Returns the analysis (exercise ``circuit``; ``extra.circuit`` is the summary) and the summary,
+    or None when no exercise could be recognised for long enough (the caller then replays the
+    recording through the live circuit in plan order).
+    """
+    from repcount.detectors.segmentation import segment_exercises
+    from repcount.session.matching import match_plan, matched_summary
+
+    segments = segment_exercises(samples) if len(samples) >= 2 else []
+    if not segments:
+        return None
+    run = count_segmented(samples, segments)
+    holds = frozenset(e for e, d in EXERCISES.items() if d.hold is not None)
+    per_block = match_plan(plan, run.blocks, holds)
+    summary = matched_summary(plan, per_block, samples[-1].t - samples[0].t,
+                              [b.to_dict() for b in run.balances])
+    extra: dict[str, object] = {"circuit": summary, "auto": {"recognised": None, "reason": "circuit",
+                                                              "segments": run.segments_doc()}}
+    def leg(side: str) -> str:
+        return "both legs" if side == "both" else f"{side} leg"
+
+    warnings = [f"{EXERCISES[b['exercise']].title} ({leg(b['side'])}): {w}" for b in per_block
+                for w in b["warnings"] if w in MATCH_WARNINGS or w.startswith("done in ")]
+    analysis = build_analysis(name, "circuit", model, fps, Tally.of(samples), run.result, stats,
+                              tuple(warnings), extra, balances=run.balances, blocks=run.blocks)
+    return analysis, summary
 
 
 def _side_at(reps: list[Rep], t: float) -> Side | None:

@@ -85,9 +85,11 @@ def clip_facts(samples: Sequence[PoseSample]) -> ClipFacts | None:
     main, n = counts.most_common(1)[0]
     sel: list[Pose] = [p for p, q in zip(poses, postures) if q == main]
     # A sit-up spends the top of each rep upright: judge it on every frame from the moment the
-    # person first reaches the main posture (so the lead-in of lying down is left out).
+    # person first reaches the main posture to the last (so lying down before and getting up
+    # after, which raise the trunk once, are left out).
     first = postures.index(main)
-    everything = poses[first:]
+    last = len(postures) - 1 - postures[::-1].index(main)
+    everything = poses[first:last + 1]
 
     def arr(fn: object, ps: list[Pose]) -> np.ndarray:
         return np.array([fn(p) for p in ps], dtype=np.float64)  # type: ignore[operator]
@@ -102,6 +104,10 @@ def clip_facts(samples: Sequence[PoseSample]) -> ClipFacts | None:
         e = arr(lambda p, s=side: leg_elevation(p, s), sel)
         rom[f"elev_{side}"] = _rom(e)
         med[f"elev_{side}"] = _med(e)
+    # The straighter knee of each frame: it bends only when both knees bend together (a squat),
+    # not when one leg works (a dip) nor when the legs take turns (a dip set on each leg).
+    rom["knee_together"] = _rom(arr(lambda p: max(joint_opening(p, "knee", "left"),
+                                                  joint_opening(p, "knee", "right")), sel))
     rom["thighs"] = _rom(arr(thigh_opening, sel))
     rom["trunk_all"] = _rom(arr(trunk_angle, everything))
     rom["tilt_all"] = _rom(arr(torso_tilt_deg, everything))
@@ -137,6 +143,7 @@ def fact_vector(f: ClipFacts) -> dict[str, float]:
             a, b = d.get(f"{key}_left", float("nan")), d.get(f"{key}_right", float("nan"))
             v[f"{key}_{what}_lo"], v[f"{key}_{what}_hi"] = float(np.fmin(a, b)), float(np.fmax(a, b))
     v["knee_rom_ratio"] = v["knee_rom_lo"] / max(v["knee_rom_hi"], 1.0)
+    v["knee_together_ratio"] = f.rom.get("knee_together", 0.0) / max(v["knee_rom_hi"], 1.0)
     for key in ("thighs", "trunk_all", "tilt_all"):
         v[key] = f.rom.get(key, float("nan"))
     for key in ("ankle_dy", "ankle_dx", "front_back_split"):
@@ -200,8 +207,8 @@ def recognise_by_rules(samples: Sequence[PoseSample], f: ClipFacts | None
         kl, kr = _both(f, "knee")
         if f.median["front_back_split"] > 0.4:
             return "lunge", "split stance, feet apart front to back"
-        if min(kl, kr) < 0.62 * max(kl, kr):
-            return "single_leg_dip", "standing on one leg: only one knee bends"
+        if min(kl, kr) < 0.62 * max(kl, kr) or f.rom["knee_together"] < 0.62 * max(kl, kr):
+            return "single_leg_dip", "standing on one leg: only one knee bends at a time"
         if f.median["ankle_dy"] > 0.3:
             return "lunge", "split stance with the rear foot raised"
         return "squat", "standing, both knees bend together"

@@ -344,11 +344,13 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
              f"{summary['total_reps']} reps, {summary['duration_s']:.0f} s"
              + ("" if summary["finished"] else " (not finished)")]
     for b in summary["per_block"]:
-        mark = "ok" if b["complete"] else ("skipped" if b["skipped"] else "--")
+        planned = b.get("planned", True)
+        mark = ("ok" if b["complete"] else "skipped" if b["skipped"] else "--") if planned else "extra"
         unit = " s" if b["unit"] == "s" else ""
         part = f", {b['partial_reps']} partial" if b["partial_reps"] else ""
         leg = "both legs" if b["side"] == "both" else f"{b['side']} leg"
-        lines.append(f"  {mark:7} {title_of(b['exercise']):24} {leg:9} {b['done']}/{b['target']}{unit}{part}")
+        goal = f"{b['done']}/{b['target']}" if planned else f"{b['done']}"
+        lines.append(f"  {mark:7} {title_of(b['exercise']):24} {leg:9} {goal}{unit}{part}")
         lines.extend(f"          ! {w}" for w in b["warnings"])
     return lines
 
