@@ -174,6 +174,10 @@ def _both(f: ClipFacts, key: str) -> tuple[float, float]:
     return f.rom[f"{key}_left"], f.rom[f"{key}_right"]
 
 
+#: A bridge kept up this long is a hold, not a rep's pause at the top.
+HOLD_SET_S = 5.0
+
+
 def bridge_or_hold(samples: Sequence[PoseSample]) -> tuple[str, str]:
     """Single-leg bridge reps or a hold: whichever the recording has more of."""
     from repcount.detectors import EXERCISES, analyze_samples
@@ -181,7 +185,7 @@ def bridge_or_hold(samples: Sequence[PoseSample]) -> tuple[str, str]:
     holds = analyze_samples(EXERCISES["single_leg_bridge_hold"], samples).holds
     longest = max((h.duration_s for h in holds), default=0.0)
     # Reps pause at the top for a second or two; a hold stays up far longer.
-    if longest >= 5.0:
+    if longest >= HOLD_SET_S:
         return "single_leg_bridge_hold", f"on the back, one leg up, hips held for {longest:.0f} s"
     return "single_leg_bridge", "on the back, one leg up, the hips rise and drop"
 

@@ -82,13 +82,26 @@ def window_labels(samples: Sequence[PoseSample]) -> list[tuple[float, float, str
         start += STEP_S
 
 
+#: Window labels that name one family of movement: a window cannot tell a single-leg bridge
+#: set from a hold (a window that starts in the hold never sees the hips rise into it), so
+#: segments are made of the family and split into reps and holds by :func:`split_bridges`.
+FAMILY = {"single_leg_bridge_hold": "single_leg_bridge"}
+_BRIDGE, _HOLD = "single_leg_bridge", "single_leg_bridge_hold"
+#: Seconds before a hold that belong to its segment (lifting the hips into it).
+HOLD_LEAD_S = 3.0
+#: A bridge stretch beside a hold shorter than half a window is getting into or out of the hold,
+#: not a set of reps (ten reps take well over 15 s).
+MIN_BRIDGE_S = WINDOW_S / 2
+
+
 def segment_exercises(samples: Sequence[PoseSample]) -> list[Segment]:
     """The exercises of a recording in time order, one segment each (see the module doc).
 
     Returns no segment when no run of windows agrees long enough; a recording shorter than
-    :data:`MIN_WINDOWS` windows is left to whole-recording recognition.
+    :data:`MIN_WINDOWS` windows is left to whole-recording recognition. Single-leg bridge
+    stretches are split into their sets of reps and their holds (:func:`split_bridges`).
     """
-    labels = window_labels(samples)
+    labels = [(a, b, FAMILY.get(ex, ex) if ex else ex, why) for a, b, ex, why in window_labels(samples)]
     runs: list[tuple[str, int, int]] = []  # (exercise, first window, last window)
     k = 0
     while k < len(labels):
@@ -113,7 +126,56 @@ def segment_exercises(samples: Sequence[PoseSample]) -> list[Segment]:
         if n + 1 == len(runs):
             end = float(samples[-1].t)
         segments.append(Segment(ex, start, end, b - a + 1, labels[(a + b) // 2][3]))
-    return segments
+    return split_bridges(samples, segments)
+
+
+def split_bridges(samples: Sequence[PoseSample], segments: Sequence[Segment]) -> list[Segment]:
+    """Split each single-leg bridge segment at its holds: a hold of HOLD_SET_S or more is a hold set.
+
+    The hold detector runs over the whole segment, so it sees the hips rise into each hold; the
+    stretches before, between and after the holds stay bridge segments (one without reps is later
+    joined to its neighbour by :func:`count_segments`).
+    """
+    from repcount.detectors import EXERCISES, analyze_samples
+    from repcount.detectors.recognition import HOLD_SET_S
+
+    t = np.array([s.t for s in samples])
+    out: list[Segment] = []
+    pending: float | None = None  # where the segment after a hold set begins
+    for seg in segments:
+        if pending is not None:
+            seg, pending = replace(seg, start_s=pending), None
+        if seg.exercise != _BRIDGE:
+            out.append(seg)
+            continue
+        i0, i1 = int(np.searchsorted(t, seg.start_s)), int(np.searchsorted(t, seg.end_s, "right"))
+        holds = [h for h in analyze_samples(EXERCISES[_HOLD], samples[i0:i1]).holds
+                 if h.duration_s >= HOLD_SET_S] if i1 - i0 >= 2 else []
+        at = seg.start_s
+        for h in holds:
+            # The hold's segment takes in the rise into it: the hold detector times a hold from
+            # the hips' resting level, which it must see first.
+            begin = max(at, h.start_s - HOLD_LEAD_S)
+            if begin - at >= MIN_BRIDGE_S:
+                out.append(Segment(_BRIDGE, at, begin, seg.windows, seg.reason))
+            else:
+                begin = at  # too short for a set of reps: getting into the hold
+            out.append(Segment(_HOLD, begin, h.end_s, seg.windows,
+                               f"on the back, one leg up, hips held for {h.duration_s:.0f} s"))
+            at = h.end_s
+        if seg.end_s - at >= MIN_BRIDGE_S or not holds:
+            out.append(Segment(_BRIDGE, at, seg.end_s, seg.windows, seg.reason))
+        else:
+            # Too short for a set of reps: lowering out of the hold, then moving on to the next
+            # exercise, whose segment takes that part (the hold detector would time the hips
+            # resting on the way as another short hold).
+            end = min(seg.end_s, at + HOLD_LEAD_S)
+            out[-1] = replace(out[-1], end_s=end)
+            if end < seg.end_s:
+                pending = end
+    if pending is not None:
+        out[-1] = replace(out[-1], end_s=segments[-1].end_s)
+    return out
 
 
 #: Two reps of neighbouring segments this close in time are the same movement.
