@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from repcount.errors import InputError, OutputError
-from repcount.synth import EXERCISES
+from repcount.synth import CIRCUIT_HOLD_S, CIRCUIT_REPS, EXERCISES
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +19,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default="all",
         metavar="NAME",
         help=f"exercise to render, or 'all' (default): {', '.join(EXERCISES)}",
+    )
+    parser.add_argument(
+        "--circuit",
+        action="store_true",
+        help="render one recording of the whole circuit instead (dips on a box, bridges, holds, "
+        "prone lifts, ball curls, clamshells, each leg, with the transitions between them; "
+        f"--reps per set, default {CIRCUIT_REPS}; --hold per bridge hold, default {CIRCUIT_HOLD_S:g} s; "
+        "--preview saves the middle frame of every set and transition)",
     )
     parser.add_argument("--seed", type=int, default=0, help="base random seed (default 0)")
     parser.add_argument("--count", "-n", type=int, default=1, help="clips per exercise (default 1)")
@@ -125,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
     from repcount.synth.body import data_dir
     from repcount.synth.clip import plan_clip, render_clip
 
+    if args.circuit:
+        return run_circuit(args)
     names = list(EXERCISES) if args.exercise == "all" else [args.exercise]
     for name in names:
         if name not in EXERCISES:
@@ -174,6 +184,58 @@ def run(args: argparse.Namespace) -> int:
                     f"{res.render_fps:.1f} frames/s",
                     flush=True,
                 )
+    merge_labels(labels_path, entries)
+    if not args.quiet:
+        print(f"labels: {labels_path} ({len(entries)} new entries)")
+    return 0
+
+
+#: Options of one-exercise clips, with their defaults: given with --circuit, they make no sense.
+NOT_WITH_CIRCUIT = (("exercise", "--exercise", "all"), ("side", "--side", "random"),
+                    ("view", "--view", "random"), ("duration", "--duration", None),
+                    ("variety", "--variety", "classic"))
+
+
+def check_circuit_args(args: argparse.Namespace) -> None:
+    """Reject the options that do not apply to a whole-circuit recording.
+
+    Raises:
+        InputError: naming the first such option, or a bad count.
+
+    """
+    for attr, flag, default in NOT_WITH_CIRCUIT:
+        if getattr(args, attr) != default:
+            raise InputError(f"{flag} does not apply to --circuit (it renders every exercise, "
+                             "both legs, from one side-on camera)")
+    if args.count < 1:
+        raise InputError("--count must be at least 1")
+
+
+def run_circuit(args: argparse.Namespace) -> int:
+    """Render ``--count`` whole-circuit recordings (seeds ``--seed``, ``--seed``+1, ...)."""
+    from repcount.synth.body import data_dir
+    from repcount.synth.circuit import plan_circuit, render_circuit
+
+    check_circuit_args(args)
+    data_dir()
+    out: Path = args.out
+    labels_path: Path = args.labels if args.labels is not None else out / "labels.json"
+    entries = []
+    for k in range(args.count):
+        seed = args.seed + k
+        plan = plan_circuit(seed, reps=args.reps, hold_s=args.hold, width=args.width, height=args.height,
+                            fps=args.fps, noise_sigma=args.noise)
+        res = render_circuit(plan, out, f"synth_circuit_s{seed}", labels_dir=labels_path.parent,
+                             preview_dir=out / "preview" if args.preview else None)
+        entries.append(res.label)
+        if not args.quiet:
+            blocks = res.label["blocks"]
+            print(f"{res.video}: circuit of {len(blocks)} sets, {res.label['reps']} reps and "
+                  f"{len(res.label['holds'])} holds, {res.label['duration_s']:.1f}s, rendered at "
+                  f"{res.render_fps:.1f} frames/s", flush=True)
+            for b in blocks:
+                what = f"{b['reps']} reps" if b["reps"] is not None else f"hold {b['hold_s']:g}s"
+                print(f"  {b['start_s']:7.1f}-{b['end_s']:7.1f}s  {b['exercise']:<24} {b['side']:<6} {what}")
     merge_labels(labels_path, entries)
     if not args.quiet:
         print(f"labels: {labels_path} ({len(entries)} new entries)")

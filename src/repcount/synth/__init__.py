@@ -15,4 +15,8 @@ EXERCISES: tuple[str, ...] = (
     "clamshell",
 )
 
-__all__ = ["EXERCISES"]
+#: Full reps of each set and seconds of each bridge hold of a rendered circuit (``--circuit``).
+CIRCUIT_REPS = 4
+CIRCUIT_HOLD_S = 8.0
+
+__all__ = ["CIRCUIT_HOLD_S", "CIRCUIT_REPS", "EXERCISES"]

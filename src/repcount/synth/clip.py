@@ -686,53 +686,81 @@ def _write_video(
     return len(motion.frames) / max(time.perf_counter() - t0, 1e-9), previews
 
 
-def _write_truth(plan: ClipPlan, camera: Any, motion: _Motion, truth: Path) -> None:
-    """The per-frame ground truth beside the video."""
+def _write_truth(plan: ClipPlan, camera: Any, motion: _Motion, truth: Path,
+                 extra: dict[str, np.ndarray] | None = None) -> None:
+    """The per-frame ground truth beside the video (plus the arrays ``extra``)."""
     tl, a, j3 = plan.timeline, motion.a, motion.j3
     assert j3 is not None  # posed by _motion or _camera
+    arrays: dict[str, Any] = {
+        "t": np.arange(len(a)) / plan.fps,
+        "a": a.astype(np.float32),
+        "joint_names": np.array(JOINT_NAMES),
+        "joints_2d": camera.project(j3).astype(np.float32),
+        "joints_3d": j3.astype(np.float32),
+        "angle_names": np.array(ANGLE_NAMES),
+        "angles": angles(j3).astype(np.float32),
+        "rep_times": np.array(tl.rep_times, dtype=np.float64).reshape(-1, 2),
+        "holds": np.array(tl.holds, dtype=np.float64).reshape(-1, 2),
+        "partial_times": np.array(plan.script.partial_times if plan.script else [],
+                                  dtype=np.float64).reshape(-1, 2),
+        "intrinsics": camera.intrinsics(),
+        "camera_pose": camera.pose(),
+        "fps": plan.fps,
+        "width": plan.width,
+        "height": plan.height,
+        **(extra or {}),
+    }
     try:
-        np.savez_compressed(
-            truth,
-            t=np.arange(len(a)) / plan.fps,
-            a=a.astype(np.float32),
-            joint_names=np.array(JOINT_NAMES),
-            joints_2d=camera.project(j3).astype(np.float32),
-            joints_3d=j3.astype(np.float32),
-            angle_names=np.array(ANGLE_NAMES),
-            angles=angles(j3).astype(np.float32),
-            rep_times=np.array(tl.rep_times, dtype=np.float64).reshape(-1, 2),
-            holds=np.array(tl.holds, dtype=np.float64).reshape(-1, 2),
-            partial_times=np.array(plan.script.partial_times if plan.script else [],
-                                   dtype=np.float64).reshape(-1, 2),
-            intrinsics=camera.intrinsics(),
-            camera_pose=camera.pose(),
-            fps=plan.fps,
-            width=plan.width,
-            height=plan.height,
-        )
+        np.savez_compressed(truth, **arrays)
     except OSError as exc:
         raise OutputError(f"cannot write ground truth {truth}: {exc}") from exc
 
 
-def _place_wide(camera: Any, plan: ClipPlan, allp: np.ndarray, poser: Poser) -> tuple[Any, tuple[Any, ...]]:
-    """Shift the framing off-centre, set where walking starts and ends, and build the scenery."""
-    from repcount.synth.render import Camera
-
-    fr = plan.framing
-    m = camera.pose()
-    right, up = m[:3, 0], m[:3, 1]
+def _half_view(camera: Any) -> tuple[float, float]:
+    """Half the width and height (m) the camera sees at the distance of its target."""
     dist = float(np.linalg.norm(camera.eye - camera.target))
     half_h = dist * math.tan(math.radians(camera.yfov_deg) / 2.0)
-    half_w = half_h * camera.width / camera.height
+    return half_h * camera.width / camera.height, half_h
+
+
+def _shifted(camera: Any, fr: dict[str, float]) -> Any:
+    """The camera moved so the framed points sit off-centre (``shift_x``/``shift_y`` of the spare room)."""
+    from repcount.synth.render import Camera
+
+    m = camera.pose()
+    right, up = m[:3, 0], m[:3, 1]
+    half_w, half_h = _half_view(camera)
     room = 1.0 - fr.get("margin", 0.82)
     delta = -(right * fr.get("shift_x", 0.0) * half_w + up * fr.get("shift_y", 0.0) * half_h) * room * 0.9
-    camera = Camera(camera.eye + delta, camera.target + delta, camera.yfov_deg, camera.width, camera.height)
+    return Camera(camera.eye + delta, camera.target + delta, camera.yfov_deg, camera.width, camera.height)
+
+
+def _flat_axes(camera: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The camera's right and its direction from the target, both level unit vectors."""
+    right = camera.pose()[:3, 0]
     flat_right = np.array([right[0], right[1], 0.0]) / max(math.hypot(right[0], right[1]), 1e-9)
     toward = np.array([camera.eye[0] - camera.target[0], camera.eye[1] - camera.target[1], 0.0])
     toward /= max(np.linalg.norm(toward), 1e-9)
+    return flat_right, toward
+
+
+def _place_wide(camera: Any, plan: ClipPlan, allp: np.ndarray, poser: Poser) -> tuple[Any, tuple[Any, ...]]:
+    """Shift the framing off-centre, set where walking starts and ends, and build the scenery."""
+    fr = plan.framing
+    camera = _shifted(camera, fr)
+    flat_right, _ = _flat_axes(camera)
+    half_w, _ = _half_view(camera)
     spot = poser.spot
     poser.set_walk(spot + fr.get("walk_in_from", 1.0) * flat_right * (half_w + 1.2),
                    spot + fr.get("walk_out_to", 1.0) * flat_right * (half_w + 1.2))
+    return camera, _room(camera, plan, allp, spot)
+
+
+def _room(camera: Any, plan: ClipPlan, allp: np.ndarray, spot: np.ndarray) -> tuple[Any, ...]:
+    """Scenery boxes: a wall behind ``spot`` beyond every point of ``allp``, a side wall, furniture."""
+    fr = plan.framing
+    flat_right, toward = _flat_axes(camera)
+    half_w, _ = _half_view(camera)
     # A wall behind the person (and sometimes one to the side), furniture in front of the wall.
     depth = float(np.max((allp[:, :2] - spot[:2]) @ -toward[:2]))
     back = depth + fr.get("wall_m", 2.0)
@@ -746,8 +774,8 @@ def _place_wide(camera: Any, plan: ClipPlan, allp: np.ndarray, poser: Poser) -> 
         behind = depth + 0.6 + d * max(back - depth - 1.2, 0.1)
         c = spot[:2] - toward[:2] * behind + flat_right[:2] * x * 2.5
         extras.append(((*tuple(c), size[2] / 2.0), size, color, yaw + fyaw))
-    return camera, tuple((tuple(float(v) for v in c), tuple(float(v) for v in sz), col, float(yw))
-                         for c, sz, col, yw in extras)
+    return tuple((tuple(float(v) for v in c), tuple(float(v) for v in sz), col, float(yw))
+                 for c, sz, col, yw in extras)
 
 
 def _relpath(path: Path, base: Path) -> str:

@@ -95,7 +95,8 @@ def _wrap(deg: float) -> float:
 
 
 def _leg_ik(
-    body: Body, hip: np.ndarray, target: np.ndarray, side: str, pelvis_pitch: float, knee_up: bool
+    body: Body, hip: np.ndarray, target: np.ndarray, side: str, pelvis_pitch: float, knee_up: bool,
+    toward: tuple[float, float] | None = None,
 ) -> tuple[float, float]:
     """Two-link sagittal IK: local hip and knee x-rotations putting the ankle at ``target``.
 
@@ -108,6 +109,8 @@ def _leg_ik(
         side: "l" or "r".
         pelvis_pitch: global x-rotation of the pelvis (deg).
         knee_up: pick the solution whose knee is higher (+z).
+        toward: instead, pick the one whose knee is further along this (y, z) direction (a foot
+            right under the hip has its two knees equally high, in front and behind).
 
     Returns:
         (hip_x, knee_x) local rotation angles in degrees.
@@ -131,6 +134,8 @@ def _leg_ik(
         knee = hip[1:] + l1 * np.array([math.cos(a1), math.sin(a1)])
         a2 = math.degrees(math.atan2(end[1] - knee[1], end[0] - knee[0]))
         z = knee[1] if knee_up else -knee[1]
+        if toward is not None:
+            z = float(np.dot(knee - hip[1:], toward))
         if z > best_z:
             best_z = z
             hip_x = _wrap(math.degrees(a1) - _yz_angle(thigh) - pelvis_pitch)

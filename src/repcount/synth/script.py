@@ -37,11 +37,17 @@ PER_LEG = {"single_leg_dip", "single_leg_bridge", "single_leg_bridge_hold", "pro
 
 @dataclass(frozen=True)
 class PoseSpec:
-    """A pose to blend from or to: an exercise side at an amplitude, or standing at the spot."""
+    """A pose to blend from or to: an exercise side at an amplitude, or standing at the spot.
 
-    kind: str  # "ex" or "stand"
+    A circuit (:mod:`repcount.synth.circuit`) also names its own postures in ``kind`` (sitting,
+    lying with the knees bent, a step onto the box) and says which exercise an ``ex`` pose is
+    of in ``exercise`` (empty: the script's own).
+    """
+
+    kind: str  # "ex" or "stand" (or a circuit posture)
     side: str = "l"
     a: float = 0.0
+    exercise: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,9 @@ class Segment:
         dst: blend end pose.
         direction: walk direction.
         rest: True for rests and pauses (fidgeting is strongest there).
+        exercise: whose pose a ``move`` is (the script's own exercise, or a circuit block's).
+        lift: extra hip and knee bend (degrees) of the (left, right) leg at mid-blend, so a
+            stepping foot clears the box.
 
     """
 
@@ -74,6 +83,8 @@ class Segment:
     dst: PoseSpec | None = None
     direction: int = -1
     rest: bool = False
+    exercise: str = ""
+    lift: tuple[float, float] = (0.0, 0.0)
 
 
 @dataclass
@@ -130,11 +141,16 @@ def ease(u: np.ndarray | float) -> np.ndarray:
 
 
 class _Builder:
+    """Appends segments at the running time; ``exercise`` is the one ``move`` segments pose."""
+
     def __init__(self, exercise: str, fps: float) -> None:
         self.s = Script(exercise, fps, 0.0)
         self.t = 0.0
+        self.exercise = exercise  # a circuit changes it block by block
 
     def add(self, kind: str, dur: float, **kw: Any) -> Segment:
+        if kind == "move":
+            kw.setdefault("exercise", self.exercise)
         seg = Segment(kind, round(self.t, 4), round(self.t + dur, 4), **kw)
         self.s.segments.append(seg)
         self.t = seg.t1
@@ -236,7 +252,7 @@ def _switch_legs(b: _Builder, rng: np.random.Generator, prev: str, s: str) -> No
 def _rep_set(b: _Builder, rng: np.random.Generator, s: str, n: int, set_start: float, rom: float,
              tempo: float, wide: bool) -> None:
     """``n`` full reps (and, in the wide corpus, partial ones and pauses between them)."""
-    sc, exercise = b.s, b.s.exercise
+    sc, exercise = b.s, b.exercise
     up_s, down_s = NOMINAL_S[exercise]
     done = 0
     partial_p = 0.12 if wide else 0.0
@@ -306,6 +322,43 @@ def _slerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
     return np.asarray(Slerp([0.0, 1.0], rots)([w]).as_matrix()[0])
 
 
+def standing_pose(body: Body, at: np.ndarray, heading: np.ndarray, phase: float, stride: float,
+                  idx: np.ndarray | None = None) -> SkeletonPose:
+    """Upright walking pose with the pelvis above ``at`` facing ``heading`` (the rest pose faces -y).
+
+    Args:
+        body: the body.
+        at: floor point under the pelvis (only x and y are used).
+        heading: horizontal walking direction.
+        phase: gait phase (radians); a stride of 0 stands still.
+        stride: hip swing amplitude (degrees; 22 is a brisk walk).
+        idx: vertices checked against the floor (default all).
+
+    """
+    psi = math.degrees(math.atan2(heading[0], -heading[1]))
+    pose = SkeletonPose(root_rot=rot_z(psi))
+    swing = stride * math.sin(phase)
+    for s, sign in (("l", 1.0), ("r", -1.0)):
+        pose.set(f"thigh_{s}", rot_x(-sign * swing))
+        lift = max(0.0, math.sin(phase + (0.0 if s == "l" else math.pi) + 0.6))
+        pose.set(f"calf_{s}", rot_x(5.0 + 35.0 * lift * stride / 22.0))
+    _arms(body, pose, adduct=36.0, flex=(0.8 * swing, -0.8 * swing))
+    _, heads = forward_kinematics(body, pose)
+    pelvis = heads[body.bone("pelvis")]
+    pose.root_offset = np.array([at[0] - pelvis[0], at[1] - pelvis[1], 0.0])
+    return lift_onto_floor(body, pose, idx)
+
+
+def lift_onto_floor(body: Body, pose: SkeletonPose, idx: np.ndarray | None = None) -> SkeletonPose:
+    """Raise ``pose`` (in place) so none of the vertices ``idx`` (default all) is below the floor."""
+    rots, heads = forward_kinematics(body, pose)
+    v = skin(body, rots, heads, idx)
+    low = float(v[:, 2].min())
+    if low < 0.0:
+        pose.root_offset = np.asarray(pose.root_offset) + np.array([0.0, 0.0, -low])
+    return pose
+
+
 class Poser:
     """Poses a script frame by frame for one body.
 
@@ -356,27 +409,10 @@ class Poser:
         return pose
 
     def _stand(self, at: np.ndarray, heading: np.ndarray, phase: float, stride: float) -> SkeletonPose:
-        """Upright walking pose at ``at`` facing ``heading`` (the rest pose faces -y)."""
-        psi = math.degrees(math.atan2(heading[0], -heading[1]))
-        pose = SkeletonPose(root_rot=rot_z(psi))
-        swing = stride * math.sin(phase)
-        for s, sign in (("l", 1.0), ("r", -1.0)):
-            pose.set(f"thigh_{s}", rot_x(-sign * swing))
-            lift = max(0.0, math.sin(phase + (0.0 if s == "l" else math.pi) + 0.6))
-            pose.set(f"calf_{s}", rot_x(5.0 + 35.0 * lift * stride / 22.0))
-        _arms(self.body, pose, adduct=36.0, flex=(0.8 * swing, -0.8 * swing))
-        _, heads = forward_kinematics(self.body, pose)
-        pelvis = heads[self.body.bone("pelvis")]
-        pose.root_offset = np.array([at[0] - pelvis[0], at[1] - pelvis[1], 0.0])
-        return self._on_floor(pose)
+        return standing_pose(self.body, at, heading, phase, stride, self._sparse)
 
     def _on_floor(self, pose: SkeletonPose, idx: np.ndarray | None = None) -> SkeletonPose:
-        rots, heads = forward_kinematics(self.body, pose)
-        v = skin(self.body, rots, heads, self._sparse if idx is None else idx)
-        low = float(v[:, 2].min())
-        if low < 0.0:
-            pose.root_offset = np.asarray(pose.root_offset) + np.array([0.0, 0.0, -low])
-        return pose
+        return lift_onto_floor(self.body, pose, self._sparse if idx is None else idx)
 
     def _spec(self, spec: PoseSpec, heading: np.ndarray) -> SkeletonPose:
         if spec.kind == "stand":
@@ -434,7 +470,6 @@ class _FidgetNoise:
         self.level = script.fidget
         self.exercise = script.exercise
         bones = dict(self.BONES)
-        self.free = self.FREE_LEG.get(script.exercise, 0.0)
         self.waves = {k: (rng.uniform(0.15, 1.0, (2, 3)), rng.uniform(0, 2 * np.pi, (2, 3)), v)
                       for k, v in bones.items()}
         self.leg_wave = (rng.uniform(0.15, 0.8, (2, 3)), rng.uniform(0, 2 * np.pi, (2, 3)))
@@ -449,8 +484,10 @@ class _FidgetNoise:
         for bone, (f, ph, amp) in self.waves.items():
             w = self._wave(f, ph, t) * amp * env
             pose.local[bone] = rot_x(float(w[0])) @ rot_y(float(w[1])) @ pose.local.get(bone, np.eye(3))
-        if self.free and seg.kind == "move":
+        # The free leg of the pose being moved (a circuit's segments each name their exercise).
+        free = self.FREE_LEG.get(seg.exercise or self.exercise, 0.0)
+        if free and seg.kind == "move":
             other = "r" if seg.side == "l" else "l"
-            w = self._wave(*self.leg_wave, t) * self.free * env
+            w = self._wave(*self.leg_wave, t) * free * env
             bone = f"thigh_{other}"
             pose.local[bone] = rot_x(float(w[0])) @ rot_y(float(w[1])) @ pose.local.get(bone, np.eye(3))
