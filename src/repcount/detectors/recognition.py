@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from repcount.records import LM, Pose, PoseSample
+from repcount.records import LM, Hold, Pose, PoseSample
 from repcount.signals.features import (
     Posture,
     cue_higher_ankle,
@@ -120,7 +120,62 @@ def clip_facts(samples: Sequence[PoseSample]) -> ClipFacts | None:
     med["ankle_dx"] = _med(arr(split, sel))
     med["ankle_dy_signed"] = _med(arr(cue_higher_ankle, sel))
     med["front_back_split"] = _med(arr(front_back_split, sel))
+    med.update(travel_facts(sel))
+    rom["trunk_rises"] = float(trunk_rises(everything))
     return ClipFacts(main, n / len(poses), len(poses), rom, med, shares, lying)
+
+
+def _heights(poses: Sequence[Pose], a: int, b: int) -> np.ndarray:
+    """Picture height (y, down) of the midpoint of landmarks ``a`` and ``b``, in torso lengths."""
+    scale = float(np.median([torso_length_px(p) for p in poses]))
+    return np.array([(p.pixels()[a][1] + p.pixels()[b][1]) / 2.0 for p in poses]) / scale
+
+
+def travel_facts(sel: Sequence[Pose]) -> dict[str, float]:
+    """How far the hips and shoulders travel up and down, and whether a foot goes with the hips.
+
+    Measured in torso lengths over the frames of the main posture:
+
+    * ``hip_rise``, ``shoulder_rise``: robust range of the hips' and shoulders' height. A bridge
+      lifts the hips off the floor and a push-up the chest; a dead bug or a prone leg lift keeps
+      them down.
+    * ``foot_follows_hips``: the larger of the two ankles' regression slopes on the hips' height.
+      The free foot of a single-leg dip hangs from the pelvis and rises and falls with it (about
+      1); the planted feet of a squat or lunge stay on the floor while the hips drop (about 0).
+    """
+    if len(sel) < 5:
+        return {"hip_rise": 0.0, "shoulder_rise": 0.0, "foot_follows_hips": 0.0}
+    hip = _heights(sel, LM.LEFT_HIP, LM.RIGHT_HIP)
+    slopes = [0.0]
+    var = float(np.var(hip))
+    if var > 0:
+        for ankle in (LM.LEFT_ANKLE, LM.RIGHT_ANKLE):
+            y = _heights(sel, ankle, ankle)
+            slopes.append(float(np.mean((y - y.mean()) * (hip - hip.mean())) / var))
+    return {"hip_rise": _rom(hip), "shoulder_rise": _rom(_heights(sel, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)),
+            "foot_follows_hips": max(slopes)}
+
+
+#: A sit-up lifts the trunk at least this far (degrees) from lying on every rep.
+TRUNK_RISE_DEG = 30.0
+
+
+def trunk_rises(poses: Sequence[Pose]) -> int:
+    """How many times the trunk rises by :data:`TRUNK_RISE_DEG` from lying and comes back.
+
+    Sit-ups do it on every rep; lying down, getting up or a flicker of MediaPipe's depth do it
+    once or twice.
+    """
+    if len(poses) < 10:
+        return 0
+    from scipy.signal import find_peaks
+
+    from repcount.signals.filters import running_median
+
+    tilt = running_median(np.array([torso_tilt_deg(p) for p in poses]), 7)
+    rate = (len(poses) - 1) / max(poses[-1].t - poses[0].t, 1e-6)
+    peaks, _ = find_peaks(tilt, prominence=TRUNK_RISE_DEG, distance=max(1, int(0.8 * rate)))
+    return len(peaks)
 
 
 #: Every posture :func:`posture_of` returns, in the order of the feature vector.
@@ -178,16 +233,66 @@ def _both(f: ClipFacts, key: str) -> tuple[float, float]:
 HOLD_SET_S = 5.0
 
 
-def bridge_or_hold(samples: Sequence[PoseSample]) -> tuple[str, str]:
-    """Single-leg bridge reps or a hold: whichever the recording has more of."""
+def hold_sets(samples: Sequence[PoseSample]) -> list[Hold]:
+    """The holds in which the hips stayed up for at least :data:`HOLD_SET_S` without a rep.
+
+    The hold detector's sag test is scaled by the level's jitter, which a steady rhythm of reps
+    inflates, so it can time a whole set of reps as one hold. A rep the bridge detector counts on
+    the held leg within the hold, at least as deep as the hold's own minimum rise, took the hips
+    back down to rest: the hold is what is left between such reps, and is kept (cut to its
+    longest part) when that part is still :data:`HOLD_SET_S` long. (The rise into a real hold and
+    the lowering out of it make one "rep" around the whole hold, which does not cut it.)
+    """
     from repcount.detectors import EXERCISES, analyze_samples
 
-    holds = analyze_samples(EXERCISES["single_leg_bridge_hold"], samples).holds
-    longest = max((h.duration_s for h in holds), default=0.0)
+    hold_def = EXERCISES["single_leg_bridge_hold"]
+    holds = [h for h in analyze_samples(hold_def, samples).holds if h.duration_s >= HOLD_SET_S]
+    if not holds:
+        return []
+    rise = hold_def.hold.min_rise if hold_def.hold is not None else 0.0
+    reps = [r for r in analyze_samples(EXERCISES["single_leg_bridge"], samples).reps if r.rom_deg >= rise]
+    out = []
+    for h in holds:
+        cuts = sorted((r.start_s, r.end_s) for r in reps
+                      if r.side == h.side and h.start_s <= r.start_s and r.end_s <= h.end_s)
+        best, at = (h.start_s, h.start_s), h.start_s
+        for a, b in [*cuts, (h.end_s, h.end_s)]:
+            if a - at > best[1] - best[0]:
+                best = (at, a)
+            at = max(at, b)
+        if best[1] - best[0] >= HOLD_SET_S:
+            out.append(h if best == (h.start_s, h.end_s) else
+                       replace(h, start_s=best[0], end_s=best[1]))
+    return out
+
+
+def bridge_or_hold(samples: Sequence[PoseSample]) -> tuple[str, str]:
+    """Single-leg bridge reps or a hold: a hold set (:func:`hold_sets`) makes it a hold."""
+    longest = max((h.duration_s for h in hold_sets(samples)), default=0.0)
     # Reps pause at the top for a second or two; a hold stays up far longer.
     if longest >= HOLD_SET_S:
         return "single_leg_bridge_hold", f"on the back, one leg up, hips held for {longest:.0f} s"
     return "single_leg_bridge", "on the back, one leg up, the hips rise and drop"
+
+
+#: Knee range (degrees) below which a standing person is not squatting, lunging or dipping: every
+#: one of them bends the knee by far more (the shallowest labelled dip set: 25 degrees).
+MIN_KNEE_BEND_DEG = 15.0
+#: A foot that follows the hips at least this much (regression slope, 1 = hanging from the
+#: pelvis) is not planted: a single-leg dip's free foot. Planted feet measured at most 0.06 on the
+#: real squats and 0.22 on the split squat (rear foot on a bench, its heel lifting), dips at
+#: least 0.57 on the tuning half; the threshold sits between the two.
+FOOT_FOLLOWS = 0.35
+#: A push-up lifts the chest by a third of a torso length or more (0.33 for a simulated one at
+#: 86 degrees of elbow range, 0.56-0.92 on the real clips); a prone leg lift keeps it on the
+#: floor and a superman lifts it a quarter at most (0.24). Elbows are often hidden, so they are
+#: not asked.
+SHOULDER_RISE = 0.3
+#: A bridge lifts the hips off the floor by a third of a torso length or more; a dead bug or a
+#: leg raise keeps them down (torso lengths; the lowest labelled bridge set: 0.15).
+HIP_RISE = 0.12
+#: Trunk rises that make a set of sit-ups rather than lying down and getting up.
+MIN_SITUPS = 3
 
 
 def recognise_by_rules(samples: Sequence[PoseSample], f: ClipFacts | None
@@ -199,16 +304,18 @@ def recognise_by_rules(samples: Sequence[PoseSample], f: ClipFacts | None
     knee_max_med = max(f.median["knee_left"], f.median["knee_right"])
     knee_rom = max(_both(f, "knee"))
     hip_rom = max(_both(f, "hip"))
-    elbow_rom = min(_both(f, "elbow"))
     elev_rom = max(_both(f, "elev"))
-    if f.posture == "supine" and f.rom["trunk_all"] > 45 and f.rom["tilt_all"] > 40:
-        return "situp", "the trunk rises from lying towards upright"
+    if (f.posture == "supine" and f.rom["trunk_all"] > 45 and f.rom["tilt_all"] > 40
+            and f.rom["trunk_rises"] >= MIN_SITUPS):
+        return "situp", "the trunk rises from lying towards upright, again and again"
     if f.posture == "standing":
-        if max(knee_rom, hip_rom) < 15:
-            return None, "standing, but no knee or hip movement"
+        if knee_rom < MIN_KNEE_BEND_DEG:
+            return None, "standing, but the knees barely bend"
         # Dip: one knee does the bending while the free leg hangs; lunge: split stance; squat:
         # both knees bend alike with the feet side by side.
         kl, kr = _both(f, "knee")
+        if f.median["foot_follows_hips"] >= FOOT_FOLLOWS:
+            return "single_leg_dip", "standing on one leg: the free foot rises and falls with the hips"
         if f.median["front_back_split"] > 0.4:
             return "lunge", "split stance, feet apart front to back"
         if min(kl, kr) < 0.62 * max(kl, kr) or f.rom["knee_together"] < 0.62 * max(kl, kr):
@@ -223,8 +330,8 @@ def recognise_by_rules(samples: Sequence[PoseSample], f: ClipFacts | None
     if f.posture == "prone":
         if knee_med < 130:
             return None, "face down with bent knees (all fours?): no exercise of ours fits"
-        if elbow_rom > 40:
-            return "pushup", "plank, the elbows bend and straighten"
+        if f.median["shoulder_rise"] >= SHOULDER_RISE:
+            return "pushup", "plank, the chest rises and drops"
         if elev_rom > 6:
             return "prone_leg_lift", "face down, a straight leg lifts"
         return None, "face down without a leg lift or push-up"
@@ -236,7 +343,7 @@ def recognise_by_rules(samples: Sequence[PoseSample], f: ClipFacts | None
             return "ball_leg_curl", "on the back, the knees bend from nearly straight"
         if elev_rom > 30 and knee_med > 140:
             return "leg_raise", "on the back, straight legs rise and lower"
-        if hip_rom > 15:
+        if hip_rom > 15 and f.median["hip_rise"] >= HIP_RISE:
             return "glute_bridge", "on the back, feet planted, the hips rise and drop"
         return None, "on the back without a bridge, curl or leg raise"
     return None, "the posture could not be told"

@@ -130,14 +130,13 @@ def segment_exercises(samples: Sequence[PoseSample]) -> list[Segment]:
 
 
 def split_bridges(samples: Sequence[PoseSample], segments: Sequence[Segment]) -> list[Segment]:
-    """Split each single-leg bridge segment at its holds: a hold of HOLD_SET_S or more is a hold set.
+    """Split each single-leg bridge segment at its hold sets (:func:`~.recognition.hold_sets`).
 
     The hold detector runs over the whole segment, so it sees the hips rise into each hold; the
     stretches before, between and after the holds stay bridge segments (one without reps is later
     joined to its neighbour by :func:`count_segments`).
     """
-    from repcount.detectors import EXERCISES, analyze_samples
-    from repcount.detectors.recognition import HOLD_SET_S
+    from repcount.detectors.recognition import hold_sets
 
     t = np.array([s.t for s in samples])
     out: list[Segment] = []
@@ -149,8 +148,7 @@ def split_bridges(samples: Sequence[PoseSample], segments: Sequence[Segment]) ->
             out.append(seg)
             continue
         i0, i1 = int(np.searchsorted(t, seg.start_s)), int(np.searchsorted(t, seg.end_s, "right"))
-        holds = [h for h in analyze_samples(EXERCISES[_HOLD], samples[i0:i1]).holds
-                 if h.duration_s >= HOLD_SET_S] if i1 - i0 >= 2 else []
+        holds = hold_sets(samples[i0:i1]) if i1 - i0 >= 2 else []
         at = seg.start_s
         for h in holds:
             # The hold's segment takes in the rise into it: the hold detector times a hold from

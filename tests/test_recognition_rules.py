@@ -1,0 +1,156 @@
+"""The recognition rules' physical facts, on simulated sets whose exercise is known.
+
+Each test builds a recording the old rules named wrongly, the way MediaPipe or a user really
+produces it (the far leg drawn on the near one, arms moving while face down, a standing leg
+swing, a set of reps the hold detector times as one hold), and checks the answer against the
+truth of the simulation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from repcount.detectors import recognition as R
+from repcount.records import Hold, Pose, PoseSample, Rep
+from simulate import SimSpec, simulate
+
+LEG = {"left": [23, 25, 27, 29, 31], "right": [24, 26, 28, 30, 32]}
+
+
+def _samples(spec: SimSpec) -> list[PoseSample]:
+    track, _ = simulate(spec)
+    return list(track.samples())
+
+
+def _edit(samples: list[PoseSample], fn) -> list[PoseSample]:
+    """``fn(i, image, world)`` edits copies of each found pose's landmarks in place."""
+    out = []
+    for i, s in enumerate(samples):
+        if s.pose is None:
+            out.append(s)
+            continue
+        img, world = s.pose.image.copy(), s.pose.world.copy()
+        fn(i, img, world)
+        out.append(PoseSample(s.index, s.t, Pose(s.pose.t, img, world, s.pose.width, s.pose.height)))
+    return out
+
+
+@pytest.mark.parametrize("view", ["side", "oblique"])
+def test_dip_drawn_with_two_free_legs_is_a_dip(view: str) -> None:
+    """MediaPipe draws the standing leg on the free one: both knees bend alike, as in a squat.
+
+    The old rules called that a squat (both knees bend together); the free foot still rises and
+    falls with the hips, which planted feet never do.
+    """
+    samples = _samples(SimSpec(exercise="single_leg_dip", side="left", view=view, reps=8,
+                               noise_px=1.0, seed=5))
+
+    def copy_free_leg(_i: int, img: np.ndarray, world: np.ndarray) -> None:
+        img[LEG["left"], :3] = img[LEG["right"], :3]
+        world[LEG["left"]] = world[LEG["right"]]
+
+    copied = _edit(samples, copy_free_leg)
+    facts = R.clip_facts(copied)
+    assert facts is not None and facts.median["foot_follows_hips"] >= R.FOOT_FOLLOWS
+    assert R.recognise(copied)[0] == "single_leg_dip"
+
+
+@pytest.mark.parametrize("exercise", ["squat", "lunge"])
+def test_planted_feet_do_not_follow_the_hips(exercise: str) -> None:
+    samples = _samples(SimSpec(exercise=exercise, side="left", view="oblique", reps=6, noise_px=1.5,
+                               seed=2))
+    facts = R.clip_facts(samples)
+    assert facts is not None and facts.median["foot_follows_hips"] < R.FOOT_FOLLOWS
+    assert R.recognise(samples)[0] == exercise
+
+
+def test_standing_leg_swing_is_not_a_squat() -> None:
+    """A standing side leg raise: the hip opens and closes, the knees stay straight."""
+    samples = _samples(SimSpec(exercise="squat", side="left", view="side", reps=1, lead_in_s=0.0,
+                               amplitude_scale=0.0, tail_s=8.0, noise_px=1.0, seed=1))
+
+    def swing(i: int, img: np.ndarray, _world: np.ndarray) -> None:
+        angle = np.radians(35.0 * (1 - np.cos(2 * np.pi * i / 60)) / 2)  # a swing every 2 s
+        hip = img[LEG["left"][0], :2].copy()
+        rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        img[LEG["left"][1:], :2] = (img[LEG["left"][1:], :2] - hip) @ rot.T + hip
+
+    swung = _edit(samples, swing)
+    facts = R.clip_facts(swung)
+    assert facts is not None and max(facts.rom["hip_left"], facts.rom["hip_right"]) > 15
+    name, why = R.recognise(swung)
+    assert name is None and "knees" in why
+
+
+def test_arms_moving_face_down_do_not_make_push_ups() -> None:
+    """Prone leg lifts with the forearms swinging (elbow range 60°): the chest stays down."""
+    samples = _samples(SimSpec(exercise="prone_leg_lift", side="left", view="side", reps=8,
+                               noise_px=1.0, seed=4))
+
+    def flap(i: int, img: np.ndarray, _world: np.ndarray) -> None:
+        angle = np.radians(60.0 * np.sin(2 * np.pi * i / 45))
+        rot = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        for elbow, wrist in ((13, 15), (14, 16)):
+            img[wrist, :2] = (img[wrist, :2] - img[elbow, :2]) @ rot.T + img[elbow, :2]
+
+    flapping = _edit(samples, flap)
+    facts = R.clip_facts(flapping)
+    assert facts is not None and min(facts.rom["elbow_left"], facts.rom["elbow_right"]) > 40
+    assert facts.median["shoulder_rise"] < R.SHOULDER_RISE
+    assert R.recognise_by_rules(flapping, facts)[0] == "prone_leg_lift"
+
+
+def test_push_ups_lift_the_chest() -> None:
+    samples = _samples(SimSpec(exercise="pushup", side="left", view="side", reps=6, noise_px=1.0,
+                               seed=3))
+    facts = R.clip_facts(samples)
+    assert facts is not None and facts.median["shoulder_rise"] >= R.SHOULDER_RISE
+    assert R.recognise(samples)[0] == "pushup"
+
+
+@pytest.mark.parametrize(("reps", "expected"), [(6, True), (2, False)])
+def test_sit_ups_raise_the_trunk_again_and_again(reps: int, expected: bool) -> None:
+    samples = _samples(SimSpec(exercise="situp", side="left", view="side", reps=reps, noise_px=1.0,
+                               seed=6))
+    facts = R.clip_facts(samples)
+    assert facts is not None and facts.rom["trunk_rises"] == pytest.approx(reps, abs=1)
+    assert (R.recognise(samples)[0] == "situp") is expected
+
+
+@dataclass
+class _Result:
+    reps: list[Rep]
+    holds: list[Hold]
+
+
+def _rep(side: str, start: float, end: float, rom: float) -> Rep:
+    return Rep(index=1, side=side, start_s=start, peak_s=(start + end) / 2, end_s=end, rom_deg=rom)
+
+
+@pytest.mark.parametrize(("reps", "expected"), [
+    # A whole set of reps inside the "hold": no 5 s stretch without a rep is left.
+    ([(4.0 + 2.5 * k, 5.5 + 2.5 * k, 25.0) for k in range(8)], []),
+    # The rise into a real hold and the lowering out of it make one rep around it: kept whole.
+    ([(2.0, 25.0, 40.0)], [(3.0, 24.0)]),
+    # Shallow wobbles (under the hold's 20° rise) do not break it.
+    ([(8.0, 9.0, 12.0), (15.0, 16.0, 14.0)], [(3.0, 24.0)]),
+    # One real drop to rest mid-hold: the longer part stays a hold set.
+    ([(12.0, 14.0, 30.0)], [(14.0, 24.0)]),
+    # A rep on the other leg is no evidence about this one.
+    ([(4.0 + 2.5 * k, 5.5 + 2.5 * k, 25.0, "right") for k in range(8)], [(3.0, 24.0)]),
+])
+def test_hold_sets_are_cut_at_reps_on_the_held_leg(monkeypatch, reps, expected) -> None:
+    import repcount.detectors as D
+
+    hold = Hold(side="left", start_s=3.0, end_s=24.0)
+    found = [_rep(*(r[3:] or ("left",)), *r[:3]) for r in reps]
+
+    def fake(exdef, _samples):
+        return _Result(found, []) if exdef.name == "single_leg_bridge" else _Result([], [hold])
+
+    monkeypatch.setattr(D, "analyze_samples", fake)
+    got = [(h.start_s, h.end_s) for h in R.hold_sets([])]
+    assert got == expected
