@@ -68,6 +68,11 @@ class SkeletonPose:
         self.local[bone] = rot @ self.local.get(bone, np.eye(3))
 
 
+#: The identity, shared by the bones a pose leaves unrotated (never written to).
+_EYE = np.eye(3)
+_EYE.flags.writeable = False
+
+
 def forward_kinematics(body: Body, pose: SkeletonPose) -> tuple[np.ndarray, np.ndarray]:
     """Global bone rotations and head positions.
 
@@ -84,7 +89,7 @@ def forward_kinematics(body: Body, pose: SkeletonPose) -> tuple[np.ndarray, np.n
     heads = np.empty((n, 3))
     local: Mapping[str, np.ndarray] = pose.local
     for i, name in enumerate(body.bone_names):
-        r_local = local.get(name, np.eye(3))
+        r_local = local.get(name, _EYE)
         p = body.parents[i]
         if p < 0:
             rots[i] = pose.root_rot @ r_local

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.spatial.transform import Rotation, Slerp
+from scipy.spatial.transform import Rotation
 
 from repcount.synth.body import Body
 from repcount.synth.exercises import EXERCISE_CLASSES, Exercise, Prop, Scene, _arms
@@ -309,17 +309,16 @@ def _hold_set(b: _Builder, rng: np.random.Generator, s: str, rom: float, tempo: 
 # ----------------------------------------------------------------------------- posing
 def slerp_pose(p: SkeletonPose, q: SkeletonPose, w: float) -> SkeletonPose:
     """Blend two poses: every rotation slerped, the root offset interpolated linearly."""
-    out = SkeletonPose()
-    for bone in set(p.local) | set(q.local):
-        out.local[bone] = _slerp(p.local.get(bone, np.eye(3)), q.local.get(bone, np.eye(3)), w)
-    out.root_rot = _slerp(p.root_rot, q.root_rot, w)
+    bones = sorted(set(p.local) | set(q.local))
+    eye = np.eye(3)
+    # One batched slerp, a (a^-1 b)^w, over every bone and the root (a scipy Slerp per bone
+    # was most of the cost of posing a circuit's transitions).
+    a = Rotation.from_matrix(np.stack([p.local.get(b, eye) for b in bones] + [p.root_rot]))
+    b = Rotation.from_matrix(np.stack([q.local.get(b, eye) for b in bones] + [q.root_rot]))
+    mats = (a * Rotation.from_rotvec((a.inv() * b).as_rotvec() * w)).as_matrix()
+    out = SkeletonPose(dict(zip(bones, mats[:-1])), mats[-1])
     out.root_offset = (1.0 - w) * np.asarray(p.root_offset) + w * np.asarray(q.root_offset)
     return out
-
-
-def _slerp(a: np.ndarray, b: np.ndarray, w: float) -> np.ndarray:
-    rots = Rotation.from_matrix(np.stack([a, b]))
-    return np.asarray(Slerp([0.0, 1.0], rots)([w]).as_matrix()[0])
 
 
 def standing_pose(body: Body, at: np.ndarray, heading: np.ndarray, phase: float, stride: float,

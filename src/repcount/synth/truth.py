@@ -42,10 +42,19 @@ ANGLE_NAMES: tuple[str, ...] = (
 )
 
 
+#: The last body's nose vertex: it is looked up every frame, and a search costs an argmax over
+#: every skin weight (one entry only, so a batch of clips does not keep its bodies alive).
+_NOSE: list[tuple[Body, int]] = []
+
+
 def nose_vertex(body: Body) -> int:
     """The most forward vertex of the head (the nose tip in the rest pose)."""
+    if _NOSE and _NOSE[0][0] is body:
+        return _NOSE[0][1]
     head = np.flatnonzero(np.argmax(body.weights, axis=1) == body.bone("head"))
-    return int(head[np.argmin(body.verts[head, 1])])
+    idx = int(head[np.argmin(body.verts[head, 1])])
+    _NOSE[:] = [(body, idx)]
+    return idx
 
 
 def joints_3d(body: Body, rots: np.ndarray, heads: np.ndarray) -> np.ndarray:
