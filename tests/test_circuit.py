@@ -339,3 +339,43 @@ def test_analyze_circuit_recording_counts_each_block(tmp_path, capsys):
                                                        "clamshell"}
     out_text = capsys.readouterr().out
     assert "4/4 blocks complete" in out_text and "Single-leg dip" in out_text
+
+
+def test_blocks_started_out_of_order_are_recognised_and_counted() -> None:
+    """The person does the clamshells first, then the ball curls, then the dips on the right leg.
+
+    No key is pressed: each set is recognised while the plan's current block waits, its block is
+    brought forward, and the poses of the wait are counted by that block's detector, so every set
+    gets its labelled count (the samples' labels) in the block of its exercise and leg.
+    """
+    order = ["clamshell_left_front_s5001", "ball_leg_curl_both_side_s4001", "single_leg_dip_right_side_s1"]
+    samples = _stitched(order, gap_s=3.0)
+    c = Circuit(parse_plan(WHOLE))
+    runner = CircuitRunner(c, fps=30.0)
+    recognised = []
+    for s in samples:
+        _, notices = runner.feed(s)
+        recognised += [n.text for n in notices if n.text.startswith("recognised")]
+    runner.finish(samples[-1].t)
+    done = {(b["exercise"], b["side"]): b for b in c.summary()["per_block"]}
+    assert done["clamshell", "left"]["done"] == 7 and done["clamshell", "left"]["complete"]
+    assert done["ball_leg_curl", "both"]["done"] == 8
+    assert done["single_leg_dip", "right"]["done"] == 5
+    assert all(done[k]["done"] == 0 for k in done if k not in {("clamshell", "left"), ("ball_leg_curl", "both"),
+                                                                ("single_leg_dip", "right")})
+    assert len(recognised) == 2, recognised  # the clamshells and the ball curls; the dips were next
+    assert "done out of the plan's order (recognised)" in done["clamshell", "left"]["warnings"]
+    assert [b["exercise"] for b in c.summary()["per_block"]][:2] == ["clamshell", "ball_leg_curl"]
+
+
+def test_out_of_order_needs_the_exercise_counted_not_only_named() -> None:
+    """A recording of nobody moving on the floor never takes a block, whatever it looks like."""
+    tr = Track.load(TRACKS / "synth_clamshell_left_front_s5001.npz")
+    first = tr.pose_at(0)
+    assert first is not None
+    still = [PoseSample(i, i / 30, first) for i in range(30 * 40)]
+    c = Circuit(parse_plan(WHOLE))
+    runner = CircuitRunner(c, fps=30.0)
+    for s in still:
+        runner.feed(s)
+    assert c.index == 0 and c.blocks[0].exercise == "single_leg_dip" and c.phase == WAITING

@@ -14,7 +14,6 @@ The session summary is appended as one JSON line to ``user_data_dir()/history.js
 
 from __future__ import annotations
 
-import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -29,30 +28,12 @@ from repcount.session.plan import Block, Plan
 if TYPE_CHECKING:
     from repcount.detectors import Detector
 
-if sys.version_info >= (3, 11):
-    pass
-else:  # pragma: no cover - exercised on 3.10 only
-    pass
-
 WAITING = "waiting"
 ACTIVE = "active"
 REST = "rest"
 DONE = "done"
 
 Event = Rep | Hold | FormEvent
-
-
-# ----------------------------------------------------------------------------- plan
-
-
-
-
-
-
-
-
-
-
 
 
 # ----------------------------------------------------------------------------- state machine
@@ -70,6 +51,8 @@ class BlockResult:
     skipped: bool = False
     #: The reps (full and partial) and holds counted for this block, for the balance figures.
     records: list[Rep | Hold] = field(default_factory=list)
+    #: What the circuit noticed about the block (done out of order), shown with its warnings.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def complete(self) -> bool:
@@ -91,7 +74,7 @@ class BlockResult:
             "partial_reps": self.partial_reps,
             "complete": self.complete,
             "skipped": self.skipped,
-            "warnings": [f"{msg} (x{n})" for msg, n in sorted(self.cues.items())],
+            "warnings": [*self.notes, *(f"{msg} (x{n})" for msg, n in sorted(self.cues.items()))],
             "start_s": None if self.started_s is None else round(self.started_s, 2),
             "end_s": None if self.ended_s is None else round(self.ended_s, 2),
         }
@@ -280,6 +263,33 @@ class Circuit:
         side = e.side
         return b.side == "both" or side == b.side or (side == "both" and isinstance(e, FormEvent))
 
+    def take_out_of_order(self, exercise: str) -> bool:
+        """The user started ``exercise`` while another block waits: bring its block forward.
+
+        The first unstarted block of that exercise (a later one, or one skipped before) moves to
+        the current place and the waiting block follows it, so nothing planned is lost and the
+        rest of the order stays. Returns False when the plan has no such block to take.
+        """
+        if self.phase != WAITING or self.paused:
+            return False
+        current = self.blocks[self.index]
+        if current.exercise == exercise:
+            return False
+        j = next((k for k in range(len(self.blocks)) if k != self.index
+                  and self.blocks[k].exercise == exercise and self.results[k].started_s is None
+                  and (k > self.index or self.results[k].skipped)), None)
+        if j is None:
+            return False
+        block, result = self.blocks.pop(j), self.results.pop(j)
+        if j < self.index:
+            self.index -= 1
+        result.skipped = False
+        result.notes.append("done out of the plan's order (recognised)")
+        self.blocks.insert(self.index, block)
+        self.results.insert(self.index, result)
+        self.generation += 1
+        return True
+
     def _swap_legs(self, side: Side) -> bool:
         """The user started with the other leg: swap with the next block of the same exercise."""
         j = self.index + 1
@@ -355,6 +365,15 @@ def summary_lines(summary: dict[str, Any]) -> list[str]:
     return lines
 
 
+#: Out-of-order blocks: the waiting stretch is recognised once it is this long, then every
+#: :data:`ORDER_EVERY_S` over at most its last :data:`ORDER_WINDOW_S`; the same answer for
+#: :data:`ORDER_STABLE_S` takes the block (the first seconds of a hold look like a bridge rep).
+ORDER_FIRST_S = 5.0
+ORDER_EVERY_S = 1.0
+ORDER_WINDOW_S = 20.0
+ORDER_STABLE_S = 5.0
+
+
 class CircuitRunner:
     """A :class:`Circuit` with its detector: feed pose samples, get events and notices.
 
@@ -367,12 +386,18 @@ class CircuitRunner:
 
     """
 
-    def __init__(self, circuit: Circuit, fps: float = 30.0) -> None:
+    def __init__(self, circuit: Circuit, fps: float = 30.0, recognise: bool = True) -> None:
         self.circuit = circuit
         self.fps = fps
         self.detector: Detector | None = None
         self._generation = -1
         self.all_events: list[Event] = []
+        self.recognise = recognise
+        #: Poses since the current block began waiting (at most :data:`ORDER_WINDOW_S`).
+        self._waiting: list[PoseSample] = []
+        self._waiting_generation = -1
+        self._last_try = float("-inf")
+        self._answer: tuple[str | None, float] = (None, float("inf"))
 
     def _ensure_detector(self) -> None:
         b = self.circuit.block
@@ -385,7 +410,66 @@ class CircuitRunner:
         self._generation = self.circuit.generation
 
     def feed(self, sample: PoseSample) -> tuple[list[Event], list[Notice]]:
-        """One frame: run the current block's detector and advance the circuit."""
+        """One frame: run the current block's detector and advance the circuit.
+
+        While a block waits for its first rep, the poses are also recognised: another exercise
+        of the plan, started out of order, takes its block forward and the poses since the wait
+        began are counted by that block's detector (:meth:`_out_of_order`).
+        """
+        taken = self._out_of_order(sample)
+        if taken is not None:
+            return taken
+        return self._feed(sample)
+
+    def _out_of_order(self, sample: PoseSample) -> tuple[list[Event], list[Notice]] | None:
+        """Recognise the waiting stretch; on a plan exercise other than the block's, take it."""
+        c = self.circuit
+        if not self.recognise or c.phase != WAITING or c.paused:
+            self._waiting, self._answer = [], (None, float("inf"))
+            return None
+        if self._waiting_generation != c.generation:
+            self._waiting, self._answer = [], (None, float("inf"))
+            self._waiting_generation = c.generation
+        self._waiting.append(sample)
+        while sample.t - self._waiting[0].t > ORDER_WINDOW_S:
+            self._waiting.pop(0)
+        if sample.t - self._waiting[0].t < ORDER_FIRST_S or sample.t - self._last_try < ORDER_EVERY_S:
+            return None
+        from repcount.detectors.recognition import recognise
+
+        self._last_try = sample.t
+        name, _why = recognise(self._waiting)
+        if name != self._answer[0]:
+            self._answer = (name, sample.t)
+        if name is None or sample.t - self._answer[1] < ORDER_STABLE_S or not self._counts(name):
+            return None
+        if not c.take_out_of_order(name):
+            return None
+        replay, self._waiting = self._waiting, []
+        events: list[Event] = []
+        notices = [Notice(sample.t, "next", f"recognised: {c.block.label() if c.block else name}")]
+        for s in replay:
+            ev, no = self._feed(s)
+            events += ev
+            notices += no
+        self._waiting_generation = c.generation
+        return events, notices
+
+    def _counts(self, exercise: str) -> bool:
+        """Whether ``exercise``'s own detector counts a rep or a hold in the waiting stretch.
+
+        Recognition alone could name a transition (lying down, turning over); a block is only
+        taken out of order on the evidence of the exercise being done.
+        """
+        from repcount.detectors import analyze_samples
+
+        plan = {b.exercise for b in self.circuit.blocks}
+        if exercise not in plan or exercise == (self.circuit.block.exercise if self.circuit.block else ""):
+            return False
+        result = analyze_samples(EXERCISES[exercise], self._waiting)
+        return bool(result.reps or result.holds)
+
+    def _feed(self, sample: PoseSample) -> tuple[list[Event], list[Notice]]:
         c = self.circuit
         self._ensure_detector()
         if self.detector is None or c.paused:
@@ -423,16 +507,3 @@ class CircuitRunner:
     def state(self) -> DetectorState | None:
         """The current detector's state (None when done)."""
         return self.detector.state() if self.detector is not None else None
-
-
-
-
-
-
-
-
-
-
-
-
-
