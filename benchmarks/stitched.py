@@ -88,22 +88,28 @@ def main() -> None:
         video, truth = build(name, folder)
         out = folder / (video.stem + ".json")
         t0 = time.perf_counter()
-        code = repcount_main(["analyze", str(video), "-e", "auto", "--no-cache", "--quiet", "--json", str(out)])
+        code = repcount_main(["analyze", str(video), "-e", "auto", "--no-cache", "--quiet",
+                              "--json", str(out)])
         wall = time.perf_counter() - t0
         doc = json.loads(out.read_text())
         rows, bounds = score_blocks(doc, truth)
         length = truth[-1].end_s
-        print(f"\n{name}: {length:.0f} s, analysed in {wall:.0f} s (exit {code}), exercise '{doc['exercise']}'")
-        print(f"  {'exercise':24s} {'leg':6s} {'true':>6s} {'counted':>8s}  {'clip span s':>13s}  found span s")
+        print(f"\n{name}: {length:.0f} s, analysed in {wall:.0f} s (exit {code}), "
+              f"exercise '{doc['exercise']}'")
+        print(f"  {'exercise':24s} {'leg':6s} {'true':>6s} {'counted':>8s}  {'clip span s':>13s}  "
+              "found span s")
         for r in rows:
-            fs = "not found" if r["found_span"] is None else f"{r['found_span'][0]:.1f}-{r['found_span'][1]:.1f}"
+            span = r["found_span"]
+            fs = "not found" if span is None else f"{span[0]:.1f}-{span[1]:.1f}"
             print(f"  {r['exercise']:24s} {r['side']:6s} {r['true']!s:>6s} {r['counted']!s:>8s}  "
                   f"{r['span'][0]:6.1f}-{r['span'][1]:<6.1f}  {fs}")
-        print("  boundary errors s: " + ", ".join("missing" if math.isinf(e) else f"{e:.1f}" for e in bounds))
+        print("  boundary errors s: "
+              + ", ".join("missing" if math.isinf(e) else f"{e:.1f}" for e in bounds))
         found = sum(r["found"] for r in rows)
         exact = sum(r["found"] and r["counted"] == r["true"] for r in rows if r["true"] is not None
                     and not isinstance(r["true"], float))
-        report.append({"recording": name, "seconds": round(length, 1), "wall_s": round(wall, 1), "rows": rows,
+        report.append({"recording": name, "seconds": round(length, 1), "wall_s": round(wall, 1),
+                       "rows": rows,
                        "boundary_errors_s": [None if math.isinf(e) else round(e, 2) for e in bounds],
                        "found": found, "blocks": len(rows), "exact_reps": exact})
         print(f"  {found}/{len(rows)} blocks found, {exact} rep counts exact, "

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 #: A set this far outside a clip's span still belongs to it (a rep straddling the edge).
@@ -29,7 +30,8 @@ class TruthBlock:
     end_s: float
 
 
-def score_blocks(doc: dict[str, Any], truth: Sequence[TruthBlock]) -> tuple[list[dict[str, Any]], list[float]]:
+def score_blocks(doc: dict[str, Any], truth: Sequence[TruthBlock]
+                 ) -> tuple[list[dict[str, Any]], list[float]]:
     """One row per truth block (found, counted, error) and the boundary errors in seconds.
 
     Args:
@@ -57,12 +59,12 @@ def score_blocks(doc: dict[str, Any], truth: Sequence[TruthBlock]) -> tuple[list
                      if sets else None})
     segs = (doc.get("extra", {}).get("auto") or {}).get("segments") or []
     errors: list[float] = []
-    for a, b in zip(truth, truth[1:]):
+    for a, b in pairwise(truth):
         if a.exercise == b.exercise:
             continue
         # The segment boundary between a's exercise and b's: the end of a segment of a's exercise
         # followed by one of b's.
-        cands = [s1["end_s"] for s1, s2 in zip(segs, segs[1:])
+        cands = [s1["end_s"] for s1, s2 in pairwise(segs)
                  if s1["exercise"] == a.exercise and s2["exercise"] == b.exercise]
         if not cands:
             errors.append(float("inf"))

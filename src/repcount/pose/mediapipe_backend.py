@@ -99,6 +99,10 @@ class MediaPipePose:
     MAX_JUMP = 0.25
     #: Seconds without the followed person after which anyone in view is followed instead.
     REACQUIRE_S = 1.0
+    #: Mean absolute change (0-255) of a 32x24 grey thumbnail between two posed frames above
+    #: which the picture changed as a whole: a cut (a recording paused and resumed, clips joined).
+    #: A person moving in front of a still camera changes a few percent of it (well under 10).
+    CUT_DIFF = 20.0
 
     def __init__(self, model: ModelInfo, num_poses: int = NUM_POSES, min_confidence: float = 0.5
                  ) -> None:
@@ -117,6 +121,9 @@ class MediaPipePose:
         self._last_seen = -float("inf")
         self._multi: Any = None
         self._landmarker: Any = None
+        self._thumb: np.ndarray | None = None
+        #: Cuts seen (the trackers were reset at each).
+        self.cuts = 0
         try:
             with silenced_stderr():
                 from mediapipe.tasks.python import BaseOptions, vision
@@ -160,6 +167,9 @@ class MediaPipePose:
         if self._first_t is None:
             self._first_t = frame.t
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
+        if self._is_cut(rgb):
+            self._reset(rgb, ts)
+            ts = self._last_ms = ts + 1
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
         probe = self._multi is not None and (
             self.crowded or frame.t - self._first_t < self.SETTLE_S or frame.t >= self._next_probe_t)
@@ -187,6 +197,27 @@ class MediaPipePose:
             return None
         w, h = frame.size
         return Pose(t=frame.t, image=img, world=world, width=w, height=h)
+
+    def _is_cut(self, rgb: np.ndarray) -> bool:
+        """Whether the picture changed as a whole since the last posed frame (see CUT_DIFF)."""
+        thumb = cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (32, 24),
+                           interpolation=cv2.INTER_AREA).astype(np.float32)
+        prev, self._thumb = self._thumb, thumb
+        return prev is not None and float(np.mean(np.abs(thumb - prev))) > self.CUT_DIFF
+
+    def _reset(self, rgb: np.ndarray, ts: int) -> None:
+        """Make MediaPipe detect the next frame afresh instead of tracking across a cut.
+
+        Its tracker keeps the region of interest of the frame before; on a new scene it can
+        keep fitting a skeleton there, flickering between guesses for seconds (seen on clips
+        joined together). An empty frame loses the track, so the next frame runs the detector.
+        """
+        blank = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.zeros_like(rgb))
+        for landmarker in (self._landmarker, self._multi):
+            if landmarker is not None:
+                landmarker.detect_for_video(blank, ts)
+        self._prev_center = None
+        self.cuts += 1
 
     def _choose(self, people: list[Any], t: float) -> int | None:
         """Index of the person to follow among ``people`` at time ``t``, or None for nobody."""

@@ -1,0 +1,101 @@
+"""A recording of several exercises, stitched from the sample videos, analysed end to end.
+
+The real MediaPipe model poses the stitched video as ``repcount analyze VIDEO --exercise auto``
+would; the truth per block comes from the samples' labels and where each clip was put.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from repcount.cli import main
+from repcount.evaluation.stitched import TruthBlock, score_blocks
+from repcount.io.stitch import Piece, stitch_videos
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_videos"
+LABELS = {d["file"]: d for d in json.loads((SAMPLES / "labels.json").read_text())}
+CLIPS = ["synth_single_leg_dip_right_side_s1.mp4", "synth_prone_leg_lift_right_side_s3001.mp4",
+         "synth_clamshell_left_front_s5001.mp4"]
+
+
+def test_stitch_places_each_clip_after_its_idling(tmp_path: Path) -> None:
+    clip = SAMPLES / CLIPS[0]
+    spans = stitch_videos([Piece(clip, loops=2, idle_s=1.0), Piece(clip, idle_s=0.5)], tmp_path / "s.mp4",
+                          size=(320, 240), fps=15.0)
+    cap = cv2.VideoCapture(str(clip))
+    length = cap.get(cv2.CAP_PROP_FRAME_COUNT) / cap.get(cv2.CAP_PROP_FPS)
+    out = cv2.VideoCapture(str(tmp_path / "s.mp4"))
+    assert (out.get(cv2.CAP_PROP_FRAME_WIDTH), out.get(cv2.CAP_PROP_FRAME_HEIGHT)) == (320, 240)
+    assert spans[0][0] == pytest.approx(1.0)
+    assert spans[0][1] - spans[0][0] == pytest.approx(2 * length, abs=2 / 15)
+    assert spans[1][0] == pytest.approx(spans[0][1] + 0.5, abs=1 / 15)
+    assert out.get(cv2.CAP_PROP_FRAME_COUNT) == pytest.approx(spans[1][1] * 15, abs=1)
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+def test_stitched_recording_gives_every_block(tmp_path: Path) -> None:
+    video = tmp_path / "three.mp4"
+    spans = stitch_videos([Piece(SAMPLES / f, idle_s=3.0) for f in CLIPS], video)
+    truth = [TruthBlock(LABELS[f]["exercise"], LABELS[f]["side"], LABELS[f]["reps"], None, a, b)
+             for f, (a, b) in zip(CLIPS, spans)]
+    out = tmp_path / "three.json"
+    assert main(["analyze", str(video), "-e", "auto", "--quiet", "--json", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    assert doc["exercise"] == "several"
+    rows, bounds = score_blocks(doc, truth)
+    for r in rows:
+        assert r["found"] and r["counted"] == r["true"], r
+    assert len(bounds) == 2 and all(not math.isinf(e) and e <= 2.0 for e in bounds), bounds
+    # Nothing but the three sets was counted.
+    assert [(b["exercise"], b["side"]) for b in doc["blocks"]] == [(t.exercise, t.side) for t in truth]
+
+
+def _frames(path: Path) -> list:
+    cap = cv2.VideoCapture(str(path))
+    out = []
+    while True:
+        ok, img = cap.read()
+        if not ok:
+            return out
+        out.append(img)
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.parametrize("reset", [True, False])
+def test_a_cut_makes_mediapipe_detect_afresh(monkeypatch, reset: bool) -> None:
+    """Two clips joined by a cut: after it, the poses are those of the second clip posed alone.
+
+    Without the reset MediaPipe's tracker keeps the first clip's region and fits a flickering
+    skeleton to the new scene (the knees jump by a tenth of the picture from frame to frame);
+    the ``reset=False`` case shows this test fails then.
+    """
+    from repcount.pose.mediapipe_backend import MediaPipePose
+    from repcount.pose.models import resolve
+    from repcount.records import Frame
+
+    if not reset:
+        monkeypatch.setattr(MediaPipePose, "CUT_DIFF", float("inf"))
+    first = _frames(SAMPLES / CLIPS[1])
+    second = _frames(SAMPLES / CLIPS[2])[:60]
+    model = resolve("full")
+
+    def knees(frames: list, skip: int) -> np.ndarray:
+        with MediaPipePose(model, num_poses=1) as est:
+            got = [est.estimate(Frame(i, i / 30, img)) for i, img in enumerate(frames)]
+            assert est.cuts == (1 if reset and skip else 0)
+        return np.array([p.image[25:27, :2] if p is not None else np.full((2, 2), np.nan)
+                         for p in got[skip:]])
+
+    alone = knees(second, 0)
+    joined = knees(first + second, len(first))
+    err = np.nanmedian(np.abs(joined - alone))
+    assert bool(err < 0.01) is reset, err
