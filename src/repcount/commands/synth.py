@@ -124,17 +124,20 @@ def merge_labels(path: Path, entries: list[dict[str, Any]]) -> list[dict[str, An
 
 
 def run(args: argparse.Namespace) -> int:
-    """Render the requested clips; returns the process exit status.
+    """Render the requested clips (or circuits); returns the process exit status.
 
     Raises:
         RepcountError: (subclasses) with a one-line message on bad input or environment.
 
     """
+    return run_circuit(args) if args.circuit else run_clips(args)
+
+
+def run_clips(args: argparse.Namespace) -> int:
+    """Render ``--count`` one-exercise clips of each exercise asked for."""
     from repcount.synth.body import data_dir
     from repcount.synth.clip import plan_clip, render_clip
 
-    if args.circuit:
-        return run_circuit(args)
     names = list(EXERCISES) if args.exercise == "all" else [args.exercise]
     for name in names:
         if name not in EXERCISES:
