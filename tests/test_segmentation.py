@@ -126,3 +126,34 @@ def test_circuit_blocks_are_matched_to_the_plan_in_any_order(order, tmp_path):
     assert summary["blocks"] == len(plan.blocks)
     assert summary["total_reps"] == sum(t[2] or 0 for t in truth)
     assert doc["blocks"] and all(r["exercise"] for r in doc["reps"])
+
+
+def test_a_dip_set_drawn_like_a_squat_stays_a_dip_set() -> None:
+    """Dips on the left leg, then on the right leg with MediaPipe drawing the free leg on the
+    standing one (both knees bend alike, both feet still: a squat to a window on its own). Beside the
+    dip set, in the same posture, that stretch is counted as dips, on its own leg."""
+    from repcount.detectors.segmentation import absorb_lookalikes, count_segments, segment_exercises
+    from repcount.records import Pose, PoseSample
+    from simulate import SimSpec, simulate
+
+    left, _ = simulate(SimSpec(exercise="single_leg_dip", side="left", view="side", reps=10, seed=3,
+                               noise_px=1.0, tail_s=2.0))
+    right, _ = simulate(SimSpec(exercise="single_leg_dip", side="right", view="side", reps=10, seed=4,
+                                noise_px=1.0, lead_in_s=0.0))
+    samples = list(left.samples())
+    dt = samples[-1].t + 1 / 30
+    for s in right.samples():
+        assert s.pose is not None
+        img, world = s.pose.image.copy(), s.pose.world.copy()
+        img[[23, 25, 27, 29, 31], :3] = img[[24, 26, 28, 30, 32], :3]  # the free (left) leg drawn
+        world[[23, 25, 27, 29, 31]] = world[[24, 26, 28, 30, 32]]  # on the standing (right) one
+        samples.append(PoseSample(len(samples), s.t + dt, Pose(s.pose.t + dt, img, world, 640, 480)))
+    segments = segment_exercises(samples)
+    assert [s.exercise for s in segments] == ["single_leg_dip"]
+    _, counts = count_segments(samples, segments)
+    assert len(counts.reps) >= 18
+    # Without the rule the second set is a squat segment of its own.
+    assert absorb_lookalikes([("single_leg_dip", 0, 5), ("squat", 6, 9)]) == [("single_leg_dip", 0, 9)]
+    assert absorb_lookalikes([("single_leg_dip", 0, 5), ("clamshell", 6, 9)]) == [
+        ("single_leg_dip", 0, 5), ("clamshell", 6, 9)]
+    assert absorb_lookalikes([("squat", 0, 5), ("clamshell", 6, 9)]) == [("squat", 0, 5), ("clamshell", 6, 9)]

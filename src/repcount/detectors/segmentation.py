@@ -115,6 +115,7 @@ def segment_exercises(samples: Sequence[PoseSample]) -> list[Segment]:
             else:
                 runs.append((ex, k, j))
         k = j + 1
+    runs = absorb_lookalikes(runs)
     segments: list[Segment] = []
     for n, (ex, a, b) in enumerate(runs):
         start = labels[a][0] if n == 0 else segments[-1].end_s
@@ -127,6 +128,39 @@ def segment_exercises(samples: Sequence[PoseSample]) -> list[Segment]:
             end = float(samples[-1].t)
         segments.append(Segment(ex, start, end, b - a + 1, labels[(a + b) // 2][3]))
     return split_bridges(samples, segments)
+
+
+def absorb_lookalikes(runs: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Runs of another exercise beside a circuit exercise done in the same posture join it.
+
+    MediaPipe drawing the far leg on the near one makes a single-leg dip on the far leg look like
+    a squat (both knees bend alike, both feet stay put) and a single-leg bridge like a glute
+    bridge; a window can also span a set's switch of legs. Beside a run of the circuit exercise
+    in the same posture (no standing up, lying down or turning over between them), such a run is
+    taken as more of it: its own detector counts it, per leg. A run of another circuit exercise
+    (a hold after bridges) stays apart.
+    """
+    from repcount.detectors import CIRCUIT, EXERCISES
+
+    def posture(ex: str) -> str:
+        return EXERCISES[ex].postures[0] if ex in EXERCISES else ""
+
+    out = list(runs)
+    for k, (ex, a, b) in enumerate(out):
+        if ex in CIRCUIT:
+            continue
+        near = [out[j] for j in (k - 1, k + 1) if 0 <= j < len(out)
+                and out[j][0] in CIRCUIT and posture(out[j][0]) == posture(ex)]
+        if near:
+            best = max(near, key=lambda r: r[2] - r[1])
+            out[k] = (best[0], a, b)
+    merged: list[tuple[str, int, int]] = []
+    for ex, a, b in out:
+        if merged and merged[-1][0] == ex:
+            merged[-1] = (ex, merged[-1][1], b)
+        else:
+            merged.append((ex, a, b))
+    return merged
 
 
 def split_bridges(samples: Sequence[PoseSample], segments: Sequence[Segment]) -> list[Segment]:
