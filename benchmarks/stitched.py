@@ -10,6 +10,9 @@ exercise and leg, its count, and the boundary between neighbouring exercises wit
 transition. The videos are built in a temporary folder and not kept (they are made of
 ``../shared``'s clips).
 
+Last, the rendered whole circuit (``sample_videos/circuit``: every exercise on both legs with
+its real transitions) is analysed and scored the same way.
+
 Usage: ``python benchmarks/stitched.py [--json OUT] [--keep DIR]``
 """
 
@@ -26,7 +29,7 @@ from pathlib import Path
 from repcount.cli import main as repcount_main
 from repcount.evaluation.datasets import dataset
 from repcount.evaluation.labels import Label
-from repcount.evaluation.stitched import TruthBlock, score_blocks
+from repcount.evaluation.stitched import TruthBlock, score_blocks, truth_of
 from repcount.io.stitch import Piece, stitch_videos
 
 #: (set, clip, loops) of each recording. Real clips of our exercises are short, so they loop.
@@ -53,6 +56,9 @@ RECORDINGS: dict[str, list[tuple[str, str, int]]] = {
 }
 #: Seconds of idling before each clip.
 IDLE_S = 3.0
+#: A whole circuit rendered by ``repcount synth --circuit --seed 1`` with its transitions (stepping
+#: onto and off the box, lying down, rolling over, getting onto the ball), scored as it is.
+RENDERED = Path(__file__).resolve().parents[1] / "sample_videos" / "circuit" / "synth_circuit_s1.mp4"
 
 
 def label_of(set_name: str, file: str) -> Label:
@@ -84,9 +90,10 @@ def main() -> None:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="repcount-stitched-"))
     folder.mkdir(parents=True, exist_ok=True)
     report = []
-    for name in RECORDINGS:
-        video, truth = build(name, folder)
-        out = folder / (video.stem + ".json")
+    recordings: list[str] = [*RECORDINGS, "rendered circuit with transitions"]
+    for name in recordings:
+        video, truth = build(name, folder) if name in RECORDINGS else (RENDERED, truth_of(RENDERED))
+        out = folder / (video.stem + ".json")  # the rendered one is analysed where it lies
         t0 = time.perf_counter()
         code = repcount_main(["analyze", str(video), "-e", "auto", "--no-cache", "--quiet",
                               "--json", str(out)])

@@ -9,9 +9,12 @@ its distance from the truth's transition (the idling between the clips: anywhere
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
+from pathlib import Path
 from typing import Any
 
 #: A set this far outside a clip's span still belongs to it (a rep straddling the edge).
@@ -28,6 +31,15 @@ class TruthBlock:
     hold_s: float | None
     start_s: float
     end_s: float
+
+
+def truth_of(video: str | os.PathLike[str]) -> list[TruthBlock]:
+    """The sets of a rendered recording, from the ``blocks`` of its entry in ``labels.json`` beside it."""
+    path = Path(video)
+    entries = json.loads((path.parent / "labels.json").read_text())
+    label = next(e for e in entries if e["file"] == path.name)
+    return [TruthBlock(b["exercise"], b["side"], b["reps"], b["hold_s"] if b["reps"] is None else None,
+                       b["start_s"], b["end_s"]) for b in label["blocks"]]
 
 
 def score_blocks(doc: dict[str, Any], truth: Sequence[TruthBlock]
