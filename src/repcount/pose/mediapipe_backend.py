@@ -74,8 +74,8 @@ class MediaPipePose:
     be a bystander. With more, that one-person landmarker still gives the poses (so a video
     with one person gets exactly the same poses: the several-person landmarker's differ by a
     few pixels, which changed counts) while a second landmarker, looking for ``num_poses``
-    people, checks the first :attr:`SETTLE_S` seconds and then one frame every :attr:`PROBE_S`
-    seconds (a person walking into view is seen within that time). Once it sees
+    people, checks every other frame of the first :attr:`SETTLE_S` seconds and then one frame
+    every :attr:`PROBE_S` seconds (a person walking into view is seen within that time). Once it sees
     more than one person it alone gives the poses for the rest of the stream: the largest
     person is followed during the first :attr:`SETTLE_S` seconds of a track, then the person
     nearest the one followed before, so a second person in view does not steal the track. A
@@ -90,8 +90,12 @@ class MediaPipePose:
     """
 
     #: Seconds during which a new track still goes to the largest person (the detector may
-    #: find a smaller person alone in the first frames); the probe runs on every frame of them.
+    #: find a smaller person alone in the first frames); the probe looks often during them.
     SETTLE_S = 0.5
+    #: Seconds between the probe's looks while settling: every other frame at 30 fps. On every
+    #: frame, two inferences a frame for half a second put live posing 5 frames behind a 30 fps
+    #: camera at the start, and the grabber dropped 3-4 of them.
+    SETTLE_PROBE_S = 0.06
     #: After the settling time, the several-person landmarker looks once every this many seconds
     #: (each look is a second inference on that frame).
     PROBE_S = 2.0
@@ -171,10 +175,10 @@ class MediaPipePose:
             self._reset(rgb, ts)
             ts = self._last_ms = ts + 1
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        probe = self._multi is not None and (
-            self.crowded or frame.t - self._first_t < self.SETTLE_S or frame.t >= self._next_probe_t)
+        probe = self._multi is not None and (self.crowded or frame.t >= self._next_probe_t)
         if probe:
-            self._next_probe_t = frame.t + self.PROBE_S
+            settling = frame.t - self._first_t < self.SETTLE_S
+            self._next_probe_t = frame.t + (self.SETTLE_PROBE_S if settling else self.PROBE_S)
         result = None
         if probe:
             result = self._detect(self._multi, image, ts, self._multi_calls)
