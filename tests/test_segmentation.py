@@ -156,4 +156,9 @@ def test_a_dip_set_drawn_like_a_squat_stays_a_dip_set() -> None:
     assert absorb_lookalikes([("single_leg_dip", 0, 5), ("squat", 6, 9)]) == [("single_leg_dip", 0, 9)]
     assert absorb_lookalikes([("single_leg_dip", 0, 5), ("clamshell", 6, 9)]) == [
         ("single_leg_dip", 0, 5), ("clamshell", 6, 9)]
+    # Real glute bridges after ball curls (same posture, but no MediaPipe copy of them) stay apart.
+    assert absorb_lookalikes([("ball_leg_curl", 0, 5), ("glute_bridge", 6, 9)]) == [
+        ("ball_leg_curl", 0, 5), ("glute_bridge", 6, 9)]
+    assert absorb_lookalikes([("single_leg_bridge", 0, 5), ("glute_bridge", 6, 9)]) == [
+        ("single_leg_bridge", 0, 9)]
     assert absorb_lookalikes([("squat", 0, 5), ("clamshell", 6, 9)]) == [("squat", 0, 5), ("clamshell", 6, 9)]

@@ -130,27 +130,29 @@ def segment_exercises(samples: Sequence[PoseSample]) -> list[Segment]:
     return split_bridges(samples, segments)
 
 
+#: What a circuit exercise looks like when MediaPipe draws one leg on the other: a single-leg dip
+#: whose free leg is drawn on the standing one bends both knees with both feet still (a squat; a
+#: window across a switch of legs can read as a lunge); a single-leg bridge or hold whose raised
+#: leg is drawn on the planted one is a two-legged bridge.
+LOOKALIKES: dict[str, tuple[str, ...]] = {
+    "squat": ("single_leg_dip",),
+    "lunge": ("single_leg_dip",),
+    "glute_bridge": ("single_leg_bridge", "single_leg_bridge_hold"),
+}
+
+
 def absorb_lookalikes(runs: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
-    """Runs of another exercise beside a circuit exercise done in the same posture join it.
+    """A run of an exercise that a neighbouring run's circuit exercise looks like joins it.
 
-    MediaPipe drawing the far leg on the near one makes a single-leg dip on the far leg look like
-    a squat (both knees bend alike, both feet stay put) and a single-leg bridge like a glute
-    bridge; a window can also span a set's switch of legs. Beside a run of the circuit exercise
-    in the same posture (no standing up, lying down or turning over between them), such a run is
-    taken as more of it: its own detector counts it, per leg. A run of another circuit exercise
-    (a hold after bridges) stays apart.
+    Beside a run of the circuit exercise it is a MediaPipe copy of (:data:`LOOKALIKES`; no
+    standing up, lying down or turning over between them, since the two share a posture), such a
+    run is taken as more of it: its own detector counts it, per leg. Other neighbours stay apart:
+    real glute bridges after ball curls, a hold after bridges.
     """
-    from repcount.detectors import CIRCUIT, EXERCISES
-
-    def posture(ex: str) -> str:
-        return EXERCISES[ex].postures[0] if ex in EXERCISES else ""
-
     out = list(runs)
     for k, (ex, a, b) in enumerate(out):
-        if ex in CIRCUIT:
-            continue
-        near = [out[j] for j in (k - 1, k + 1) if 0 <= j < len(out)
-                and out[j][0] in CIRCUIT and posture(out[j][0]) == posture(ex)]
+        near = [out[j] for j in (k - 1, k + 1)
+                if 0 <= j < len(out) and out[j][0] in LOOKALIKES.get(ex, ())]
         if near:
             best = max(near, key=lambda r: r[2] - r[1])
             out[k] = (best[0], a, b)
