@@ -154,3 +154,33 @@ def test_hold_sets_are_cut_at_reps_on_the_held_leg(monkeypatch, reps, expected) 
     monkeypatch.setattr(D, "analyze_samples", fake)
     got = [(h.start_s, h.end_s) for h in R.hold_sets([])]
     assert got == expected
+
+
+@pytest.mark.parametrize("stem", ["single_leg_bridge_right_side_s1001",
+                                  "single_leg_bridge_hold_left_side_s2001",
+                                  "single_leg_dip_right_side_s1", "clamshell_left_front_s5001"])
+def test_live_recogniser_answers_as_the_whole_stretch_does_without_replays(monkeypatch, stem: str) -> None:
+    """Fed a sample's track frame by frame, the live recogniser names its labelled exercise, as
+    :func:`recognise` over the whole stretch does, and never replays a detector over the stretch
+    (that replay took about a second per try on 20 s of bridge poses: a frozen live picture)."""
+    import json
+    from pathlib import Path
+
+    import repcount.detectors as D
+    from repcount.pose.track import Track
+
+    root = Path(__file__).resolve().parents[1]
+    labels = {d["file"]: d for d in json.loads((root / "sample_videos" / "labels.json").read_text())}
+    track = Track.load(root / "benchmarks" / "tracks" / "sample_videos" / f"synth_{stem}.npz")
+    samples = list(track.samples())
+    live = R.LiveRecogniser(track.fps, window_s=1e9)
+    for s in samples:
+        live.add(s)
+
+    def no_replay(*_args, **_kw):
+        raise AssertionError("a detector was replayed over the stretch")
+
+    monkeypatch.setattr(D, "analyze_samples", no_replay)
+    name, _why = live.recognise()
+    monkeypatch.undo()
+    assert name == labels[f"synth_{stem}.mp4"]["exercise"] == R.recognise(samples)[0]

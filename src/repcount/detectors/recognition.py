@@ -9,13 +9,13 @@ fours) is reported as not recognised rather than forced into the nearest exercis
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from repcount.records import LM, Hold, Pose, PoseSample
+from repcount.records import LM, Hold, Pose, PoseSample, Rep
 from repcount.signals.features import (
     Posture,
     cue_higher_ankle,
@@ -233,7 +233,11 @@ def _both(f: ClipFacts, key: str) -> tuple[float, float]:
 HOLD_SET_S = 5.0
 
 
-def hold_sets(samples: Sequence[PoseSample]) -> list[Hold]:
+#: Holds and reps of a stretch already found by streaming detectors (see :class:`LiveRecogniser`).
+Known = tuple[Sequence[Hold], Sequence[Rep]]
+
+
+def hold_sets(samples: Sequence[PoseSample], known: Known | None = None) -> list[Hold]:
     """The holds in which the hips stayed up for at least :data:`HOLD_SET_S` without a rep.
 
     The hold detector's sag test is scaled by the level's jitter, which a steady rhythm of reps
@@ -242,15 +246,24 @@ def hold_sets(samples: Sequence[PoseSample]) -> list[Hold]:
     back down to rest: the hold is what is left between such reps, and is kept (cut to its
     longest part) when that part is still :data:`HOLD_SET_S` long. (The rise into a real hold and
     the lowering out of it make one "rep" around the whole hold, which does not cut it.)
+
+    Args:
+        samples: the stretch.
+        known: its holds and single-leg bridge reps when streaming detectors already found them
+            (live); otherwise both detectors are run over ``samples``.
+
     """
     from repcount.detectors import EXERCISES, analyze_samples
 
     hold_def = EXERCISES["single_leg_bridge_hold"]
-    holds = [h for h in analyze_samples(hold_def, samples).holds if h.duration_s >= HOLD_SET_S]
+    found = known[0] if known is not None else analyze_samples(hold_def, samples).holds
+    holds = [h for h in found if h.duration_s >= HOLD_SET_S]
     if not holds:
         return []
     rise = hold_def.hold.min_rise if hold_def.hold is not None else 0.0
-    reps = [r for r in analyze_samples(EXERCISES["single_leg_bridge"], samples).reps if r.rom_deg >= rise]
+    bridge_reps = (known[1] if known is not None
+                   else analyze_samples(EXERCISES["single_leg_bridge"], samples).reps)
+    reps = [r for r in bridge_reps if r.rom_deg >= rise]
     out = []
     for h in holds:
         cuts = sorted((r.start_s, r.end_s) for r in reps
@@ -266,9 +279,9 @@ def hold_sets(samples: Sequence[PoseSample]) -> list[Hold]:
     return out
 
 
-def bridge_or_hold(samples: Sequence[PoseSample]) -> tuple[str, str]:
+def bridge_or_hold(samples: Sequence[PoseSample], known: Known | None = None) -> tuple[str, str]:
     """Single-leg bridge reps or a hold: a hold set (:func:`hold_sets`) makes it a hold."""
-    longest = max((h.duration_s for h in hold_sets(samples)), default=0.0)
+    longest = max((h.duration_s for h in hold_sets(samples, known)), default=0.0)
     # Reps pause at the top for a second or two; a hold stays up far longer.
     if longest >= HOLD_SET_S:
         return "single_leg_bridge_hold", f"on the back, one leg up, hips held for {longest:.0f} s"
@@ -295,9 +308,12 @@ HIP_RISE = 0.12
 MIN_SITUPS = 3
 
 
-def recognise_by_rules(samples: Sequence[PoseSample], f: ClipFacts | None
-                       ) -> tuple[str | None, str]:
-    """The hand-written rules' answer for a recording whose facts are ``f``."""
+def recognise_by_rules(samples: Sequence[PoseSample], f: ClipFacts | None,
+                       bridge: Callable[[], tuple[str, str]] | None = None) -> tuple[str | None, str]:
+    """The hand-written rules' answer for a recording whose facts are ``f``.
+
+    ``bridge`` gives :func:`bridge_or_hold`'s answer when the rules need it (default: run it).
+    """
     if f is None:
         return None, "nobody was found"
     knee_med = min(f.median["knee_left"], f.median["knee_right"])
@@ -338,7 +354,7 @@ def recognise_by_rules(samples: Sequence[PoseSample], f: ClipFacts | None
     if f.posture == "supine":
         one_leg_up = f.median["ankle_dy"] > 0.45
         if one_leg_up:
-            return bridge_or_hold(samples)
+            return bridge() if bridge is not None else bridge_or_hold(samples)
         if knee_rom > 30 and knee_max_med > 120:
             return "ball_leg_curl", "on the back, the knees bend from nearly straight"
         if elev_rom > 30 and knee_med > 140:
@@ -379,23 +395,87 @@ def combine(model: tuple[str, float], bridge_hold: str, rules: str | None) -> st
     return rules
 
 
-def recognise(samples: Sequence[PoseSample]) -> tuple[str | None, str]:
+def recognise(samples: Sequence[PoseSample], known: Known | None = None) -> tuple[str | None, str]:
     """Name the exercise of a recording, or None with the reason it was not recognised.
 
     The fitted model (:mod:`repcount.detectors.recognition_model`) and the rules are combined by
-    :func:`combine`; without the model file the rules alone decide.
+    :func:`combine`; without the model file the rules alone decide. ``known``: see
+    :func:`hold_sets`.
     """
     from repcount.detectors.recognition_model import shipped_model
 
+    answers: list[tuple[str, str]] = []
+
+    def bridge() -> tuple[str, str]:  # run once, whoever asks first
+        if not answers:
+            answers.append(bridge_or_hold(samples, known))
+        return answers[0]
+
     f = clip_facts(samples)
-    rules, why = recognise_by_rules(samples, f)
+    rules, why = recognise_by_rules(samples, f, bridge)
     model = shipped_model()
     if f is None or model is None:
         return rules, why
     name, p = model.predict(fact_vector(f))
-    bh, bh_why = bridge_or_hold(samples) if name.startswith("single_leg_bridge") else ("", "")
+    bh, bh_why = bridge() if name.startswith("single_leg_bridge") else ("", "")
     answer = combine((name, p), bh, rules)
     if answer is None or answer == rules:
         return answer, why
     reason = bh_why if answer == bh else _NAMES.get(answer, answer)
     return answer, f"{reason} (fitted model, p={p:.2f})"
+
+
+#: Poses a second :class:`LiveRecogniser` measures the facts on.
+FACT_RATE = 10.0
+
+
+class LiveRecogniser:
+    """:func:`recognise` over the last ``window_s`` of a stream, cheap enough to try every second.
+
+    Replaying the single-leg bridge's hold and rep detectors over the whole stretch on every try
+    took about a second for 20 s of poses, a freeze of the live picture; here they run on the
+    stream as it comes (a few milliseconds a frame), and a try costs only the facts.
+
+    Args:
+        fps: the stream's nominal frame rate.
+        window_s: seconds of the stream recognised at most.
+
+    """
+
+    def __init__(self, fps: float, window_s: float) -> None:
+        from repcount.detectors import EXERCISES
+        from repcount.detectors.streaming import Detector
+
+        self.window_s = window_s
+        self.samples: deque[PoseSample] = deque()
+        self._hold = Detector(EXERCISES["single_leg_bridge_hold"], fps)
+        self._bridge = Detector(EXERCISES["single_leg_bridge"], fps)
+        self._holds: list[Hold] = []
+        self._reps: list[Rep] = []
+
+    def add(self, sample: PoseSample) -> None:
+        """Feed one sample (and forget what fell out of the window)."""
+        self.samples.append(sample)
+        for ev in self._hold.update(sample):
+            if isinstance(ev, Hold):
+                self._holds.append(ev)
+        self._reps += [ev for ev in self._bridge.update(sample) if isinstance(ev, Rep) and not ev.partial]
+        start = sample.t - self.window_s
+        while self.samples and self.samples[0].t < start:
+            self.samples.popleft()
+        self._holds = [h for h in self._holds if h.end_s >= start]
+        self._reps = [r for r in self._reps if r.end_s >= start]
+
+    def recognise(self) -> tuple[str | None, str]:
+        """The exercise of the window so far (see :func:`recognise`)."""
+        holds = list(self._holds)
+        st = self._hold.state()
+        if st.holding and self.samples:  # the hold under way counts with what it has so far
+            t = self.samples[-1].t
+            holds.append(Hold(st.side, t - st.hold_s, t))
+        samples = list(self.samples)
+        # The facts are medians and ranges: about 10 poses a second measure them as well as 30
+        # (and a try then costs a third).
+        span = samples[-1].t - samples[0].t if len(samples) > 1 else 0.0
+        step = max(1, int(len(samples) / max(span * FACT_RATE, 1.0)))
+        return recognise(samples[::step], (holds, self._reps))

@@ -27,6 +27,7 @@ from repcount.session.plan import Block, Plan
 
 if TYPE_CHECKING:
     from repcount.detectors import Detector
+    from repcount.detectors.recognition import LiveRecogniser
 
 WAITING = "waiting"
 ACTIVE = "active"
@@ -393,8 +394,10 @@ class CircuitRunner:
         self._generation = -1
         self.all_events: list[Event] = []
         self.recognise = recognise
-        #: Poses since the current block began waiting (at most :data:`ORDER_WINDOW_S`).
+        #: Poses since the current block began waiting (at most :data:`ORDER_WINDOW_S`), and
+        #: their recogniser.
         self._waiting: list[PoseSample] = []
+        self._recogniser: LiveRecogniser | None = None
         self._waiting_generation = -1
         self._last_try = float("-inf")
         self._answer: tuple[str | None, float] = (None, float("inf"))
@@ -425,27 +428,29 @@ class CircuitRunner:
         """Recognise the waiting stretch; on a plan exercise other than the block's, take it."""
         c = self.circuit
         if not self.recognise or c.phase != WAITING or c.paused:
-            self._waiting, self._answer = [], (None, float("inf"))
+            self._waiting, self._recogniser, self._answer = [], None, (None, float("inf"))
             return None
-        if self._waiting_generation != c.generation:
+        if self._waiting_generation != c.generation or self._recogniser is None:
+            from repcount.detectors.recognition import LiveRecogniser
+
             self._waiting, self._answer = [], (None, float("inf"))
+            self._recogniser = LiveRecogniser(self.fps, ORDER_WINDOW_S)
             self._waiting_generation = c.generation
         self._waiting.append(sample)
+        self._recogniser.add(sample)
         while sample.t - self._waiting[0].t > ORDER_WINDOW_S:
             self._waiting.pop(0)
         if sample.t - self._waiting[0].t < ORDER_FIRST_S or sample.t - self._last_try < ORDER_EVERY_S:
             return None
-        from repcount.detectors.recognition import recognise
-
         self._last_try = sample.t
-        name, _why = recognise(self._waiting)
+        name, _why = self._recogniser.recognise()
         if name != self._answer[0]:
             self._answer = (name, sample.t)
         if name is None or sample.t - self._answer[1] < ORDER_STABLE_S or not self._counts(name):
             return None
         if not c.take_out_of_order(name):
             return None
-        replay, self._waiting = self._waiting, []
+        replay, self._waiting, self._recogniser = self._waiting, [], None
         events: list[Event] = []
         notices = [Notice(sample.t, "next", f"recognised: {c.block.label() if c.block else name}")]
         for s in replay:

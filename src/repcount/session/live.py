@@ -14,6 +14,7 @@ from repcount.session.circuit import WAITING, Circuit, CircuitRunner, Notice
 
 if TYPE_CHECKING:
     from repcount.detectors import Detector
+    from repcount.detectors.recognition import LiveRecogniser
 
 
 def _detector(exdef: ExerciseDef, fps: float, side: Side | None) -> Detector:
@@ -47,6 +48,7 @@ class Session:
         self.auto = auto and exdef is None and circuit is None
         self.auto_result: tuple[str | None, str] = (None, "not tried yet")
         self._buffer: list[PoseSample] = []
+        self._recogniser: LiveRecogniser | None = None
         self._last_try = float("-inf")
         self._last_name: str | None = None
         self._since = float("inf")
@@ -105,15 +107,18 @@ class Session:
 
     def _recognise(self, sample: PoseSample) -> bool:
         """Buffer ``sample`` and try to name the exercise; True once decided (detector made)."""
-        from repcount.detectors.recognition import recognise
+        if self._recogniser is None:
+            from repcount.detectors.recognition import LiveRecogniser
 
+            self._recogniser = LiveRecogniser(self.fps, AUTO_WINDOW_S)
         self._buffer.append(sample)
+        self._recogniser.add(sample)
         while self._buffer and sample.t - self._buffer[0].t > AUTO_WINDOW_S:
             self._buffer.pop(0)
         if sample.t - self._buffer[0].t < AUTO_FIRST_S or sample.t - self._last_try < AUTO_EVERY_S:
             return False
         self._last_try = sample.t
-        name, why = recognise(self._buffer)
+        name, why = self._recogniser.recognise()
         self.auto_result = (name, why)
         if name != self._last_name:
             self._last_name, self._since = name, sample.t
