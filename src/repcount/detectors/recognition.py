@@ -430,7 +430,7 @@ FACT_RATE = 10.0
 
 
 class LiveRecogniser:
-    """:func:`recognise` over the last ``window_s`` of a stream, cheap enough to try every second.
+    """:func:`recognise` over the last ``window_s`` of a stream, tried every second as it comes.
 
     Replaying the single-leg bridge's hold and rep detectors over the whole stretch on every try
     took about a second for 20 s of poses, a freeze of the live picture; here they run on the
@@ -438,23 +438,37 @@ class LiveRecogniser:
 
     Args:
         fps: the stream's nominal frame rate.
-        window_s: seconds of the stream recognised at most.
+        window_s: seconds of the stream recognised at most (:attr:`samples` keeps them).
+        first_s: stream a first try waits for.
+        every_s: seconds between tries.
+        stable_s: how long the same answer must hold on every try to decide it (the first
+            seconds of a hold look like a bridge rep until the hips stay up).
 
     """
 
-    def __init__(self, fps: float, window_s: float) -> None:
+    def __init__(self, fps: float, window_s: float, *, first_s: float = 5.0, every_s: float = 1.0,
+                 stable_s: float = 5.0) -> None:
         from repcount.detectors import EXERCISES
         from repcount.detectors.streaming import Detector
 
-        self.window_s = window_s
+        self.window_s, self.first_s, self.every_s, self.stable_s = window_s, first_s, every_s, stable_s
         self.samples: deque[PoseSample] = deque()
+        #: The last try's answer and its reason.
+        self.last: tuple[str | None, str] = (None, "not tried yet")
+        self._last_try = float("-inf")
+        self._since = float("inf")
         self._hold = Detector(EXERCISES["single_leg_bridge_hold"], fps)
         self._bridge = Detector(EXERCISES["single_leg_bridge"], fps)
         self._holds: list[Hold] = []
         self._reps: list[Rep] = []
 
-    def add(self, sample: PoseSample) -> None:
-        """Feed one sample (and forget what fell out of the window)."""
+    def add(self, sample: PoseSample) -> str | None:
+        """Feed one sample, and try when a try is due.
+
+        Returns:
+            The exercise every try has named for :attr:`stable_s`, else None.
+
+        """
         self.samples.append(sample)
         for ev in self._hold.update(sample):
             if isinstance(ev, Hold):
@@ -465,6 +479,14 @@ class LiveRecogniser:
             self.samples.popleft()
         self._holds = [h for h in self._holds if h.end_s >= start]
         self._reps = [r for r in self._reps if r.end_s >= start]
+        if sample.t - self.samples[0].t < self.first_s or sample.t - self._last_try < self.every_s:
+            return None
+        self._last_try = sample.t
+        name, why = self.recognise()
+        if name != self.last[0]:
+            self._since = sample.t
+        self.last = (name, why)
+        return name if name is not None and sample.t - self._since >= self.stable_s else None
 
     def recognise(self) -> tuple[str | None, str]:
         """The exercise of the window so far (see :func:`recognise`)."""

@@ -394,13 +394,10 @@ class CircuitRunner:
         self._generation = -1
         self.all_events: list[Event] = []
         self.recognise = recognise
-        #: Poses since the current block began waiting (at most :data:`ORDER_WINDOW_S`), and
-        #: their recogniser.
-        self._waiting: list[PoseSample] = []
+        #: The recogniser of the poses since the current block began waiting (its ``samples``
+        #: are the last :data:`ORDER_WINDOW_S` of them).
         self._recogniser: LiveRecogniser | None = None
         self._waiting_generation = -1
-        self._last_try = float("-inf")
-        self._answer: tuple[str | None, float] = (None, float("inf"))
 
     def _ensure_detector(self) -> None:
         b = self.circuit.block
@@ -428,29 +425,21 @@ class CircuitRunner:
         """Recognise the waiting stretch; on a plan exercise other than the block's, take it."""
         c = self.circuit
         if not self.recognise or c.phase != WAITING or c.paused:
-            self._waiting, self._recogniser, self._answer = [], None, (None, float("inf"))
+            self._recogniser = None
             return None
         if self._waiting_generation != c.generation or self._recogniser is None:
             from repcount.detectors.recognition import LiveRecogniser
 
-            self._waiting, self._answer = [], (None, float("inf"))
-            self._recogniser = LiveRecogniser(self.fps, ORDER_WINDOW_S)
+            self._recogniser = LiveRecogniser(self.fps, ORDER_WINDOW_S, first_s=ORDER_FIRST_S,
+                                              every_s=ORDER_EVERY_S, stable_s=ORDER_STABLE_S)
             self._waiting_generation = c.generation
-        self._waiting.append(sample)
-        self._recogniser.add(sample)
-        while sample.t - self._waiting[0].t > ORDER_WINDOW_S:
-            self._waiting.pop(0)
-        if sample.t - self._waiting[0].t < ORDER_FIRST_S or sample.t - self._last_try < ORDER_EVERY_S:
+        name = self._recogniser.add(sample)
+        if name is None:
             return None
-        self._last_try = sample.t
-        name, _why = self._recogniser.recognise()
-        if name != self._answer[0]:
-            self._answer = (name, sample.t)
-        if name is None or sample.t - self._answer[1] < ORDER_STABLE_S or not self._counts(name):
+        waiting = list(self._recogniser.samples)
+        if not self._counts(name, waiting) or not c.take_out_of_order(name):
             return None
-        if not c.take_out_of_order(name):
-            return None
-        replay, self._waiting, self._recogniser = self._waiting, [], None
+        replay, self._recogniser = waiting, None
         events: list[Event] = []
         notices = [Notice(sample.t, "next", f"recognised: {c.block.label() if c.block else name}")]
         for s in replay:
@@ -460,7 +449,7 @@ class CircuitRunner:
         self._waiting_generation = c.generation
         return events, notices
 
-    def _counts(self, exercise: str) -> bool:
+    def _counts(self, exercise: str, waiting: list[PoseSample]) -> bool:
         """Whether ``exercise``'s own detector counts a rep or a hold in the waiting stretch.
 
         Recognition alone could name a transition (lying down, turning over); a block is only
@@ -471,7 +460,7 @@ class CircuitRunner:
         plan = {b.exercise for b in self.circuit.blocks}
         if exercise not in plan or exercise == (self.circuit.block.exercise if self.circuit.block else ""):
             return False
-        result = analyze_samples(EXERCISES[exercise], self._waiting)
+        result = analyze_samples(EXERCISES[exercise], waiting)
         return bool(result.reps or result.holds)
 
     def _feed(self, sample: PoseSample) -> tuple[list[Event], list[Notice]]:

@@ -46,12 +46,7 @@ class Session:
                  circuit: Circuit | None, target: float | None = None, auto: bool = False) -> None:
         self.fps = fps
         self.auto = auto and exdef is None and circuit is None
-        self.auto_result: tuple[str | None, str] = (None, "not tried yet")
-        self._buffer: list[PoseSample] = []
         self._recogniser: LiveRecogniser | None = None
-        self._last_try = float("-inf")
-        self._last_name: str | None = None
-        self._since = float("inf")
         #: Reps (or hold seconds) to reach in a single-exercise run; the exercise's default if None.
         self.target = target
         self.exdef = exdef
@@ -88,8 +83,8 @@ class Session:
             if not self.auto or not self._recognise(sample):
                 return [], []
             assert self.detector is not None
-            ev = [e for s in self._buffer for e in self.detector.update(s)]
-            self._buffer = []
+            assert self._recogniser is not None
+            ev = [e for s in self._recogniser.samples for e in self.detector.update(s)]
         else:
             ev = list(self.detector.update(sample))
         assert self.exdef is not None
@@ -105,28 +100,23 @@ class Session:
             notices.append(Notice(sample.t, "block_done", f"{self.exdef.title}: target reached"))
         return ev, notices
 
+    @property
+    def auto_result(self) -> tuple[str | None, str]:
+        """``--exercise auto``'s last answer and its reason."""
+        return self._recogniser.last if self._recogniser is not None else (None, "not tried yet")
+
     def _recognise(self, sample: PoseSample) -> bool:
-        """Buffer ``sample`` and try to name the exercise; True once decided (detector made)."""
+        """Feed ``sample`` to the recogniser; True once it decided (the detector is made)."""
         if self._recogniser is None:
             from repcount.detectors.recognition import LiveRecogniser
 
-            self._recogniser = LiveRecogniser(self.fps, AUTO_WINDOW_S)
-        self._buffer.append(sample)
-        self._recogniser.add(sample)
-        while self._buffer and sample.t - self._buffer[0].t > AUTO_WINDOW_S:
-            self._buffer.pop(0)
-        if sample.t - self._buffer[0].t < AUTO_FIRST_S or sample.t - self._last_try < AUTO_EVERY_S:
-            return False
-        self._last_try = sample.t
-        name, why = self._recogniser.recognise()
-        self.auto_result = (name, why)
-        if name != self._last_name:
-            self._last_name, self._since = name, sample.t
-        decided = name is not None and sample.t - self._since >= AUTO_STABLE_S
-        if decided and name is not None:
+            self._recogniser = LiveRecogniser(self.fps, AUTO_WINDOW_S, first_s=AUTO_FIRST_S,
+                                              every_s=AUTO_EVERY_S, stable_s=AUTO_STABLE_S)
+        name = self._recogniser.add(sample)
+        if name is not None:
             self.exdef = EXERCISES[name]
             self.detector = _detector(self.exdef, self.fps, self.side)
-        return decided
+        return name is not None
 
     def finish(self, t: float) -> list[Notice]:
         """Close open holds at the end of the stream."""
