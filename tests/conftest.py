@@ -136,6 +136,25 @@ def accuracy_rows(request):
     return out
 
 
+def renderer_available() -> bool:
+    """Whether ``repcount synth`` can render here (pyrender over an offscreen EGL context)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyrender") is None:
+        return False
+    import numpy as np
+
+    from repcount.synth.render import Camera, Look, Renderer
+
+    try:
+        cam = Camera(np.array([3.0, 0, 1]), np.zeros(3), 45.0, 32, 32)
+        look = Look(np.zeros((3, 3)), (0.5,) * 3, (0.5,) * 3, (0.5,) * 3, 0.0, 2.0, False)
+        Renderer(cam, look, np.array([[0, 1, 2]]), (0, 0, 1, 1)).close()
+    except Exception:
+        return False
+    return True
+
+
 def default_sigint() -> None:
     """Child-process hook: Ctrl-C handled as in a terminal.
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import renderer_available
 from repcount.synth import EXERCISES
 
 pytestmark = pytest.mark.skipif(
@@ -269,21 +270,7 @@ def test_cli_configure_and_labels_merge(tmp_path):
     assert json.loads(path.read_text())[1]["reps"] == 2
 
 
-def _renderer_available() -> bool:
-    if importlib.util.find_spec("pyrender") is None:
-        return False
-    from repcount.synth.render import Camera, Look, Renderer
-
-    try:
-        cam = Camera(np.array([3.0, 0, 1]), np.zeros(3), 45.0, 32, 32)
-        look = Look(np.zeros((3, 3)), (0.5,) * 3, (0.5,) * 3, (0.5,) * 3, 0.0, 2.0, False)
-        Renderer(cam, look, np.array([[0, 1, 2]]), (0, 0, 1, 1)).close()
-    except Exception:
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _renderer_available(), reason="pyrender/EGL offscreen rendering missing")
+@pytest.mark.skipif(not renderer_available(), reason="pyrender/EGL offscreen rendering missing")
 def test_render_tiny_clip_end_to_end(tmp_path: Path):
     import cv2
 

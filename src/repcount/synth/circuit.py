@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from repcount.errors import InputError, OutputError
+from repcount.errors import InputError
 from repcount.synth import CIRCUIT_HOLD_S, CIRCUIT_REPS
 from repcount.synth.body import Body, Shape, build_body
 from repcount.synth.circuit_poses import CircuitPoser
@@ -44,6 +44,7 @@ from repcount.synth.clip import (
     _wide_scenery,
     _write_truth,
     _write_video,
+    make_out_dir,
 )
 from repcount.synth.exercises import EXERCISE_CLASSES, Scene
 from repcount.synth.kinematics import forward_kinematics, skin
@@ -294,10 +295,7 @@ def render_circuit(plan: ClipPlan, out_dir: Path, stem: str, *, labels_dir: Path
         OutputError: when the outputs cannot be written.
 
     """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create {out_dir}: {exc}") from exc
+    make_out_dir(out_dir)
     assert plan.script is not None
     body = build_body(plan.shape)
     poser = circuit_poser(plan, body)

@@ -503,6 +503,19 @@ def pose_frames(body: Body, ex: Exercise, a: np.ndarray) -> tuple[list[Scene], n
     return frames, j3
 
 
+def make_out_dir(out_dir: Path) -> None:
+    """Create a render's output folder.
+
+    Raises:
+        OutputError: when it cannot be created.
+
+    """
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create {out_dir}: {exc}") from exc
+
+
 def render_clip(
     plan: ClipPlan,
     out_dir: Path,
@@ -528,10 +541,7 @@ def render_clip(
         OutputError: when the outputs cannot be written.
 
     """
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"cannot create {out_dir}: {exc}") from exc
+    make_out_dir(out_dir)
     body = build_body(plan.shape)
     sample = np.arange(0, len(body.verts), 7)
     motion = _motion(plan, body)
