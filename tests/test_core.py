@@ -56,6 +56,34 @@ def test_candidate_timing_brackets_the_peak():
     assert cands[0].prominence == pytest.approx(40, abs=0.5)
 
 
+def test_the_tallest_rep_of_a_set_has_its_own_start_and_end():
+    """Each rep starts and ends between its neighbours, the tallest of the set too.
+
+    scipy's bases of the tallest peak lie before and after the whole set (where the signal
+    was last lower), so its edges at 90 % of that height used to be the set's: a 20 s "rep".
+    Truth: the simulated reps' own starts and ends, hips not back at rest between reps.
+    """
+    fs = 30.0
+    t = np.arange(0, 40, 1 / fs)
+    x = np.zeros_like(t)
+    reps = [(10.0 + 3 * k, 10.0 + 3 * k + 2.4) for k in range(6)]
+    heights = [40, 42, 70, 41, 39, 40]  # the third rep goes further
+    for (a, b), h in zip(reps, heights):
+        m = (t >= a) & (t <= b)
+        x[m] = np.maximum(x[m], 25 + (h - 25) * np.sin(np.pi * (t[m] - a) / (b - a)))
+    # between reps the signal stays 25 up (a partial return); before and after the set it rests
+    x[(t >= reps[0][0]) & (t <= reps[-1][1])] = np.maximum(x[(t >= reps[0][0]) & (t <= reps[-1][1])], 25)
+    x[t < reps[0][0]] = 0
+    ramp = (t >= reps[0][0] - 1) & (t < reps[0][0])
+    x[ramp] = 25 * (t[ramp] - (reps[0][0] - 1))
+    cands = signal_candidates(t, x, PeakParams(min_rom=6.0))
+    assert len(cands) == len(reps)
+    for c, (a, b) in zip(cands, reps):
+        assert a - 0.3 <= c.start_s < c.peak_s < c.end_s <= b + 0.3, (c, a, b)
+    # its own range is from the dips beside it (70 - 25), not from the rest around the set
+    assert cands[2].size == pytest.approx(45, abs=1)
+
+
 def test_partial_movements_are_not_counted():
     t, x = reps_signal([50, 15, 50, 50, 18])
     assert len(signal_candidates(t, x, PeakParams())) == 5

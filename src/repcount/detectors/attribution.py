@@ -217,7 +217,7 @@ class Judge:
         only wobbles scores its wobble, and a leg in the middle of a bigger movement of its own
         scores that.
         """
-        v = self.history.window(f"sig_{side}", min(c.start_s, c.peak_s - MOVER_WINDOW_S), now)
+        v = self.history.window(f"sig_{side}", min(c.look_s, c.peak_s - MOVER_WINDOW_S), now)
         return robust_range(v, k=5, q=10.0)
 
     def _envelope_side(self, c: Candidate, now: float) -> Side:
@@ -266,7 +266,7 @@ class Judge:
         pelvis and travels with it, from any camera angle; a leg whose own foot travelled more
         is not the standing one.
         """
-        t0 = min(c.start_s, c.peak_s - MOVER_WINDOW_S)
+        t0 = min(c.look_s, c.peak_s - MOVER_WINDOW_S)
         travel = {}
         for s in ("left", "right"):
             vis = self.history.window(f"ankle_vis_{s}", t0, now)
@@ -337,34 +337,34 @@ class Judge:
             return ("beyond_range", f"moved {c.prominence:.0f} degrees, more than the exercise's joint "
                     f"can ({limit:.0f}): a change of position")
         if not self.exdef.trunk_moves:
-            turn = robust_range(h.window("tilt", c.start_s, now))
+            turn = robust_range(h.window("tilt", c.look_s, now))
             if turn > MAX_TILT_CHANGE:
                 return ("torso_turned", f"the torso turned through {turn:.0f} degrees "
                         "(getting up, lying down or rolling over)")
         if self.exdef.stance == "lying":
-            scale = h.window("leg_px", c.start_s, now)
+            scale = h.window("leg_px", c.look_s, now)
             if len(scale):
                 leg = float(np.median(scale))
-                travel = max(robust_range(h.window(f"shoulder_{a}", c.start_s, now)) for a in "xy") / leg
+                travel = max(robust_range(h.window(f"shoulder_{a}", c.look_s, now)) for a in "xy") / leg
                 if travel > MAX_SHOULDER_TRAVEL:
                     return ("body_moved", f"the shoulders moved {travel:.1f} leg lengths "
                             "(getting up, rolling over or moving to the other side)")
         if self.exdef.feet_planted:
-            scale = h.window("leg_px", c.start_s, now)
+            scale = h.window("leg_px", c.look_s, now)
             if len(scale):
                 leg = float(np.median(scale))
-                drop = robust_range(h.window("hip_y", c.start_s, now)) / leg
+                drop = robust_range(h.window("hip_y", c.look_s, now)) / leg
                 for s in (("left", "right") if side == "both" else (side,)):
-                    vis = h.window(f"ankle_vis_{s}", c.start_s, now)
+                    vis = h.window(f"ankle_vis_{s}", c.look_s, now)
                     if not len(vis) or float(np.median(vis)) < MIN_FOOT_VISIBILITY:
                         continue
-                    travel = self._foot_travel(s, c.start_s, now) / leg
+                    travel = self._foot_travel(s, c.look_s, now) / leg
                     if travel > max(MIN_FOOT_TRAVEL, FOOT_TO_HIP * drop):
                         return ("foot_moved", f"the {s} foot moved {travel:.2f} leg lengths while the hips "
                                 f"moved {drop:.2f} (walking, stepping or lifting the leg)")
                 if side in ("left", "right"):
                     free = other_side(side)
-                    shift = self._shift(free, c.start_s, now) / leg
+                    shift = self._shift(free, c.look_s, now) / leg
                     if shift > FREE_FOOT_SHIFT:
                         return ("foot_moved", f"the {free} (free) foot moved on {shift:.2f} leg lengths "
                                 "(a step, not a rep)")

@@ -122,13 +122,13 @@ def _partials(exdef: ExerciseDef, det: Detector, per_side: dict[Side, list[Candi
             before = [r.rom_deg for r in counted if r.side == side and r.peak_s < c.peak_s]
             if not before:
                 continue
-            ref = float(np.median([*before[-8:], c.prominence]))
-            if not partial_threshold(params, ref) <= c.prominence < full_threshold(params, ref):
+            ref = float(np.median([*before[-8:], c.size]))
+            if not partial_threshold(params, ref) <= c.size < full_threshold(params, ref):
                 continue
             if judge.gate(c, side, c.end_s)[0]:
                 continue
-            pct = 100.0 * c.prominence / ref if ref > 0 else 0.0
-            out.append(Rep(0, side, c.start_s, c.peak_s, c.end_s, c.prominence, True,
+            pct = 100.0 * c.size / ref if ref > 0 else 0.0
+            out.append(Rep(0, side, c.start_s, c.peak_s, c.end_s, c.size, True,
                            f"reached {pct:.0f}% of the range of motion (full rep needs "
                            f"{100 * params.full_frac:.0f}%)", cues=("partial",)))
             taken.append(c.peak_s)
@@ -146,5 +146,5 @@ def _refined(rep: Rep, per_side: dict[Side, list[Candidate]], within_s: float) -
         if near:
             c = min(near, key=lambda c: abs(c.peak_s - rep.peak_s))
             return replace(rep, start_s=min(c.start_s, rep.peak_s), end_s=max(c.end_s, rep.peak_s),
-                           rom_deg=max(c.prominence, rep.rom_deg))
+                           rom_deg=max(c.size, rep.rom_deg))
     return rep

@@ -44,7 +44,9 @@ class Candidate:
 
     ``depth`` is how far the signal went out to the turning point from the base before it;
     the prominence is (at most) how far it has come back; ``settled`` says the signal stopped
-    coming back a while ago.
+    coming back a while ago. ``start_s`` and ``end_s`` bound the movement itself (between its
+    neighbours); ``since_s`` is where the gates look back from: the edge of scipy's whole rise
+    to the peak, which reaches back past a glitch on the way down.
     """
 
     peak_s: float
@@ -53,6 +55,23 @@ class Candidate:
     prominence: float
     depth: float = 0.0
     settled: bool = False
+    since_s: float = float("nan")
+    rise: float = float("nan")
+
+    @property
+    def size(self) -> float:
+        """The movement's own range (``rise``, else the prominence), as reps report it.
+
+        ``rise`` goes down to the higher of the dips beside the peak. The prominence of the tallest
+        rep of a set is measured from the rest before and after the whole set: counting keeps
+        that (a rep never counts less for it), a rep's reported range should not.
+        """
+        return self.rise if np.isfinite(self.rise) else self.prominence
+
+    @property
+    def look_s(self) -> float:
+        """Where the gates look back from (``since_s``, or the start when not given)."""
+        return self.since_s if np.isfinite(self.since_s) else self.start_s
 
     @property
     def returned(self) -> bool:
@@ -99,9 +118,11 @@ def find_candidates(t: FloatArray, x: FloatArray, params: PeakParams,
         return []
     pdata = (props["prominences"], props["left_bases"], props["right_bases"])
     half = peak_widths(y, peaks, rel_height=0.5, prominence_data=pdata)
-    edge = peak_widths(y, peaks, rel_height=params.edge_height, prominence_data=pdata)
     idx = np.arange(len(t), dtype=np.float64)
     keep = _one_per_movement(t, y, peaks, props["prominences"], params)
+    whole = peak_widths(y, peaks, rel_height=params.edge_height, prominence_data=pdata)
+    local = _local_bases(y, peaks, props, keep)
+    edge = peak_widths(y, peaks, rel_height=params.edge_height, prominence_data=local)
     out: list[Candidate] = []
     for k, p in enumerate(peaks):
         if k not in keep:
@@ -113,8 +134,33 @@ def find_candidates(t: FloatArray, x: FloatArray, params: PeakParams,
             continue
         out.append(Candidate(float(t[p]), float(np.interp(edge[2][k], idx, t)),
                              float(np.interp(edge[3][k], idx, t)), float(props["prominences"][k]),
-                             depth, bool(t[-1] - t[props["right_bases"][k]] >= SETTLE_S)))
+                             depth, bool(t[-1] - t[props["right_bases"][k]] >= SETTLE_S),
+                             float(np.interp(whole[2][k], idx, t)), float(local[0][k])))
     return out
+
+
+def _local_bases(y: FloatArray, peaks: np.ndarray, props: dict[str, np.ndarray],
+                 keep: set[int]) -> tuple[FloatArray, np.ndarray, np.ndarray]:
+    """Prominence data of each peak measured to its neighbouring movements, for its edges.
+
+    scipy's bases of the tallest rep of a set lie where the signal last was lower on each side,
+    before and after the whole set: its start and end at 90 % of that height were the set's,
+    not the rep's (a 42 s "rep"). A rep starts after the movement before it and ends before the
+    next one: each base is the lowest point between the peak and the kept peak next to it.
+    """
+    lb = np.asarray(props["left_bases"]).copy()
+    rb = np.asarray(props["right_bases"]).copy()
+    kept = sorted(keep)
+    for n, k in enumerate(kept):
+        p = int(peaks[k])
+        if n > 0:
+            a = max(int(lb[k]), int(peaks[kept[n - 1]]))
+            lb[k] = a + int(np.argmin(y[a:p + 1]))
+        if n + 1 < len(kept):
+            b = min(int(rb[k]), int(peaks[kept[n + 1]]))
+            rb[k] = p + int(np.argmin(y[p:b + 1]))
+    prom = np.maximum(y[peaks] - np.maximum(y[lb], y[rb]), 1e-9)
+    return prom, lb, rb
 
 
 def _one_per_movement(t: FloatArray, y: FloatArray, peaks: np.ndarray, proms: np.ndarray,

@@ -276,9 +276,9 @@ class Detector:
         if first is None and not len(ref):
             # Left undecided: the stream offers it again as it grows (or merged with a bigger
             # turning point next to it) until the set's second movement decides it.
-            cut = bool(np.isfinite(ch.since) and c.start_s <= ch.since + TRUNCATED_FRAMES / self._fps)
+            cut = bool(np.isfinite(ch.since) and c.look_s <= ch.since + TRUNCATED_FRAMES / self._fps)
             self._first[key] = _Pending(ch, c, verdict.side, verdict.cues, cut)
-            self.judge.hold(key, Rep(0, verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence), ch.side)
+            self.judge.hold(key, Rep(0, verdict.side, c.start_s, c.peak_s, c.end_s, c.size), ch.side)
             return
         if first is not None:
             self._confirm_first(key, first, c, reps, events, rejected)
@@ -289,7 +289,7 @@ class Detector:
     def _count(self, ch: _Channel, c: Candidate, side: Side, cues: tuple[FormEvent, ...],
                reps: list[Rep], events: list[FormEvent]) -> None:
         index = sum(1 for r in self.judge.counted if r.side == side) + 1
-        rep = Rep(index, side, c.start_s, c.peak_s, c.end_s, c.prominence, cues=tuple(e.code for e in cues))
+        rep = Rep(index, side, c.start_s, c.peak_s, c.end_s, c.size, cues=tuple(e.code for e in cues))
         self.judge.add(rep, ch.side)
         ch.counter.decide(c, self._reference(side))
         reps.append(rep)
