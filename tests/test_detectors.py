@@ -14,6 +14,7 @@ import pytest
 from repcount.detectors import EXERCISES, Detector, analyze_samples, get_exercise
 from repcount.detectors.recognition import recognise
 from repcount.records import Hold, Pose, PoseSample, Rep
+from repcount.signals.features import body_scale_px
 from simulate import SimSpec, simulate
 
 REP_EXERCISES = [n for n in EXERCISES if n != "single_leg_bridge_hold"]
@@ -266,3 +267,54 @@ def test_small_movement_before_a_set_is_withheld_as_lead_in(exercise):
     det = Detector(exdef, main.fps)
     live = [r for s in samples for r in det.update(s).reps] + [r for r in det.finish() if isinstance(r, Rep)]
     assert [r.peak_s for r in live] == [r.peak_s for r in result.reps]
+
+
+def _moved(samples: list[PoseSample], shift_x: float, t0: float, t1: float) -> list[PoseSample]:
+    """The body carried ``shift_x`` of the frame's width to one side between ``t0`` and ``t1``."""
+    out = []
+    for s in samples:
+        if s.pose is None:
+            out.append(s)
+            continue
+        image = s.pose.image.copy()
+        image[:, 0] += shift_x * float(np.clip((s.t - t0) / (t1 - t0), 0.0, 1.0))
+        out.append(PoseSample(s.index, s.t, Pose(s.pose.t, image, s.pose.world, s.pose.width, s.pose.height)))
+    return out
+
+
+FLOOR_REPS = ["single_leg_bridge", "prone_leg_lift", "ball_leg_curl", "clamshell"]
+
+
+@pytest.mark.parametrize("exercise", FLOOR_REPS)
+@pytest.mark.parametrize("carried", [True, False])
+def test_a_movement_that_ends_the_body_elsewhere_is_not_a_rep(exercise, carried):
+    """Between two sets on the floor, a rep-sized movement during which the body shifts along the
+    mat by half a leg length (getting into another position) is withheld as ``moved_on``; the
+    same movement with the body staying put is a rep (the negative control).
+
+    Truth: 4 + 4 simulated reps, and the one between them is a rep only when not carried.
+    """
+    side = "left"
+    def sim(reps, seed):
+        return simulate(SimSpec(exercise, reps=reps, side=side, lead_in_s=0.0, tail_s=1.0, noise_px=1.0,
+                                seed=seed))
+
+    (first, t1), (mid, tm), (last, t2) = sim(4, 4), sim(1, 5), sim(4, 6)
+    a = list(first.samples())
+    b = _shifted(list(mid.samples()), a[-1].t + 1 / first.fps, len(a))
+    c = _shifted(list(last.samples()), b[-1].t + 1 / first.fps, len(a) + len(b))
+    samples = a + b + c
+    _, m_start, _, m_end = tm.reps[0]
+    m_start, m_end = m_start + b[0].t, m_end + b[0].t
+    pose = next(s.pose for s in a if s.pose is not None)
+    leg = body_scale_px(pose) / pose.width  # one leg length as a share of the width
+    if carried:
+        samples = _moved(samples, 0.5 * leg, m_start, m_end)
+    result = analyze_samples(get_exercise(exercise), samples)
+    mid_reps = [r for r in result.reps if m_start - 0.3 <= r.peak_s <= m_end + 0.3]
+    assert len(result.reps) - len(mid_reps) == len(t1.reps) + len(t2.reps) == 8
+    if carried:
+        assert mid_reps == []
+        assert "moved_on" in [r.code for r in result.rejected if m_start - 0.3 <= r.peak_s <= m_end + 0.3]
+    else:
+        assert len(mid_reps) == 1

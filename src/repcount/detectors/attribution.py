@@ -55,6 +55,24 @@ MAX_TILT_CHANGE = 60.0
 #: exercise: they stay on the floor (under 0.2 in every corpus rep), while getting up, rolling
 #: over or moving to the other side carries them a leg length or more.
 MAX_SHOULDER_TRAVEL = 0.5
+#: A rep brings the body back to where it began; getting into or out of position on the floor
+#: (lying down, changing legs, heels onto the ball, rolling over) ends elsewhere, and moves the
+#: same joints as the exercise. A floor movement is withheld when at least two of the ankles,
+#: knees, hips and shoulders ended this far (leg lengths) from where they were before it, beyond
+#: their jitter. Standing exercises have the foot gates instead (a step moves a foot).
+MOVED_ON = 0.15
+#: Seconds before a movement's start and after its end whose median landmark positions are
+#: compared: long enough that a rep's timing being a little off on a noisy signal still compares
+#: the body at rest before with the body at rest after.
+MOVED_ON_WINDOW_S = 1.5
+#: Seconds of the windows at the turning point and at the moment of judging that tell whether the
+#: body is on its way back (so the count need not wait for the window after the end).
+MOVED_ON_QUICK_S = 0.2
+#: A landmark's shift counts beyond this many times its jitter (median distance from its median
+#: within the windows), so a jittery or still-moving landmark is weaker evidence.
+MOVED_ON_JITTER = 1.0
+#: The landmark pairs compared (left and right of each, either way round: a label swap is no move).
+MOVED_ON_JOINTS = ("ankle", "knee", "hip", "shoulder")
 #: An envelope movement is ``both`` legs' when the less moving leg moved at least this share...
 BOTH_SHARE = 0.8
 #: ... and the ankles were not drawn on top of each other (leg lengths apart).
@@ -86,6 +104,9 @@ class FrameRecord:
         leg_px: the body's scale (see :func:`repcount.signals.features.body_scale_px`).
         tilt: the torso's tilt from vertical in the picture (degrees).
         hip_y: the hips' midpoint height in the picture (pixels, down).
+        shoulder_x, shoulder_y: the shoulders' midpoint in the picture (pixels).
+        knee_left_x ... shoulder_right_y: the knees, hips and shoulders in the picture (pixels),
+            for :meth:`Judge.moved_on`.
 
     """
 
@@ -107,6 +128,18 @@ class FrameRecord:
     hip_y: float = float("nan")
     shoulder_x: float = float("nan")
     shoulder_y: float = float("nan")
+    knee_left_x: float = float("nan")
+    knee_left_y: float = float("nan")
+    knee_right_x: float = float("nan")
+    knee_right_y: float = float("nan")
+    hip_left_x: float = float("nan")
+    hip_left_y: float = float("nan")
+    hip_right_x: float = float("nan")
+    hip_right_y: float = float("nan")
+    shoulder_left_x: float = float("nan")
+    shoulder_left_y: float = float("nan")
+    shoulder_right_x: float = float("nan")
+    shoulder_right_y: float = float("nan")
 
 
 _FIELDS = tuple(f.name for f in fields(FrameRecord))
@@ -150,7 +183,7 @@ class History:
         return v[np.isfinite(v)] if finite else v.copy()
 
 
-VerdictKind = Literal["count", "reject", "pass"]
+VerdictKind = Literal["count", "reject", "pass", "wait"]
 
 
 @dataclass(frozen=True)
@@ -158,7 +191,8 @@ class Verdict:
     """What the judge decided about a candidate movement.
 
     ``count``: a rep on ``side``; ``reject``: withheld, with the reason; ``pass``: not this
-    signal's movement (the other leg's, or one already counted).
+    signal's movement (the other leg's, or one already counted); ``wait``: the body is not back
+    where it began yet, judge it again later (see :meth:`Judge.moved_on`).
     """
 
     kind: VerdictKind
@@ -403,8 +437,64 @@ class Judge:
                 out.append(FormEvent(c.peak_s, side, code, msg))
         return tuple(out)
 
-    def judge(self, c: Candidate, channel: Side, now: float) -> Verdict:
-        """Decide a candidate of the signal ``channel`` at time ``now``."""
+    def _shifts(self, a: tuple[float, float], b: tuple[float, float], k: float) -> float | None:
+        """The second largest of the :data:`MOVED_ON_JOINTS` pairs' shifts from window ``a`` to ``b``.
+
+        A pair's shift is the smaller of its left-to-left and left-to-right pairings of the
+        windows' medians (a label swap moves nothing), less ``k`` times its jitter (median
+        distance from the median); the second largest, since one limb alone may be a free foot or
+        a glitch. In leg lengths; None when a window holds too few frames to say.
+        """
+        h = self.history
+        scale = h.window("leg_px", a[0], b[1])
+        if not len(scale):
+            return None
+        shifts = []
+        for joint in MOVED_ON_JOINTS:
+            pts = []
+            for t0, t1 in (a, b):
+                for s in ("left", "right"):
+                    xy = np.stack([h.window(f"{joint}_{s}_{ax}", t0, t1, finite=False) for ax in "xy"], 1)
+                    pts.append(xy[np.isfinite(xy).all(axis=1)])
+            if min(len(p) for p in pts) < 3:
+                return None
+            med = [np.median(p, axis=0) for p in pts]
+            jitter = max(float(np.median(np.linalg.norm(p - m, axis=1))) for p, m in zip(pts, med))
+            l0, r0, l1, r1 = med
+            shift = min(np.linalg.norm(l1 - l0) + np.linalg.norm(r1 - r0),
+                        np.linalg.norm(l1 - r0) + np.linalg.norm(r1 - l0)) / 2
+            shifts.append(max(0.0, float(shift) - k * jitter))
+        return sorted(shifts)[-2] / float(np.median(scale))
+
+    def moved_on(self, c: Candidate, now: float, final: bool = False) -> float | None:
+        """How far the body ended from where it was before the movement (leg lengths).
+
+        Compares :data:`MOVED_ON_WINDOW_S` before the movement's start with as long after its
+        end, beyond :data:`MOVED_ON_JITTER` times the jitter (see :meth:`_shifts`). A movement is
+        judged on its way back, before that window is seen: then it is 0 (no evidence) when the
+        body is clearly on its way back (landmarks less than half as far out as at the turning
+        point, or close to where they began), and None (wait) otherwise. ``final``: no later
+        frame will come; measure on what there is.
+        """
+        w = MOVED_ON_WINDOW_S
+        before = (c.start_s - w, c.start_s)
+        if final or now >= c.end_s + w:
+            moved = self._shifts(before, (c.end_s, min(now, c.end_s + w)), MOVED_ON_JITTER)
+            return moved or 0.0
+        q = MOVED_ON_QUICK_S
+        at_now = self._shifts(before, (now - q, now), 0.0)
+        at_peak = self._shifts(before, (c.peak_s - q / 2, c.peak_s + q / 2), 0.0)
+        if at_now is None or at_peak is None or at_now < MOVED_ON / 2 or at_now < at_peak / 2:
+            return 0.0
+        return None
+
+    def judge(self, c: Candidate, channel: Side, now: float, final: bool = False) -> Verdict:
+        """Decide a candidate of the signal ``channel`` at time ``now``.
+
+        ``final``: no later frame will come (the end of the stream): decide now, never wait. A
+        waiting movement is judged again on everything up to ``now``: its gates see what the
+        body did next, as whether it came back does.
+        """
         side = self.side_of(c, channel, now)
         if side is None:
             return Verdict("pass")
@@ -414,4 +504,11 @@ class Judge:
         code, why = self.gate(c, side, now)
         if code:
             return Verdict("reject", side, code, why)
+        if self.exdef.stance == "lying":
+            moved = self.moved_on(c, now, final)
+            if moved is None:
+                return Verdict("wait", side)
+            if moved > MOVED_ON:
+                return Verdict("reject", side, "moved_on", f"the body ended {moved:.2f} leg lengths from "
+                               "where it began (getting into or out of position, not a rep)")
         return Verdict("count", side, cues=self.form_cues(c, side))

@@ -135,6 +135,8 @@ class Detector:
         self._last_work: Side = "both"
         self._cues: deque[tuple[float, float]] = deque()
         self._first: dict[str, _Pending] = {}
+        #: Per signal, the movement waiting for the body to come back (see :meth:`_judge`).
+        self._waiting: dict[Side, Candidate] = {}
         self._fps = max(fps, 1.0)
         #: The per-frame facts of the last sample.
         self.last_record = FrameRecord(0.0)
@@ -174,7 +176,14 @@ class Detector:
             leg_px=body_scale_px(pose), tilt=image_tilt_deg(pose),
             hip_y=float((p[LM.LEFT_HIP][1] + p[LM.RIGHT_HIP][1]) / 2.0),
             shoulder_x=float((p[LM.LEFT_SHOULDER][0] + p[LM.RIGHT_SHOULDER][0]) / 2.0),
-            shoulder_y=float((p[LM.LEFT_SHOULDER][1] + p[LM.RIGHT_SHOULDER][1]) / 2.0), **legs)
+            shoulder_y=float((p[LM.LEFT_SHOULDER][1] + p[LM.RIGHT_SHOULDER][1]) / 2.0),
+            knee_left_x=float(p[LM.LEFT_KNEE][0]), knee_left_y=float(p[LM.LEFT_KNEE][1]),
+            knee_right_x=float(p[LM.RIGHT_KNEE][0]), knee_right_y=float(p[LM.RIGHT_KNEE][1]),
+            hip_left_x=float(p[LM.LEFT_HIP][0]), hip_left_y=float(p[LM.LEFT_HIP][1]),
+            hip_right_x=float(p[LM.RIGHT_HIP][0]), hip_right_y=float(p[LM.RIGHT_HIP][1]),
+            shoulder_left_x=float(p[LM.LEFT_SHOULDER][0]), shoulder_left_y=float(p[LM.LEFT_SHOULDER][1]),
+            shoulder_right_x=float(p[LM.RIGHT_SHOULDER][0]),
+            shoulder_right_y=float(p[LM.RIGHT_SHOULDER][1]), **legs)
 
     def _raw(self, side: Side, pose: Pose | None, allowed: bool, sense: int, rec: FrameRecord) -> float:
         ex = self.exdef
@@ -250,11 +259,13 @@ class Detector:
         return DetectorUpdate(reps=tuple(reps), events=tuple(events), rejected=tuple(rejected))
 
     def _judge(self, ch: _Channel, c: Candidate, t: float, reps: list[Rep], events: list[FormEvent],
-               rejected: list[Rejected]) -> None:
+               rejected: list[Rejected], final: bool = False) -> None:
         """Judge a candidate big enough to count: a rep, withheld (with the reason), or not ours.
 
         The first rep of a set has nothing to be compared with: it waits for the set's second
-        movement (see :meth:`_confirm_first`).
+        movement (see :meth:`_confirm_first`). A movement after which the body is not back yet
+        is left undecided: the stream offers it again until it is back, or has stayed away
+        (``final``: the stream ended, decide now).
         """
         for k, p in self._first.items():
             if abs(c.peak_s - p.candidate.peak_s) < self.exdef.peaks.min_period_s:
@@ -263,7 +274,11 @@ class Detector:
                 if c.prominence > p.candidate.prominence:
                     self._first[k] = replace(p, channel=ch, candidate=c)
                 return
-        verdict = self.judge.judge(c, ch.side, t)
+        verdict = self.judge.judge(c, ch.side, t, final)
+        if verdict.kind == "wait":
+            self._waiting[ch.side] = c
+            return
+        self._waiting.pop(ch.side, None)
         if verdict.kind == "reject":
             rejected.append(Rejected(verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence,
                                      verdict.code, verdict.reason))
@@ -333,6 +348,8 @@ class Detector:
         """End of the stream: count a set's first rep still waiting, close an open hold."""
         reps: list[Rep] = []
         events: list[FormEvent] = []
+        for side, c in list(self._waiting.items()):
+            self._judge(self._ch[side], c, self._t, reps, events, self.rejected, final=True)
         self._expire_first(float("inf"), reps, events, self.rejected)
         self.events.extend(events)
         return [*reps, *(self._holds.finish() if self._holds else [])]
