@@ -310,6 +310,26 @@ class Judge:
         own, oth = travel[side], travel[other_side(side)]
         return float((oth - own) / max(own, oth, 1e-6))
 
+    def _bent_and_foot(self, channel: Side, c: Candidate, now: float) -> tuple[float, float]:
+        """How much more this leg's signal moved than the other's, and how much stiller its foot stayed.
+
+        Each -1..1; the foot 0 unless the exercise's feet are planted.
+        """
+        own = self._excursion(channel, c, now)
+        oth = self._excursion(other_side(channel), c, now)
+        foot = self._stiller_foot(channel, c, now) if self.exdef.feet_planted else 0.0
+        return (own - oth) / max(own, oth, 1e-6), foot
+
+    def _lifted(self, bent: float, foot: float) -> bool:
+        """Whether this knee clearly bent more than the other while its own foot clearly moved more.
+
+        A standing leg bends over a planted foot; a knee bending with its foot on the move is a
+        leg being lifted (onto the box, a step, the free leg swinging), not one being stood on.
+        (Withholding such movements outright lost 5 real dips of a far-leg set on corpus-test,
+        whose feet MediaPipe draws swapped about; the foot gates judge them instead.)
+        """
+        return self.exdef.feet_planted and bent > self.exdef.cue_margin and foot < -self.exdef.cue_margin
+
     def _set_side(self, t: float) -> Side | None:
         """The side of the set going on at ``t`` (the last counted rep's, if recent)."""
         recent = sorted((r for r, _ in self._known() if t - r.peak_s < SET_MEMORY_S), key=lambda r: r.peak_s)
@@ -328,14 +348,13 @@ class Judge:
         if ex.legs == "envelope":
             return self._envelope_side(c, now)
         if ex.legs == "mover":
-            own = self._excursion(channel, c, now)
-            oth = self._excursion(other_side(channel), c, now)
-            rel = (own - oth) / max(own, oth, 1e-6)
-            if ex.feet_planted:
-                rel += self._stiller_foot(channel, c, now)
+            bent, foot = self._bent_and_foot(channel, c, now)
+            rel = bent + foot
             if rel < -ex.cue_margin:
                 return None  # the other leg moved clearly more: its signal counts it
-            if rel > ex.cue_margin:
+            if rel > ex.cue_margin or self._lifted(bent, foot):
+                # A lifted leg's movement is its own, for the foot gates to judge: the set's side
+                # would give the free leg's step onto the box to the standing leg.
                 return channel
             if ex.allow_both:
                 return "both"
