@@ -136,7 +136,7 @@ class Detector:
         self._cues: deque[tuple[float, float]] = deque()
         self._first: dict[str, _Pending] = {}
         #: Per signal, the movement waiting for the body to come back (see :meth:`_judge`).
-        self._waiting: dict[Side, Candidate] = {}
+        self._waiting: list[tuple[Side, Candidate]] = []
         self._fps = max(fps, 1.0)
         #: The per-frame facts of the last sample.
         self.last_record = FrameRecord(0.0)
@@ -276,9 +276,10 @@ class Detector:
                 return
         verdict = self.judge.judge(c, ch.side, t, final)
         if verdict.kind == "wait":
-            self._waiting[ch.side] = c
+            self._unwait(ch.side, c)
+            self._waiting.append((ch.side, c))
             return
-        self._waiting.pop(ch.side, None)
+        self._unwait(ch.side, c)
         if verdict.kind == "reject":
             rejected.append(Rejected(verdict.side, c.start_s, c.peak_s, c.end_s, c.prominence,
                                      verdict.code, verdict.reason))
@@ -300,6 +301,11 @@ class Detector:
             if not is_full(self.exdef.peaks, c.prominence, ref):
                 return  # judged again against the first rep's range as it grows
         self._count(ch, c, verdict.side, verdict.cues, reps, events)
+
+    def _unwait(self, side: Side, c: Candidate) -> None:
+        """Forget the waiting entry of this movement (an earlier offer of it), if any."""
+        gap = self.exdef.peaks.min_period_s
+        self._waiting = [(s, w) for s, w in self._waiting if s != side or abs(w.peak_s - c.peak_s) >= gap]
 
     def _count(self, ch: _Channel, c: Candidate, side: Side, cues: tuple[FormEvent, ...],
                reps: list[Rep], events: list[FormEvent]) -> None:
@@ -348,7 +354,7 @@ class Detector:
         """End of the stream: count a set's first rep still waiting, close an open hold."""
         reps: list[Rep] = []
         events: list[FormEvent] = []
-        for side, c in list(self._waiting.items()):
+        for side, c in list(self._waiting):
             self._judge(self._ch[side], c, self._t, reps, events, self.rejected, final=True)
         self._expire_first(float("inf"), reps, events, self.rejected)
         self.events.extend(events)
