@@ -184,3 +184,28 @@ def test_live_recogniser_answers_as_the_whole_stretch_does_without_replays(monke
     name, _why = live.recognise()
     monkeypatch.undo()
     assert name == labels[f"synth_{stem}.mp4"]["exercise"] == R.recognise(samples)[0]
+
+
+@pytest.mark.parametrize(("knee_read", "hips_lift", "expected"), [
+    (80.0, True, "ball_leg_curl"),   # the shins foreshortened: the knees never read straight
+    (80.0, False, None),             # the same knees with the hips down: a dead bug, none of ours
+])
+def test_knees_bending_together_with_the_hips_lifting_are_a_ball_curl(knee_read, hips_lift, expected):
+    """A ball curl seen where MediaPipe never draws the knees straight is still a ball curl: both
+    knees bend and straighten together far more than planted feet allow, and the hips lift.
+
+    Built on a simulated ball-curl set whose knee medians are set to what a foreshortening view
+    reads (80 degrees; a rendered circuit's curl set read 76-86 and was called glute bridges).
+    Negative control: the same knees without the hips lifting are not a curl. A simulated glute
+    bridge stays one (its knees move together by ~13 degrees).
+    """
+    from dataclasses import replace
+
+    samples = _samples(SimSpec("ball_leg_curl", reps=6, view="side", seed=2))
+    f = R.clip_facts(samples)
+    assert f is not None
+    median = {**f.median, "knee_left": knee_read, "knee_right": knee_read,
+              "hip_rise": f.median["hip_rise"] if hips_lift else 0.0}
+    assert R.recognise_by_rules(samples, replace(f, median=median))[0] == expected
+    glute = _samples(SimSpec("glute_bridge", reps=6, view="side", seed=2))
+    assert R.recognise_by_rules(glute, R.clip_facts(glute))[0] == "glute_bridge"

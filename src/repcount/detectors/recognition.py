@@ -357,6 +357,8 @@ def recognise_by_rules(samples: Sequence[PoseSample], f: ClipFacts | None,
             return bridge() if bridge is not None else bridge_or_hold(samples)
         if knee_rom > 30 and knee_max_med > 120:
             return "ball_leg_curl", "on the back, the knees bend from nearly straight"
+        if f.rom["knee_together"] > CURL_KNEES_TOGETHER and f.median["hip_rise"] >= HIP_RISE:
+            return "ball_leg_curl", "on the back, both knees bend and straighten together, hips lifting"
         if elev_rom > 30 and knee_med > 140:
             return "leg_raise", "on the back, straight legs rise and lower"
         if hip_rom > 15 and f.median["hip_rise"] >= HIP_RISE:
@@ -365,6 +367,13 @@ def recognise_by_rules(samples: Sequence[PoseSample], f: ClipFacts | None,
     return None, "the posture could not be told"
 
 
+#: Degrees both knees bend and straighten together, beyond which a supine exercise is a ball curl
+#: even where the knees never read nearly straight (a view that foreshortens the shins): feet on
+#: the floor keep them within this, since raising the hips over planted feet opens the knees little
+#: (at most 38 on the real and rendered glute bridges, frog pumps included; ball curls 57-135).
+#: The hips must lift too (:data:`HIP_RISE`), as they do in a curl: a dead bug's legs extend
+#: from a tabletop with the hips down.
+CURL_KNEES_TOGETHER = 48.0
 #: Below this probability the fitted model's circuit answer is not taken (the rules decide).
 MIN_MODEL_P = 0.5
 _NAMES = {"single_leg_dip": "standing on one leg, the standing knee bends",
