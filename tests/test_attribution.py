@@ -27,7 +27,8 @@ def _dip_records(lift_left: bool) -> History:
             ankle_left_x=300.0 + (0.25 * LEG * bump if lift_left else 0.0),
             ankle_left_y=420.0 - (0.25 * LEG * bump if lift_left else 0.0),
             ankle_right_x=320.0, ankle_right_y=400.0, ankle_vis_left=0.9, ankle_vis_right=0.9,
-            leg_px=LEG, tilt=2.0, hip_y=250.0, shoulder_x=310.0, shoulder_y=100.0))
+            leg_px=LEG, tilt=2.0, hip_left_y=250.0, hip_right_y=250.0, shoulder_left_x=310.0,
+            shoulder_right_x=310.0, shoulder_left_y=100.0, shoulder_right_y=100.0))
     return h
 
 

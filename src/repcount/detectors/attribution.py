@@ -103,10 +103,8 @@ class FrameRecord:
         ankle_vis_right: right ankle visibility.
         leg_px: the body's scale (see :func:`repcount.signals.features.body_scale_px`).
         tilt: the torso's tilt from vertical in the picture (degrees).
-        hip_y: the hips' midpoint height in the picture (pixels, down).
-        shoulder_x, shoulder_y: the shoulders' midpoint in the picture (pixels).
-        knee_left_x ... shoulder_right_y: the knees, hips and shoulders in the picture (pixels),
-            for :meth:`Judge.moved_on`.
+        knee_left_x ... shoulder_right_y: the knees, hips and shoulders in the picture (pixels;
+            midpoints from :meth:`History.midpoint`).
 
     """
 
@@ -125,9 +123,6 @@ class FrameRecord:
     ankle_vis_right: float = float("nan")
     leg_px: float = float("nan")
     tilt: float = float("nan")
-    hip_y: float = float("nan")
-    shoulder_x: float = float("nan")
-    shoulder_y: float = float("nan")
     knee_left_x: float = float("nan")
     knee_left_y: float = float("nan")
     knee_right_x: float = float("nan")
@@ -181,6 +176,12 @@ class History:
         lo, hi = np.searchsorted(t, t0 - 1e-9, "left"), np.searchsorted(t, t1 + 1e-9, "right")
         v = arr[lo:hi, _FIELDS.index(key)]
         return v[np.isfinite(v)] if finite else v.copy()
+
+    def midpoint(self, joint: str, axis: str, t0: float, t1: float) -> FloatArray:
+        """The midpoint of a joint's left and right ``axis`` coordinate between ``t0`` and ``t1``."""
+        v = (self.window(f"{joint}_left_{axis}", t0, t1, finite=False)
+             + self.window(f"{joint}_right_{axis}", t0, t1, finite=False)) / 2.0
+        return v[np.isfinite(v)]
 
 
 VerdictKind = Literal["count", "reject", "pass", "wait"]
@@ -398,7 +399,7 @@ class Judge:
             scale = h.window("leg_px", c.look_s, now)
             if len(scale):
                 leg = float(np.median(scale))
-                travel = max(robust_range(h.window(f"shoulder_{a}", c.look_s, now)) for a in "xy") / leg
+                travel = max(robust_range(h.midpoint("shoulder", a, c.look_s, now)) for a in "xy") / leg
                 if travel > MAX_SHOULDER_TRAVEL:
                     return ("body_moved", f"the shoulders moved {travel:.1f} leg lengths "
                             "(getting up, rolling over or moving to the other side)")
@@ -406,7 +407,7 @@ class Judge:
             scale = h.window("leg_px", c.look_s, now)
             if len(scale):
                 leg = float(np.median(scale))
-                drop = robust_range(h.window("hip_y", c.look_s, now)) / leg
+                drop = robust_range(h.midpoint("hip", "y", c.look_s, now)) / leg
                 for s in (("left", "right") if side == "both" else (side,)):
                     vis = h.window(f"ankle_vis_{s}", c.look_s, now)
                     if not len(vis) or float(np.median(vis)) < MIN_FOOT_VISIBILITY:
