@@ -314,7 +314,7 @@ class Judge:
     def _bent_and_foot(self, channel: Side, c: Candidate, now: float) -> tuple[float, float]:
         """How much more this leg's signal moved than the other's, and how much stiller its foot stayed.
 
-        Each -1..1; the foot 0 unless the exercise's feet are planted.
+        Each -1..1; the foot 0 unless the exercise's feet are planted (then no leg is lifted).
         """
         own = self._excursion(channel, c, now)
         oth = self._excursion(other_side(channel), c, now)
@@ -329,7 +329,7 @@ class Judge:
         (Withholding such movements outright lost 5 real dips of a far-leg set on corpus-test,
         whose feet MediaPipe draws swapped about; the foot gates judge them instead.)
         """
-        return self.exdef.feet_planted and bent > self.exdef.cue_margin and foot < -self.exdef.cue_margin
+        return bent > self.exdef.cue_margin and foot < -self.exdef.cue_margin
 
     def _set_side(self, t: float) -> Side | None:
         """The side of the set going on at ``t`` (the last counted rep's, if recent)."""
@@ -457,33 +457,47 @@ class Judge:
                 out.append(FormEvent(c.peak_s, side, code, msg))
         return tuple(out)
 
-    def _shifts(self, a: tuple[float, float], b: tuple[float, float], k: float) -> float | None:
+    def _joints(self, t0: float, t1: float) -> list[tuple[FloatArray, FloatArray, float]] | None:
+        """Each :data:`MOVED_ON_JOINTS` pair's median positions and jitter between ``t0`` and ``t1``.
+
+        Left and right medians in pixels, and the larger of their median distances from the
+        median; None when the window holds fewer than 3 frames of a landmark.
+        """
+        h = self.history
+        out = []
+        for joint in MOVED_ON_JOINTS:
+            meds, jitter = [], 0.0
+            for s in ("left", "right"):
+                xy = np.stack([h.window(f"{joint}_{s}_{ax}", t0, t1, finite=False) for ax in "xy"], 1)
+                xy = xy[np.isfinite(xy).all(axis=1)]
+                if len(xy) < 3:
+                    return None
+                m = np.median(xy, axis=0)
+                meds.append(m)
+                jitter = max(jitter, float(np.median(np.linalg.norm(xy - m, axis=1))))
+            out.append((meds[0], meds[1], jitter))
+        return out
+
+    def _shifts(self, a: tuple[float, float], b: tuple[float, float], k: float,
+                before: list[tuple[FloatArray, FloatArray, float]] | None = None) -> float | None:
         """The second largest of the :data:`MOVED_ON_JOINTS` pairs' shifts from window ``a`` to ``b``.
 
         A pair's shift is the smaller of its left-to-left and left-to-right pairings of the
-        windows' medians (a label swap moves nothing), less ``k`` times its jitter (median
-        distance from the median); the second largest, since one limb alone may be a free foot or
-        a glitch. In leg lengths; None when a window holds too few frames to say.
+        windows' medians (a label swap moves nothing), less ``k`` times its jitter (the larger of
+        the two windows'); the second largest, since one limb alone may be a free foot or a
+        glitch. In leg lengths; None when a window holds too few frames to say. ``before``: window
+        ``a``'s :meth:`_joints`, when already measured.
         """
-        h = self.history
-        scale = h.window("leg_px", a[0], b[1])
-        if not len(scale):
+        scale = self.history.window("leg_px", a[0], b[1])
+        first = before if before is not None else self._joints(*a)
+        second = self._joints(*b)
+        if not len(scale) or first is None or second is None:
             return None
         shifts = []
-        for joint in MOVED_ON_JOINTS:
-            pts = []
-            for t0, t1 in (a, b):
-                for s in ("left", "right"):
-                    xy = np.stack([h.window(f"{joint}_{s}_{ax}", t0, t1, finite=False) for ax in "xy"], 1)
-                    pts.append(xy[np.isfinite(xy).all(axis=1)])
-            if min(len(p) for p in pts) < 3:
-                return None
-            med = [np.median(p, axis=0) for p in pts]
-            jitter = max(float(np.median(np.linalg.norm(p - m, axis=1))) for p, m in zip(pts, med))
-            l0, r0, l1, r1 = med
+        for (l0, r0, j0), (l1, r1, j1) in zip(first, second):
             shift = min(np.linalg.norm(l1 - l0) + np.linalg.norm(r1 - r0),
                         np.linalg.norm(l1 - r0) + np.linalg.norm(r1 - l0)) / 2
-            shifts.append(max(0.0, float(shift) - k * jitter))
+            shifts.append(max(0.0, float(shift) - k * max(j0, j1)))
         return sorted(shifts)[-2] / float(np.median(scale))
 
     def moved_on(self, c: Candidate, now: float, final: bool = False) -> float | None:
@@ -502,8 +516,9 @@ class Judge:
             moved = self._shifts(before, (c.end_s, min(now, c.end_s + w)), MOVED_ON_JITTER)
             return moved or 0.0
         q = MOVED_ON_QUICK_S
-        at_now = self._shifts(before, (now - q, now), 0.0)
-        at_peak = self._shifts(before, (c.peak_s - q / 2, c.peak_s + q / 2), 0.0)
+        joints = self._joints(*before)
+        at_now = self._shifts(before, (now - q, now), 0.0, joints)
+        at_peak = self._shifts(before, (c.peak_s - q / 2, c.peak_s + q / 2), 0.0, joints)
         if at_now is None or at_peak is None or at_now < MOVED_ON / 2 or at_now < at_peak / 2:
             return 0.0
         return None
