@@ -135,7 +135,7 @@ class Detector:
         self._last_work: Side = "both"
         self._cues: deque[tuple[float, float]] = deque()
         self._first: dict[str, _Pending] = {}
-        #: Per signal, the movement waiting for the body to come back (see :meth:`_judge`).
+        #: The movements waiting for the body to come back, with their signal (see :meth:`_judge`).
         self._waiting: list[tuple[Side, Candidate]] = []
         self._fps = max(fps, 1.0)
         #: The per-frame facts of the last sample.
@@ -348,7 +348,7 @@ class Detector:
                 self._confirm_first(key, first, None, reps, events, rejected)
 
     def finish(self) -> list[Rep | Hold]:
-        """End of the stream: count a set's first rep still waiting, close an open hold."""
+        """End of the stream: decide waiting movements and a set's waiting first rep, close a hold."""
         reps: list[Rep] = []
         events: list[FormEvent] = []
         for side, c in list(self._waiting):
