@@ -261,6 +261,56 @@ def run_hold(t, x, sides="left"):
     return tr.holds
 
 
+def bridge_reps_after(t, x, start, rest, top):
+    """``x`` from ``start`` on: bridge reps ``rest`` -> ``top`` every 3 s (1.5 s at the bottom)."""
+    after = t >= start
+    phase = (t[after] - start) % 3.0  # 1.5 s down, 0.5 s up, 0.5 s at the top, 0.5 s down
+    x[after] = rest + (top - rest) * np.clip(np.minimum(phase - 1.5, 3.0 - phase) / 0.5, 0.0, 1.0)
+    return x
+
+
+def held_after(t, x, start, rest, top):
+    """``x`` from ``start`` on: 2 s at ``rest``, a 1 s rise, then held at ``top``."""
+    x[t >= start] = rest
+    rise = (t >= start + 2) & (t < start + 3)
+    x[rise] = rest + (top - rest) * (t[rise] - start - 2)
+    x[t >= start + 3] = top
+    return x
+
+
+def test_sitting_up_is_no_resting_level():
+    """Lying at 140 degrees, the person sits up (the hip closes to 80) and lies back; the bridge
+    reps that follow (140 -> 158) are not a hold. Judged against the sitting-up second's level,
+    the reps read as hips held up with a sag tolerance wider than the reps. A 10 s hold after
+    the same sitting up is still timed."""
+    t = np.arange(0, 26, 1 / FPS)
+    x = np.full(len(t), np.nan)  # standing: no bridge angle
+    x[t >= 2] = 140.0
+    up, back = (t >= 5) & (t < 7), (t >= 7) & (t < 8)
+    x[up] = 140.0 - 60.0 * (t[up] - 5) / 2
+    x[back] = 80.0 + 60.0 * (t[back] - 7)
+    holds = run_hold(t, bridge_reps_after(t, x.copy(), 11.0, 140.0, 158.0), "right")
+    assert sum(h.duration_s for h in holds) < 1.0, holds
+    holds = run_hold(t, held_after(t, x.copy(), 11.0, 140.0, 162.0), "right")
+    assert len(holds) == 1 and holds[0].duration_s == pytest.approx(12.0, abs=0.6), holds
+
+
+def test_each_leg_has_its_own_resting_level():
+    """A view reads the near leg's hip lower: the left rests at 100, the right at 140. Bridge reps
+    on the right (140 -> 158) after a set on the left are not a hold, which they would be against
+    the left's level; a 10 s hold of the right leg is still timed."""
+    t = np.arange(0, 26, 1 / FPS)
+    x = bridge_reps_after(t, np.zeros(len(t)), 0.0, 100.0, 130.0)
+    x[(t >= 9) & (t < 10)] = 100.0
+    x[(t >= 10) & (t < 11)] = np.nan  # changing legs: neither is told
+    side = lambda ti: "left" if ti < 10.5 else "right"  # noqa: E731
+    holds = run_hold(t, bridge_reps_after(t, x.copy(), 11.0, 140.0, 158.0), side)
+    assert sum(h.duration_s for h in holds if h.side == "right") < 1.0, holds
+    holds = run_hold(t, held_after(t, x.copy(), 11.0, 140.0, 162.0), side)
+    right = [h for h in holds if h.side == "right"]
+    assert len(right) == 1 and right[0].duration_s == pytest.approx(12.0, abs=0.6), holds
+
+
 def test_landmark_jitter_does_not_break_a_hold():
     """A small or oblique view: the hip angle jitters by +-30 degrees around the held level
     (frame to frame), which is no evidence of the hips moving; the hold is one 12 s hold."""

@@ -9,6 +9,7 @@ below the hold's own level by more than the sag tolerance.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -54,6 +55,33 @@ SAG_SHARE = 0.4
 BENT_SHARE = 0.75
 #: Seconds of the centred running median a closed hold's ends are found on.
 SMOOTH_S = 0.3
+
+
+def drift_speed(span: Sequence[tuple[float, float]], parts: int) -> float:
+    """How fast (units/s) an angle drifted over ``span`` of (t, value).
+
+    Compares the medians of its first and last ``parts``-th: a jittery frame at either end (an
+    oblique view's near-straight hip flickers by 20-30 degrees) is no movement.
+    """
+    v = [x for _, x in span]
+    dt = span[-1][0] - span[0][0]
+    if dt <= 0:
+        return 0.0
+    k = max(1, len(v) // parts)
+    return abs(float(np.median(v[-k:])) - float(np.median(v[:k]))) / dt
+
+
+#: The most (degrees) a resting angle's medians over the thirds of a second differ: MediaPipe's
+#: slow wander and averaged-out jitter. Lying down, sitting up or changing legs sweeps tens of
+#: degrees a second, and even the turn at the bottom of such a sweep moves more.
+REST_STILL_DEG = 8.0
+
+
+def spread_of_thirds(span: Sequence[tuple[float, float]]) -> float:
+    """Largest difference between the medians of the thirds of ``span`` of (t, value)."""
+    v = np.array([x for _, x in span])
+    meds = [float(np.median(part)) for part in np.array_split(v, 3) if len(part)]
+    return max(meds) - min(meds)
 
 
 def level_and_noise(v: FloatArray) -> tuple[float, float]:
@@ -144,8 +172,9 @@ class HoldTracker:
         self.side: Side = "both"
         self.holding = False
         self._why = ""
-        self._hist: deque[tuple[float, float]] = deque()
-        self._bin: list[tuple[float, float]] = []
+        # Per working leg (see _resting): (time, one-second median, steady).
+        self._hist: dict[Side, deque[tuple[float, float, bool]]] = {s: deque() for s in self.timers}
+        self._bin: dict[Side, list[tuple[float, float]]] = {s: [] for s in self.timers}
         self._recent: deque[tuple[float, float]] = deque()
         self._held: deque[tuple[float, float]] = deque()
         self._other: deque[tuple[float, float]] = deque()
@@ -153,15 +182,34 @@ class HoldTracker:
         self._rest = float("inf")
         self._trace: deque[tuple[float, float]] = deque(maxlen=20000)
 
-    def _resting(self, t: float, x: float) -> float:
-        """The resting level: the lowest one-second median of the last two minutes."""
-        self._bin.append((t, x))
-        if t - self._bin[0][0] >= LEVEL_BIN_S:
-            self._hist.append((t, float(np.median([v for _, v in self._bin]))))
-            self._bin.clear()
-        while self._hist and self._hist[0][0] < t - BASELINE_S:
-            self._hist.popleft()
-        return min((v for _, v in self._hist), default=float("inf"))
+    def _resting(self, t: float, x: float, side: Side) -> float:
+        """The resting level of the working leg ``side``: the lowest steady one-second median.
+
+        Lying down, sitting up or changing legs sweeps the angle through levels the body never
+        rests at, so a second in which it drifted (:func:`spread_of_thirds`) is only taken when the
+        leg was never seen still: then the rise into a hold is the only sight of the rest below
+        it. The legs read different angles in a 2D view (one is nearer the camera), so each leg
+        has its own level; seconds before either leg was told ("both") count for both. A second
+        spent holding against a known rest is no rest; one held only on the absolute floor
+        (:meth:`_high`) is kept, since a view can read a resting hip that high. Seconds of the
+        last :data:`BASELINE_S` count.
+        """
+        for other, frames in self._bin.items():
+            if other != side:  # a second of one leg and then the other is no steady second
+                frames.clear()
+        bin_ = self._bin[side]
+        bin_.append((t, x))
+        if t - bin_[0][0] >= LEVEL_BIN_S:
+            if not (self.holding and np.isfinite(self._rest)):
+                still = spread_of_thirds(bin_) < REST_STILL_DEG
+                self._hist[side].append((t, float(np.median([v for _, v in bin_])), still))
+            bin_.clear()
+        for hist in self._hist.values():
+            while hist and hist[0][0] < t - BASELINE_S:
+                hist.popleft()
+        seen = [*self._hist[side], *self._hist["both"]]
+        still = [v for _, v, ok in seen if ok]
+        return min(still or [v for _, v, _ in seen], default=float("inf"))
 
     def _high(self, x: float, rest: float) -> bool:
         """Whether the angle is high enough to count as held.
@@ -178,14 +226,9 @@ class HoldTracker:
         self._recent.append((t, x))
         while len(self._recent) > 1 and self._recent[1][0] <= t - STEADY_WINDOW_S:
             self._recent.popleft()
-        t0 = self._recent[0][0]
-        if t - t0 < 0.2:
+        if t - self._recent[0][0] < 0.2:
             return True
-        # Medians of the window's first and last fifths: a jittery frame at either end (an
-        # oblique view's near-straight hip flickers by 20-30 degrees) is no movement.
-        v = [vv for _, vv in self._recent]
-        k = max(1, len(v) // 5)
-        return abs(float(np.median(v[-k:])) - float(np.median(v[:k]))) / (t - t0) < self.hold.max_speed
+        return drift_speed(self._recent, 5) < self.hold.max_speed
 
     def _level(self, t: float) -> tuple[float, float]:
         """Level and jitter of the last 3 s of holding (0, 0 before any): what a sag drops from.
@@ -237,7 +280,7 @@ class HoldTracker:
         hips_up: bool | None
         if np.isfinite(x):
             self._trace.append((t, x))
-            rest = self._resting(t, x)
+            rest = self._resting(t, x, side)
             self._rest = rest
             high = self._high(x, rest)
             steady = self._steady(t, x)
