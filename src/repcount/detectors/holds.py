@@ -201,15 +201,15 @@ class HoldTracker:
         bin_.append((t, x))
         if t - bin_[0][0] >= LEVEL_BIN_S:
             if not (self.holding and np.isfinite(self._rest)):
-                still = spread_of_thirds(bin_) < REST_STILL_DEG
-                self._hist[side].append((t, float(np.median([v for _, v in bin_])), still))
+                steady = spread_of_thirds(bin_) < REST_STILL_DEG
+                self._hist[side].append((t, float(np.median([v for _, v in bin_])), steady))
             bin_.clear()
         for hist in self._hist.values():
             while hist and hist[0][0] < t - BASELINE_S:
                 hist.popleft()
         seen = [*self._hist[side], *self._hist["both"]]
-        still = [v for _, v, ok in seen if ok]
-        return min(still or [v for _, v, _ in seen], default=float("inf"))
+        still = [v for _, v, ok in seen if ok] or [v for _, v, _ in seen]
+        return min(still, default=float("inf"))
 
     def _high(self, x: float, rest: float) -> bool:
         """Whether the angle is high enough to count as held.
