@@ -162,3 +162,46 @@ def test_a_dip_set_drawn_like_a_squat_stays_a_dip_set() -> None:
     assert absorb_lookalikes([("single_leg_bridge", 0, 5), ("glute_bridge", 6, 9)]) == [
         ("single_leg_bridge", 0, 9)]
     assert absorb_lookalikes([("squat", 0, 5), ("clamshell", 6, 9)]) == [("squat", 0, 5), ("clamshell", 6, 9)]
+
+
+def _joined(*specs):
+    """The simulated tracks of ``specs`` one after the other, as one list of samples."""
+    from repcount.records import Pose, PoseSample
+    from simulate import simulate
+
+    samples: list = []
+    for spec in specs:
+        track, _ = simulate(spec)
+        dt = samples[-1].t + 1 / 30 if samples else 0.0
+        for s in track.samples():
+            pose = None if s.pose is None else Pose(s.pose.t + dt, s.pose.image, s.pose.world, 640, 480)
+            samples.append(PoseSample(len(samples), s.t + dt, pose))
+    return samples
+
+
+def test_changing_legs_between_two_holds_is_not_a_set_of_bridges() -> None:
+    """Two 12 s holds, one per leg, 11.7 s apart: lowering out of the first, changing legs and
+    rising into the second take that long, but it is no set of reps (ten reps take well over
+    15 s, two such movements up to 7.5 s each), so no bridge segment is made of it (one was,
+    and the change of legs counted as 1-2 bridge reps in rendered circuits). A set of ten
+    bridges between the holds stays a bridge segment."""
+    from repcount.detectors.segmentation import Segment, split_bridges
+    from simulate import SimSpec, simulate
+
+    track, truth = simulate(SimSpec(exercise="single_leg_bridge_hold", reps=2, side="both", hold_s=12.0,
+                                    pauses_s=6.0, noise_px=1.0, seed=5))
+    samples = list(track.samples())
+    gap = truth.holds[1][1] - truth.holds[0][2]
+    assert 10.0 < gap < 15.0
+    segs = split_bridges(samples, [Segment("single_leg_bridge", 0.0, samples[-1].t, 3, "")])
+    inside = [s for s in segs if s.exercise == "single_leg_bridge"
+              and s.end_s > truth.holds[0][2] + 1 and s.start_s < truth.holds[1][1] - 1]
+    assert [s.exercise for s in segs][:2] == ["single_leg_bridge_hold"] * 2 and not inside, segs
+
+    samples = _joined(SimSpec(exercise="single_leg_bridge_hold", reps=1, side="right", hold_s=10.0, seed=6),
+                      SimSpec(exercise="single_leg_bridge", reps=10, side="left", lead_in_s=0.0, seed=7),
+                      SimSpec(exercise="single_leg_bridge_hold", reps=1, side="left", hold_s=10.0,
+                              lead_in_s=0.0, seed=8))
+    segs = split_bridges(samples, [Segment("single_leg_bridge", 0.0, samples[-1].t, 3, "")])
+    assert [s.exercise for s in segs] == ["single_leg_bridge_hold", "single_leg_bridge",
+                                          "single_leg_bridge_hold"], segs

@@ -90,7 +90,8 @@ _BRIDGE, _HOLD = "single_leg_bridge", "single_leg_bridge_hold"
 #: Seconds before a hold that belong to its segment (lifting the hips into it).
 HOLD_LEAD_S = 3.0
 #: A bridge stretch beside a hold shorter than half a window is getting into or out of the hold,
-#: not a set of reps (ten reps take well over 15 s).
+#: not a set of reps (ten reps take well over 15 s). Between two holds the stretch holds both
+#: (lowering out of one, changing legs, rising into the next), so it must be twice as long.
 MIN_BRIDGE_S = WINDOW_S / 2
 
 
@@ -190,7 +191,7 @@ def split_bridges(samples: Sequence[PoseSample], segments: Sequence[Segment]) ->
             # The hold's segment takes in the rise into it: the hold detector times a hold from
             # the hips' resting level, which it must see first.
             begin = max(at, h.start_s - HOLD_LEAD_S)
-            if begin - at >= MIN_BRIDGE_S:
+            if begin - at >= MIN_BRIDGE_S * (2 if at > seg.start_s else 1):
                 out.append(Segment(_BRIDGE, at, begin, seg.windows, seg.reason))
             else:
                 begin = at  # too short for a set of reps: getting into the hold
