@@ -296,17 +296,18 @@ def test_sitting_up_is_no_resting_level():
 
 
 def test_each_leg_has_its_own_resting_level():
-    """A view reads the near leg's hip lower: the left rests at 100, the right at 140. Bridge reps
-    on the right (140 -> 158) after a set on the left are not a hold, which they would be against
-    the left's level; a 10 s hold of the right leg is still timed."""
-    t = np.arange(0, 26, 1 / FPS)
-    x = bridge_reps_after(t, np.zeros(len(t)), 0.0, 100.0, 130.0)
-    x[(t >= 9) & (t < 10)] = 100.0
-    x[(t >= 10) & (t < 11)] = np.nan  # changing legs: neither is told
-    side = lambda ti: "left" if ti < 10.5 else "right"  # noqa: E731
-    holds = run_hold(t, bridge_reps_after(t, x.copy(), 11.0, 140.0, 158.0), side)
+    """A view reads the near leg's hip lower: the right rests at 140 (seen lying before the first
+    set), the left at 100. Bridge reps on the right (140 -> 158) after a set on the left are not
+    a hold, which they would be against the left's level; a 10 s hold of the right leg is still
+    timed."""
+    t = np.arange(0, 28, 1 / FPS)
+    x = bridge_reps_after(t, np.full(len(t), 140.0), 3.0, 100.0, 130.0)
+    x[(t >= 10) & (t < 12)] = 100.0
+    x[(t >= 12) & (t < 13)] = np.nan  # changing legs: neither is told
+    side = lambda ti: "left" if 3 <= ti < 12.5 else "right"  # noqa: E731
+    holds = run_hold(t, bridge_reps_after(t, x.copy(), 13.0, 140.0, 158.0), side)
     assert sum(h.duration_s for h in holds if h.side == "right") < 1.0, holds
-    holds = run_hold(t, held_after(t, x.copy(), 11.0, 140.0, 162.0), side)
+    holds = run_hold(t, held_after(t, x.copy(), 13.0, 140.0, 162.0), side)
     right = [h for h in holds if h.side == "right"]
     assert len(right) == 1 and right[0].duration_s == pytest.approx(12.0, abs=0.6), holds
 

@@ -174,7 +174,7 @@ class HoldTracker:
         self._why = ""
         # Per working leg (see _resting): (time, one-second median, steady).
         self._hist: dict[Side, deque[tuple[float, float, bool]]] = {s: deque() for s in self.timers}
-        self._bin: dict[Side, list[tuple[float, float]]] = {s: [] for s in self.timers}
+        self._bin: list[tuple[float, float, Side]] = []
         self._recent: deque[tuple[float, float]] = deque()
         self._held: deque[tuple[float, float]] = deque()
         self._other: deque[tuple[float, float]] = deque()
@@ -186,28 +186,27 @@ class HoldTracker:
         """The resting level of the working leg ``side``: the lowest steady one-second median.
 
         Lying down, sitting up or changing legs sweeps the angle through levels the body never
-        rests at, so a second in which it drifted (:func:`spread_of_thirds`) is only taken when the
+        rests at, so a second in which it drifted (:func:`spread_of_thirds`) counts only when the
         leg was never seen still: then the rise into a hold is the only sight of the rest below
         it. The legs read different angles in a 2D view (one is nearer the camera), so each leg
-        has its own level; seconds before either leg was told ("both") count for both. A second
-        spent holding against a known rest is no rest; one held only on the absolute floor
-        (:meth:`_high`) is kept, since a view can read a resting hip that high. Seconds of the
-        last :data:`BASELINE_S` count.
+        has its own level (a second goes to the leg most of its frames were of); seconds before
+        either leg was told ("both") count for both, and a leg never seen at all takes the other's
+        (MediaPipe may have labelled its rest with the other leg). A second spent holding against
+        a known rest is no rest; one held only on the absolute floor (:meth:`_high`) is kept, since
+        a view can read a resting hip that high. Seconds of the last :data:`BASELINE_S` count.
         """
-        for other, frames in self._bin.items():
-            if other != side:  # a second of one leg and then the other is no steady second
-                frames.clear()
-        bin_ = self._bin[side]
-        bin_.append((t, x))
-        if t - bin_[0][0] >= LEVEL_BIN_S:
+        self._bin.append((t, x, side))
+        if t - self._bin[0][0] >= LEVEL_BIN_S:
             if not (self.holding and np.isfinite(self._rest)):
-                steady = spread_of_thirds(bin_) < REST_STILL_DEG
-                self._hist[side].append((t, float(np.median([v for _, v in bin_])), steady))
-            bin_.clear()
+                sides = [s for _, _, s in self._bin]
+                owner = max(set(sides), key=sides.count)
+                steady = spread_of_thirds([(tt, v) for tt, v, _ in self._bin]) < REST_STILL_DEG
+                self._hist[owner].append((t, float(np.median([v for _, v, _ in self._bin])), steady))
+            self._bin.clear()
         for hist in self._hist.values():
             while hist and hist[0][0] < t - BASELINE_S:
                 hist.popleft()
-        seen = [*self._hist[side], *self._hist["both"]]
+        seen = [*self._hist[side], *self._hist["both"]] or [v for h in self._hist.values() for v in h]
         still = [v for _, v, ok in seen if ok] or [v for _, v, _ in seen]
         return min(still, default=float("inf"))
 
