@@ -52,10 +52,33 @@ COLUMNS = ("rules", "model", "combined", "shipped")
 L2_GRID = (0.1, 0.3, 1.0, 3.0, 10.0)
 
 
+def code_key() -> str:
+    """A digest of the code the cached answers come from (signals and detectors).
+
+    The cache holds the rules' and the hold detector's answers, not only the facts: a change to
+    either must measure again, or the figures printed are the old code's.
+    """
+    import hashlib
+
+    import repcount
+
+    root = Path(repcount.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("signals/**/*.py"), *root.glob("detectors/**/*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def measure(cache: Path | None) -> list[dict[str, object]]:
-    """Facts, rule answer and label of every clip of every set (cached in ``cache``)."""
+    """Facts, rule answer and label of every clip of every set (cached in ``cache``).
+
+    The cache is used only when it was written by the same code (:func:`code_key`).
+    """
+    key = code_key()
     if cache is not None and cache.is_file():
-        return pickle.loads(cache.read_bytes())  # our own file, written below
+        stored = pickle.loads(cache.read_bytes())  # our own file, written below
+        if isinstance(stored, dict) and stored.get("key") == key:
+            return list(stored["rows"])
     model = resolve("full")
     rows: list[dict[str, object]] = []
     for name in SET_NAMES:
@@ -73,7 +96,7 @@ def measure(cache: Path | None) -> list[dict[str, object]]:
                          "bridge_or_hold": R.bridge_or_hold(samples)[0]})
             print(f"{name:12s} {lab.file:44s} {lab.exercise:24s} rules={rule}", file=sys.stderr)
     if cache is not None:
-        cache.write_bytes(pickle.dumps(rows))
+        cache.write_bytes(pickle.dumps({"key": key, "rows": rows}))
     return rows
 
 
@@ -134,7 +157,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--fit", action="store_true", help="write the fitted model to src/repcount/data")
     ap.add_argument("--cache", type=Path, default=Path("/tmp/repcount_recognition_facts.pkl"),
-                    help="where the measured facts are kept between runs (delete to re-measure)")
+                    help="where the measured facts are kept between runs (measured again when the "
+                         "signals or detectors change)")
     ap.add_argument("--json", type=Path, help="write the figures here")
     ap.add_argument("--matrices", action="store_true", help="print the confusion matrices and every miss")
     args = ap.parse_args()
