@@ -57,30 +57,15 @@ BENT_SHARE = 0.75
 SMOOTH_S = 0.3
 
 
-def drift_speed(span: Sequence[tuple[float, float]], parts: int) -> float:
-    """How fast (units/s) an angle drifted over ``span`` of (t, value).
-
-    Compares the medians of its first and last ``parts``-th: a jittery frame at either end (an
-    oblique view's near-straight hip flickers by 20-30 degrees) is no movement.
-    """
-    v = [x for _, x in span]
-    dt = span[-1][0] - span[0][0]
-    if dt <= 0:
-        return 0.0
-    k = max(1, len(v) // parts)
-    return abs(float(np.median(v[-k:])) - float(np.median(v[:k]))) / dt
-
-
 #: The most (degrees) a resting angle's medians over the thirds of a second differ: MediaPipe's
 #: slow wander and averaged-out jitter. Lying down, sitting up or changing legs sweeps tens of
 #: degrees a second, and even the turn at the bottom of such a sweep moves more.
 REST_STILL_DEG = 8.0
 
 
-def spread_of_thirds(span: Sequence[tuple[float, float]]) -> float:
-    """Largest difference between the medians of the thirds of ``span`` of (t, value)."""
-    v = np.array([x for _, x in span])
-    meds = [float(np.median(part)) for part in np.array_split(v, 3) if len(part)]
+def spread_of_thirds(values: Sequence[float]) -> float:
+    """Largest difference between the medians of the thirds of ``values`` (in time order)."""
+    meds = [float(np.median(part)) for part in np.array_split(np.asarray(values), 3) if len(part)]
     return max(meds) - min(meds)
 
 
@@ -200,8 +185,9 @@ class HoldTracker:
             if not (self.holding and np.isfinite(self._rest)):
                 sides = [s for _, _, s in self._bin]
                 owner = max(set(sides), key=sides.count)
-                steady = spread_of_thirds([(tt, v) for tt, v, _ in self._bin]) < REST_STILL_DEG
-                self._hist[owner].append((t, float(np.median([v for _, v, _ in self._bin])), steady))
+                values = [v for _, v, _ in self._bin]
+                steady = spread_of_thirds(values) < REST_STILL_DEG
+                self._hist[owner].append((t, float(np.median(values)), steady))
             self._bin.clear()
         for hist in self._hist.values():
             while hist and hist[0][0] < t - BASELINE_S:
@@ -225,9 +211,14 @@ class HoldTracker:
         self._recent.append((t, x))
         while len(self._recent) > 1 and self._recent[1][0] <= t - STEADY_WINDOW_S:
             self._recent.popleft()
-        if t - self._recent[0][0] < 0.2:
+        t0 = self._recent[0][0]
+        if t - t0 < 0.2:
             return True
-        return drift_speed(self._recent, 5) < self.hold.max_speed
+        # Medians of the window's first and last fifths: a jittery frame at either end (an
+        # oblique view's near-straight hip flickers by 20-30 degrees) is no movement.
+        v = [vv for _, vv in self._recent]
+        k = max(1, len(v) // 5)
+        return abs(float(np.median(v[-k:])) - float(np.median(v[:k]))) / (t - t0) < self.hold.max_speed
 
     def _level(self, t: float) -> tuple[float, float]:
         """Level and jitter of the last 3 s of holding (0, 0 before any): what a sag drops from.
