@@ -47,3 +47,36 @@ def test_a_knee_bending_over_its_own_moving_foot_is_that_leg_lifted(lift_left):
     side = judge.side_of(c, "left", 11.3)
     assert side == "left"
     assert judge.gate(c, "left", 11.3)[0] == ("foot_moved" if lift_left else "")
+
+
+def _rep(side, t):
+    return Rep(0, side, t, t + 1.0, t + 2.0, 40.0)
+
+
+@pytest.mark.parametrize("gap_before, gap_after, expected", [(5.0, 1.0, "left"), (1.0, 5.0, "right")])
+def test_a_side_less_rep_goes_to_the_set_it_is_closer_to(gap_before, gap_after, expected):
+    """A rep with no evidence of its leg took the set's so far; in hindsight it joins the nearer set.
+
+    Four right-leg reps with evidence, one rep that inherited "right", four left-leg reps: a
+    change of legs is a pause between sets, so after a long pause it is the left set's first
+    (rendered circuit seed 1: the first left dip was the fifth right one), and right after the
+    right set it stays right. Negative control: a rep whose side had its own evidence is kept.
+    """
+    judge = Judge(get_exercise("single_leg_dip"), None, History())
+    t = 0.0
+    for _ in range(4):
+        judge.add(_rep("right", t), "right")
+        t += 2.5
+    t += gap_before - 0.5
+    judge.add(_rep("right", t), "right", inherited=True)
+    t += 2.0 + gap_after
+    for _ in range(4):
+        judge.add(_rep("left", t), "left")
+        t += 2.5
+    reps = judge.settled()
+    assert reps[4].side == expected
+    assert [r.index for r in reps if r.side == expected][-1] == 5
+    assert sum(r.side == "right" for r in reps[:4]) == 4
+    # The same rep with evidence of its own: never moved.
+    judge._inherited[4] = False
+    assert judge.settled()[4].side == "right"

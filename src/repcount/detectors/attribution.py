@@ -18,7 +18,7 @@ feet's positions, the torso's tilt). When a candidate movement is big enough to 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 import numpy as np
@@ -201,6 +201,8 @@ class Verdict:
     code: str = ""
     reason: str = ""
     cues: tuple[FormEvent, ...] = ()
+    #: The side was the set's so far, not the movement's own evidence (see :meth:`Judge.settled`).
+    inherited: bool = False
 
 
 class Judge:
@@ -216,6 +218,10 @@ class Judge:
         self.history = history
         self.counted: list[Rep] = []
         self._channels: list[Side] = []
+        #: Which counted reps took the set's side for want of evidence of their own.
+        self._inherited: list[bool] = []
+        #: Set by :meth:`side_of`: its last answer was the set's side.
+        self.last_inherited = False
         self._held: dict[str, tuple[Rep, Side]] = {}
         #: The polarity of each leg's signal (the streaming detector keeps it up to date when
         #: it is found from where the signal rests).
@@ -225,10 +231,39 @@ class Judge:
         """The polarity of a leg's signal."""
         return self.polarities.get(side, self.exdef.peaks.polarity) or 1
 
-    def add(self, rep: Rep, channel: Side) -> None:
-        """Record a counted rep and the signal that counted it."""
+    def add(self, rep: Rep, channel: Side, inherited: bool = False) -> None:
+        """Record a counted rep, the signal that counted it and whether its side was the set's."""
         self.counted.append(rep)
         self._channels.append(channel)
+        self._inherited.append(inherited)
+
+    def settled(self) -> list[Rep]:
+        """The counted reps, each side-less one given to the set it belongs to, in hindsight.
+
+        A movement with no evidence of its own side took the side of the set going on. When
+        the next rep with evidence is on the other leg and closer in time than the last one,
+        the movement was the new set's first: a change of legs is a pause between two sets
+        (stepping off the box, rolling over), while the reps of a set follow one another.
+        Rep numbers are counted again per leg.
+        """
+        reps = list(self.counted)
+        known = [i for i, inh in enumerate(self._inherited) if not inh]
+        for i, inh in enumerate(self._inherited):
+            if not inh:
+                continue
+            before = [j for j in known if reps[j].end_s <= reps[i].start_s]
+            after = [j for j in known if reps[j].start_s >= reps[i].end_s]
+            if not before or not after:
+                continue
+            b, a, r = reps[before[-1]], reps[after[0]], reps[i]
+            if a.side != b.side and a.side != r.side and a.start_s - r.end_s < r.start_s - b.end_s:
+                reps[i] = replace(r, side=a.side)
+        seen: dict[str, int] = {}
+        out = []
+        for r in reps:
+            seen[r.side] = seen.get(r.side, 0) + 1
+            out.append(replace(r, index=seen[r.side]))
+        return out
 
     def hold(self, key: str, rep: Rep | None, channel: Side = "both") -> None:
         """A set's first rep waiting to be confirmed (None: no longer waiting).
@@ -275,7 +310,7 @@ class Judge:
         d = float(np.median(diff)) if len(diff) else 0.0
         if abs(d) > ex.cue_margin * max(c.prominence, 1e-6):
             return "left" if d > 0 else "right"
-        return self._set_side(c.peak_s) or ("left" if d > 0 else "right")
+        return self._inherit(c.peak_s) or ("left" if d > 0 else "right")
 
     def _feet_together(self, c: Candidate) -> bool:
         """Whether the two ankles were drawn on top of each other at the turning point.
@@ -336,9 +371,16 @@ class Judge:
         recent = sorted((r for r, _ in self._known() if t - r.peak_s < SET_MEMORY_S), key=lambda r: r.peak_s)
         return recent[-1].side if recent else None
 
+    def _inherit(self, t: float) -> Side | None:
+        """The set's side for a movement without evidence of its own (noted as inherited)."""
+        side = self._set_side(t)
+        self.last_inherited = side is not None
+        return side
+
     def side_of(self, c: Candidate, channel: Side, now: float) -> Side | None:
         """The candidate's side, or None when it is the other leg's movement."""
         ex = self.exdef
+        self.last_inherited = False
         if self.forced in ("left", "right"):
             return self.forced
         if ex.legs == "cue":
@@ -360,7 +402,7 @@ class Judge:
             if ex.allow_both:
                 return "both"
             # Ambiguous (the far leg copying the near one): the set goes on on its leg.
-            return self._set_side(c.peak_s) or channel
+            return self._inherit(c.peak_s) or channel
         return self.cue_side(c.peak_s)
 
     def cue_side(self, t: float, recent: FloatArray | None = None) -> Side:
@@ -377,7 +419,7 @@ class Judge:
         m = float(np.median(cue)) if len(cue) else 0.0
         if abs(m) > ex.cue_margin:
             return "left" if m > 0 else "right"
-        return self._set_side(t) or ("left" if m > 0 else "right" if m < 0 else "both")
+        return self._inherit(t) or ("left" if m > 0 else "right" if m < 0 else "both")
 
     # ------------------------------------------------------------------ gates
     def gate(self, c: Candidate, side: Side, now: float) -> tuple[str, str]:
@@ -531,6 +573,7 @@ class Judge:
         body did next, as whether it came back does.
         """
         side = self.side_of(c, channel, now)
+        inherited = self.last_inherited
         if side is None:
             return Verdict("pass")
         if any(abs(r.peak_s - c.peak_s) < SAME_MOVEMENT_S and ch != channel
@@ -546,4 +589,4 @@ class Judge:
             if moved > MOVED_ON:
                 return Verdict("reject", side, "moved_on", f"the body ended {moved:.2f} leg lengths from "
                                "where it began (getting into or out of position, not a rep)")
-        return Verdict("count", side, cues=self.form_cues(c, side))
+        return Verdict("count", side, cues=self.form_cues(c, side), inherited=inherited)

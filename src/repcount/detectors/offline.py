@@ -4,8 +4,10 @@ Every counting decision is the streaming :class:`~repcount.detectors.streaming.D
 replayed over the recording: a live count is never taken back, so hindsight must not change it
 either, and the counts of ``analyze`` and ``live`` agree by construction. Hindsight adds what a
 live counter cannot know yet: each rep's final start, end and range of motion from one
-``find_peaks`` pass over the whole signal, and the partial reps (movements that reached less
-than the full-rep share of the reference range at their time).
+``find_peaks`` pass over the whole signal, the partial reps (movements that reached less
+than the full-rep share of the reference range at their time), and the leg of a rep that had no
+evidence of its own (:meth:`~repcount.detectors.attribution.Judge.settled`; the live summary
+takes the same).
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
     if exdef.hold is not None:
         return TrackResult([], [], det.holds, events, t, sig[det.sides[0]], signals, warnings, [])
     per_side = {k: signal_candidates(t, sig[k], exdef.peaks, det.polarity(k) or None) for k in det.sides}
-    counted = [_refined(r, per_side, exdef.peaks.min_period_s) for r in det.reps]
+    counted = [_refined(r, per_side, exdef.peaks.min_period_s) for r in det.judge.settled()]
     # A quick partial's turning point is narrower than the counting filter's median: partials
     # are looked for on the signal de-spiked only of single-frame flips.
     light = {k: signal_candidates(t, filter_signal(t, raw[k], exdef.max_gap_s, LIGHT_MEDIAN_K), exdef.peaks,

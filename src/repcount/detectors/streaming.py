@@ -93,6 +93,7 @@ class _Pending:
     side: Side
     cues: tuple[FormEvent, ...]
     truncated: bool = False
+    inherited: bool = False
 
 
 @dataclass
@@ -290,14 +291,14 @@ class Detector:
             # Left undecided: the stream offers it again as it grows (or merged with a bigger
             # turning point next to it) until the set's second movement decides it.
             cut = bool(np.isfinite(ch.since) and c.look_s <= ch.since + TRUNCATED_FRAMES / self._fps)
-            self._first[key] = _Pending(ch, c, verdict.side, verdict.cues, cut)
+            self._first[key] = _Pending(ch, c, verdict.side, verdict.cues, cut, verdict.inherited)
             self.judge.hold(key, Rep(0, verdict.side, c.start_s, c.peak_s, c.end_s, c.size), ch.side)
             return
         if first is not None:
             self._confirm_first(key, first, c, reps, events, rejected)
             if not is_full(self.exdef.peaks, c.prominence, ref):
                 return  # judged again against the first rep's range as it grows
-        self._count(ch, c, verdict.side, verdict.cues, reps, events)
+        self._count(ch, c, verdict.side, verdict.cues, reps, events, verdict.inherited)
 
     def _unwait(self, side: Side, c: Candidate) -> None:
         """Forget the waiting entry of this movement (an earlier offer of it), if any."""
@@ -305,10 +306,10 @@ class Detector:
         self._waiting = [(s, w) for s, w in self._waiting if s != side or abs(w.peak_s - c.peak_s) >= gap]
 
     def _count(self, ch: _Channel, c: Candidate, side: Side, cues: tuple[FormEvent, ...],
-               reps: list[Rep], events: list[FormEvent]) -> None:
+               reps: list[Rep], events: list[FormEvent], inherited: bool = False) -> None:
         index = sum(1 for r in self.judge.counted if r.side == side) + 1
         rep = Rep(index, side, c.start_s, c.peak_s, c.end_s, c.size, cues=tuple(e.code for e in cues))
-        self.judge.add(rep, ch.side)
+        self.judge.add(rep, ch.side, inherited)
         ch.counter.decide(c, self._reference(side))
         reps.append(rep)
         events.extend(cues)
@@ -334,7 +335,7 @@ class Detector:
                                      f"of {size:.0f} (getting into position)"))
             first.channel.counter.decide(c, None)
             return
-        self._count(first.channel, c, first.side, first.cues, reps, events)
+        self._count(first.channel, c, first.side, first.cues, reps, events, first.inherited)
 
     def _ref_key(self, side: Side) -> str:
         return "both" if self.exdef.legs == "both" and self.exdef.cue is None else side

@@ -182,7 +182,13 @@ def session_analysis(name: str, session: Session, model: str, fps: float, tally:
     rejected = list(session.detector.rejected) if session.detector is not None else []
     from repcount.detectors.offline import TrackResult
 
-    result = TrackResult(list(events.full_reps), list(events.partial_reps), holds, list(events.events),
+    full = list(events.full_reps)
+    if session.circuit is None and session.detector is not None:
+        # The summary takes the reps' sides in hindsight, as the offline pass does (a rep the
+        # live count gave the set's leg for want of evidence can be the next set's first).
+        settled = {(r.start_s, r.peak_s): r for r in session.detector.judge.settled()}
+        full = [settled.get((r.start_s, r.peak_s), r) for r in full]
+    result = TrackResult(full, list(events.partial_reps), holds, list(events.events),
                          np.zeros(0), np.zeros(0), {}, warnings, rejected)
     extra = dict(extra or {})
     exercise = session.exdef.name if session.exdef else "circuit" if session.circuit else "unknown"
