@@ -355,3 +355,32 @@ def test_the_planted_leg_does_not_change_during_a_hold():
     holds = run_hold(t, x, lambda ti: "right" if 8.0 <= ti < 9.5 else "left")
     assert {h.side for h in holds} == {"left"}
     assert sum(h.duration_s for h in holds) == pytest.approx(12.0, abs=0.5)
+
+
+def test_a_rep_that_pauses_on_its_way_back_is_counted():
+    """A lift lowered with a stop half-way (a hesitation, or a wobble at the top) is one full rep.
+
+    Its first turning point is a small peak over the stop: "settled" there, it used to be decided
+    as a partial rep and the whole lift was lost (rendered circuit seed 1, a prone lift).
+    Truth: five 20-degree reps; the third stops at 16 for 0.4 s on its way down.
+    """
+    fs = FPS
+    t = np.arange(0, 20, 1 / fs)
+    x = np.zeros_like(t)
+    for k in range(5):
+        a = 1.0 + 3.5 * k
+        up = (t >= a) & (t < a + 0.8)
+        x[up] = 20 * np.sin(0.5 * np.pi * (t[up] - a) / 0.8)
+        if k == 2:
+            # down to 14, back up to 18 and a stop there, then down to rest
+            for t0, t1, v0, v1 in [(0.8, 1.0, 20, 14), (1.0, 1.1, 14, 18), (1.1, 1.5, 18, 18),
+                                   (1.5, 2.2, 18, 0)]:
+                m = (t >= a + t0) & (t < a + t1)
+                x[m] = v0 + (v1 - v0) * (t[m] - a - t0) / (t1 - t0)
+        else:
+            m = (t >= a + 0.8) & (t < a + 1.8)
+            x[m] = 20 * np.cos(0.5 * np.pi * (t[m] - a - 0.8) / 1.0)
+    params = PeakParams(polarity=1, min_rom=3.0, min_full_rom=8.0)
+    peaks = [c.peak_s for _, c in counted(t, x, params)]
+    assert len(peaks) == 5
+    assert 1.0 + 3.5 * 2 < peaks[2] < 1.0 + 3.5 * 2 + 1.0

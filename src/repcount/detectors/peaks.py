@@ -369,8 +369,10 @@ class PeakCounter:
                         ref.add(peak, c.prominence)
             elif c.returned and is_full(self.params, c.prominence, reference):
                 ready.append(c)
-            elif c.settled and len(reference) and c.prominence >= partial_threshold(
-                    self.params, reference.value()):
+            elif c.settled and c.prominence >= RETURN_FRAC * c.depth and len(reference) \
+                    and c.prominence >= partial_threshold(self.params, reference.value()):
+                # Only a movement that came back most of the way is over: one that paused on
+                # its way back (a hesitation, a wobble at the top) is offered again as it grows.
                 if self._rebase(reference, c) and c.returned \
                         and is_full(self.params, c.prominence, reference):
                     ready.append(c)  # the second of the two is this set's first full rep
