@@ -7,6 +7,7 @@ import numpy as np
 from repcount.detectors import EXERCISES, analyze_samples
 from repcount.io.outputs import to_json_dict
 from repcount.pose.track import Track
+from repcount.records import Rep
 from repcount.session.analysis import RunStats, Tally, build_analysis
 from repcount.session.blocks import sets_of
 from simulate import SimSpec, simulate
@@ -52,3 +53,24 @@ def test_a_long_rest_splits_a_set():
     result = analyze_samples(EXERCISES["clamshell"], list(both.samples()))
     blocks = sets_of("clamshell", [*result.reps, *result.partials], result.holds)
     assert [(x["side"], x["reps"]) for x in blocks] == [("left", 5), ("left", 5)]
+
+
+def _rep(side: str, t: float, partial: bool = False) -> Rep:
+    return Rep(0 if partial else 1, side, t, t + 0.8, t + 1.6, 10.0 if partial else 20.0, partial)  # type: ignore[arg-type]
+
+
+def test_a_partial_rep_of_uncertain_side_does_not_split_a_set():
+    # A partial the far leg's copy made look like both legs, in the middle of a left set: the
+    # set is one block, and it is the left leg's (a block took its first item's side before).
+    reps = [_rep("left", 0.0), _rep("left", 2.0), _rep("both", 4.0, True), _rep("left", 6.0),
+            _rep("left", 8.0)]
+    blocks = sets_of("prone_leg_lift", reps, [])
+    assert [(b["side"], b["reps"], b["partial_reps"]) for b in blocks] == [("left", 4, 1)]
+
+
+def test_the_new_legs_partial_rep_opens_its_set():
+    reps = [_rep("left", 0.0), _rep("left", 2.0), _rep("right", 8.0, True), _rep("right", 10.0),
+            _rep("right", 12.0)]
+    blocks = sets_of("single_leg_dip", reps, [])
+    assert [(b["side"], b["reps"], b["partial_reps"]) for b in blocks] == [("left", 2, 0), ("right", 2, 1)]
+    assert blocks[1]["start_s"] == 8.0
