@@ -59,3 +59,30 @@ def test_filter_median_removes_single_frame_spike():
     f = SignalFilter(max_gap_s=0.5, median_k=3)
     out = [f.update(i / 30, v) for i, v in enumerate([10, 10, 90, 10, 10])]
     assert max(out) == 10
+
+
+def test_facing_needs_a_lasting_clear_call():
+    """A lying person's facing flips only after a clear call lasting a second (a roll), never on
+    MediaPipe's brief wrong calls (the corpus's longest: 0.27 s)."""
+    from repcount.signals.features import FACING_HOLD_S, FacingTracker, facing_up_score
+    from simulate import SimSpec, simulate
+
+    up, _ = simulate(SimSpec("glute_bridge", reps=1, seed=1))
+    down, _ = simulate(SimSpec("prone_leg_lift", reps=1, seed=1))
+    up_pose = next(s.pose for s in up.samples() if s.pose is not None and s.t > 3.0)
+    down_pose = next(s.pose for s in down.samples() if s.pose is not None and s.t > 3.0)
+    assert facing_up_score(up_pose) > 0.6 > -0.6 > facing_up_score(down_pose)
+    tr = FacingTracker()
+    t = 0.0
+    for _ in range(60):
+        t += 1 / 30
+        tr.update(t, up_pose)
+    assert tr.facing == "up"
+    for _ in range(int(0.5 * 30)):  # half a second of face-down calls: a glitch
+        t += 1 / 30
+        assert tr.update(t, down_pose) == "up"
+    tr.update(t + 1 / 30, up_pose)
+    for _ in range(int((FACING_HOLD_S + 0.2) * 30)):  # rolled over for good
+        t += 1 / 30
+        tr.update(t, down_pose)
+    assert tr.facing == "down"

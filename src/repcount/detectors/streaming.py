@@ -25,6 +25,8 @@ from repcount.records import LM, FormEvent, Hold, Pose, PoseSample, Rejected, Re
 from repcount.signals.features import (
     CUES,
     BodySense,
+    Facing,
+    FacingTracker,
     Stance,
     StanceTracker,
     body_scale_px,
@@ -68,6 +70,22 @@ class WorkingLeg:
         elif self.side != "right" and self._ema < -(m if self.side == "left" else self.margin):
             self.side = "right"
         return self.side
+
+
+def facing_allows(exdef: ExerciseDef, facing: Facing) -> bool:
+    """Whether a lying person facing this way is followed: only the clearly opposite way gates.
+
+    A face-down exercise is not done face up (the end of a bridge hold before rolling over read
+    as a prone lift), nor a face-up one face down. Sit-ups move the trunk through upright, where
+    the face's direction says nothing, so they are never gated.
+    """
+    if exdef.trunk_moves:
+        return True
+    if exdef.postures == ("prone",):
+        return facing != "up"
+    if exdef.postures == ("supine",):
+        return facing != "down"
+    return True
 
 
 def stance_allows(exdef: ExerciseDef, stance: Stance) -> bool:
@@ -132,6 +150,7 @@ class Detector:
         self._limbs = LimbIdentity()
         self._leg_length = LegLength()
         self._stance = StanceTracker()
+        self._facing = FacingTracker()
         self._t = 0.0
         self._last_work: Side = "both"
         self._cues: deque[tuple[float, float]] = deque()
@@ -217,7 +236,8 @@ class Detector:
         pose, t = self._limbs.update(sample.pose), sample.t
         self._t = t
         sense = self._sense.update(pose)
-        allowed = stance_allows(self.exdef, self._stance.update(t, pose))
+        stance, facing = self._stance.update(t, pose), self._facing.update(t, pose)
+        allowed = stance_allows(self.exdef, stance) and facing_allows(self.exdef, facing)
         rec = self._record(t, pose, allowed, sense)
         self.last_record = rec
         self.history.record(rec)

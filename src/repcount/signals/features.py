@@ -363,6 +363,48 @@ class StanceTracker:
         return self.stance
 
 
+#: A facing score (see :func:`facing_up_score`) beyond this is clearly face up (or, negated, face
+#: down). During the reps and holds of the 144 corpus clips a lying person's score went beyond
+#: it the wrong way for 0.27 s at most (0.5 was crossed for up to 1 s).
+FACING_CLEAR = 0.6
+#: ... and it must stay beyond it this long before a lying person counts as facing that way.
+FACING_HOLD_S = 1.0
+
+Facing = Literal["up", "down", "unknown"]
+
+
+class FacingTracker:
+    """Lying face up or face down, on clear and lasting evidence only.
+
+    A frame votes when its :func:`facing_up_score` is beyond :data:`FACING_CLEAR` either way;
+    a new way must be voted for :data:`FACING_HOLD_S` without a break before it is adopted, and
+    frames that do not vote (standing, side-lying, unclear) keep the current answer. A person who
+    rolled over flips the score for good; MediaPipe's wrong calls on a lying person last a
+    fraction of a second.
+    """
+
+    def __init__(self) -> None:
+        self.facing: Facing = "unknown"
+        self._candidate: Facing = "unknown"
+        self._since = 0.0
+
+    def update(self, t: float, pose: Pose | None) -> Facing:
+        """Feed one frame; return the current (debounced) answer."""
+        if pose is None or stance_of(pose) != "lying":
+            return self.facing
+        score = facing_up_score(pose)
+        vote: Facing = "up" if score > FACING_CLEAR else "down" if score < -FACING_CLEAR else "unknown"
+        if vote == "unknown" or vote == self.facing:
+            self._candidate = self.facing
+            return self.facing
+        if vote != self._candidate:
+            self._candidate = vote
+            self._since = t
+        if t - self._since >= FACING_HOLD_S:
+            self.facing = vote
+        return self.facing
+
+
 # ----------------------------------------------------------------------------- side cues
 def cue_higher_ankle(pose: Pose) -> float:
     """Positive when the left ankle is higher in the picture, in leg lengths."""
