@@ -236,7 +236,8 @@ class Detector:
         pose, t = self._limbs.update(sample.pose), sample.t
         self._t = t
         sense = self._sense.update(pose)
-        stance, facing = self._stance.update(t, pose), self._facing.update(t, pose)
+        stance = self._stance.update(t, pose)
+        facing = self._facing.update(t, pose, self._stance.frame)
         allowed = stance_allows(self.exdef, stance) and facing_allows(self.exdef, facing)
         rec = self._record(t, pose, allowed, sense)
         self.last_record = rec

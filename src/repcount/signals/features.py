@@ -16,7 +16,7 @@ trackers, which hold a few numbers of state and are fed one pose at a time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal, get_args
+from typing import Generic, Literal, TypeVar, get_args
 
 import numpy as np
 
@@ -29,6 +29,8 @@ from repcount.signals.angles import (
     sagittal_opening,
     signed_angle_2d,
 )
+
+T = TypeVar("T")
 
 Posture = Literal["standing", "supine", "prone", "side", "unknown"]
 POSTURES: tuple[Posture, ...] = ("standing", "supine", "prone", "side", "unknown")
@@ -330,37 +332,60 @@ def posture_of(pose: Pose | None) -> Posture:
     return "supine" if facing_up_score(pose) > 0 else "prone"
 
 
+class _Hysteresis(Generic[T]):
+    """A value that changes only after a new one was voted for ``hold_s`` without a break.
+
+    A vote for ``abstain`` (no clear evidence) or for the current value breaks a run towards
+    another value and keeps the current one.
+    """
+
+    def __init__(self, initial: T, abstain: T, hold_s: float) -> None:
+        self.value = initial
+        self.hold_s = hold_s
+        self._abstain = abstain
+        self._candidate = initial
+        self._since = 0.0
+
+    def vote(self, t: float, v: T) -> T:
+        """Count one frame's vote at time ``t``; return the current value."""
+        if v == self._abstain or v == self.value:
+            self._candidate = self.value
+            return self.value
+        if v != self._candidate:
+            self._candidate = v
+            self._since = t
+        if t - self._since >= self.hold_s:
+            self.value = v
+        return self.value
+
+
 class StanceTracker:
     """Stance with hysteresis: a new stance must last ``hold_s`` before it is adopted.
 
     ``unknown`` frames (between clear evidence) keep the current stance; nobody in frame for
-    longer than ``hold_s`` resets it.
+    longer than ``hold_s`` resets it. ``frame`` is the last frame's own call (before hysteresis).
     """
 
     def __init__(self, hold_s: float = 0.5) -> None:
         self.hold_s = hold_s
-        self.stance: Stance = "unknown"
-        self._candidate: Stance = "unknown"
-        self._since = 0.0
+        self._h: _Hysteresis[Stance] = _Hysteresis("unknown", "unknown", hold_s)
         self._last_seen = -1e9
+        self.frame: Stance = "unknown"
+
+    @property
+    def stance(self) -> Stance:
+        """The current (debounced) stance."""
+        return self._h.value
 
     def update(self, t: float, pose: Pose | None) -> Stance:
         """Feed one frame; return the current (debounced) stance."""
+        self.frame = stance_of(pose)
         if pose is None:
             if t - self._last_seen > self.hold_s:
-                self.stance = "unknown"
-            return self.stance
+                self._h.value = "unknown"
+            return self._h.value
         self._last_seen = t
-        s = stance_of(pose)
-        if s == "unknown" or s == self.stance:
-            self._candidate = self.stance
-            return self.stance
-        if s != self._candidate:
-            self._candidate = s
-            self._since = t
-        if t - self._since >= self.hold_s:
-            self.stance = s
-        return self.stance
+        return self._h.vote(t, self.frame)
 
 
 #: A facing score (see :func:`facing_up_score`) beyond this is clearly face up (or, negated, face
@@ -384,25 +409,23 @@ class FacingTracker:
     """
 
     def __init__(self) -> None:
-        self.facing: Facing = "unknown"
-        self._candidate: Facing = "unknown"
-        self._since = 0.0
+        self._h: _Hysteresis[Facing] = _Hysteresis("unknown", "unknown", FACING_HOLD_S)
 
-    def update(self, t: float, pose: Pose | None) -> Facing:
-        """Feed one frame; return the current (debounced) answer."""
-        if pose is None or stance_of(pose) != "lying":
-            return self.facing
+    @property
+    def facing(self) -> Facing:
+        """The current (debounced) answer."""
+        return self._h.value
+
+    def update(self, t: float, pose: Pose | None, stance: Stance | None = None) -> Facing:
+        """Feed one frame; return the current (debounced) answer.
+
+        ``stance`` is the frame's own :func:`stance_of`, when the caller has it already.
+        """
+        if pose is None or (stance if stance is not None else stance_of(pose)) != "lying":
+            return self._h.value
         score = facing_up_score(pose)
         vote: Facing = "up" if score > FACING_CLEAR else "down" if score < -FACING_CLEAR else "unknown"
-        if vote == "unknown" or vote == self.facing:
-            self._candidate = self.facing
-            return self.facing
-        if vote != self._candidate:
-            self._candidate = vote
-            self._since = t
-        if t - self._since >= FACING_HOLD_S:
-            self.facing = vote
-        return self.facing
+        return self._h.vote(t, vote)
 
 
 # ----------------------------------------------------------------------------- side cues
