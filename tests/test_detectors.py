@@ -335,3 +335,62 @@ def test_a_face_down_exercise_is_not_counted_face_up(face_up, detector):
     assert len(analyze_samples(EXERCISES[face_up], list(track.samples())).reps) == 6
     prone, _ = simulate(SimSpec(detector, reps=6, side="left", seed=3))
     assert len(analyze_samples(EXERCISES[detector], list(prone.samples())).reps) == 6
+
+
+def _joined(first, second, cut_s):
+    """``first``'s frames, then ``second``'s from ``cut_s`` on, as one 30 fps recording."""
+    from dataclasses import replace as dc_replace
+
+    samples = list(first)
+    offset = samples[-1].t + 1 / 30 if samples else 0.0
+    for s in second.samples():
+        if s.t < cut_s:
+            continue
+        t = s.t - cut_s + offset
+        samples.append(PoseSample(len(samples), t, None if s.pose is None else dc_replace(s.pose, t=t)))
+    return samples
+
+
+def test_a_movement_under_way_as_the_person_lies_down_is_not_a_rep():
+    """The last of lying down is the hips opening: a circuit's person, settling on the back before
+    the first single-leg bridge, was counted one bridge rep on the other leg (rendered circuits
+    1, 10 and 11: a set of one rep that was never done).
+
+    Truth: a person seen standing, then lying with the hips already rising, is getting into
+    position: the reps counted are the set's, and none starts at the arrival. Controls: the same
+    lying frames with no standing before them (a recording that begins mid-rep) keep the rep
+    cut off by the start, and the whole set is counted when it starts from rest.
+    """
+    spec = SimSpec("single_leg_bridge", reps=6, side="left", seed=4, period_s=4.0, noise_px=0.5)
+    bridge, truth = simulate(spec)
+    standing, _ = simulate(SimSpec("single_leg_dip", reps=1, side="left", seed=4, lead_in_s=2.0))
+    head = [s for s in standing.samples() if s.t < 1.5]
+    _side, start, _peak, _end = truth.reps[1]
+    cut = start + 0.1  # the second rep has just begun: five reps of it are left
+    exdef = EXERCISES["single_leg_bridge"]
+    arrived = analyze_samples(exdef, _joined(head, bridge, cut))
+    assert len(arrived.reps) == 4
+    assert [r.code for r in arrived.rejected] == ["arriving"]
+    began = analyze_samples(exdef, _joined([], bridge, cut))
+    assert len(began.reps) == 5
+    assert len(analyze_samples(exdef, _joined(head, bridge, 0.0)).reps) == 6
+
+
+def test_a_pass_over_part_of_a_recording_sees_how_the_person_got_there():
+    """An offline pass over one segment of a recording starts where the segment does: its
+    detector would not know the person had just lain down (rendered circuit 1: the segment's
+    margin began 0.3 s before they were lying). The frames before it, given as context, count
+    nothing but show the arrival, as the live detector over the whole recording sees it.
+
+    Truth as in the test above: five reps are left of the set after the arrival, and the
+    movement under way at the arrival is not one of them.
+    """
+    spec = SimSpec("single_leg_bridge", reps=6, side="left", seed=4, period_s=4.0, noise_px=0.5)
+    bridge, truth = simulate(spec)
+    standing, _ = simulate(SimSpec("single_leg_dip", reps=1, side="left", seed=4, lead_in_s=2.0))
+    samples = _joined([s for s in standing.samples() if s.t < 1.5], bridge, truth.reps[1][1] + 0.1)
+    k = next(i for i, s in enumerate(samples) if s.t >= 1.2)  # 0.3 s before the arrival
+    exdef = EXERCISES["single_leg_bridge"]
+    result = analyze_samples(exdef, samples[k:], context=samples[:k])
+    assert len(result.reps) == 4
+    assert [r.code for r in result.rejected] == ["arriving"]

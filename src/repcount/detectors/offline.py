@@ -52,9 +52,15 @@ def nominal_fps(samples: Sequence[PoseSample]) -> float:
 
 
 def analyze_samples(exdef: ExerciseDef, samples: Sequence[PoseSample],
-                    side: Side | None = None) -> TrackResult:
-    """Offline analysis of a whole recording of poses (see the module docstring)."""
+                    side: Side | None = None, context: Sequence[PoseSample] = ()) -> TrackResult:
+    """Offline analysis of a whole recording of poses (see the module docstring).
+
+    ``context`` is the recording just before ``samples`` when they are part of one: it counts
+    nothing, it only tells the detector how the person got into position (:meth:`Detector.prime`).
+    """
     det = Detector(exdef, nominal_fps(samples), side)
+    for s in context:
+        det.prime(s)
     n = len(samples)
     t = np.array([s.t for s in samples], dtype=np.float64)
     sig: dict[Side, FloatArray] = {k: np.full(n, np.nan) for k in det.sides}

@@ -217,6 +217,10 @@ def split_bridges(samples: Sequence[PoseSample], segments: Sequence[Segment]) ->
 SAME_S = 0.8
 #: Seconds a segment's reps are also looked for beyond its boundaries.
 MARGIN_S = 2.5
+#: Seconds before a segment its detector watches without counting, to see how the person got
+#: into position (standing up, lying down, turning over: a movement under way as they arrive is
+#: not a rep; the stance needs half a second to be called).
+CONTEXT_S = 3.0
 
 
 @dataclass
@@ -247,7 +251,9 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
 
     def run(seg: Segment) -> TrackResultLike:
         i0, i1 = int(np.searchsorted(t, seg.start_s)), int(np.searchsorted(t, seg.end_s, "right"))
-        return analyze_samples(EXERCISES[seg.exercise], samples[i0:i1]) if i1 - i0 >= 2 else None
+        before = samples[int(np.searchsorted(t, seg.start_s - CONTEXT_S)):i0]
+        return (analyze_samples(EXERCISES[seg.exercise], samples[i0:i1], context=before)
+                if i1 - i0 >= 2 else None)
 
     results = [run(s) for s in segs]
     while len(segs) > 1:

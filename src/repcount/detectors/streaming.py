@@ -100,6 +100,9 @@ def stance_allows(exdef: ExerciseDef, stance: Stance) -> bool:
 #: A movement starting within this many frames of the start of its signal may have begun
 #: before it (its left base is the first sample).
 TRUNCATED_FRAMES = 2.5
+#: A movement that began within this many seconds after the person was last seen in a stance
+#: the exercise is not done in was already under way as they got into position.
+ARRIVAL_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,10 @@ class Detector:
         self._last_work: Side = "both"
         self._cues: deque[tuple[float, float]] = deque()
         self._first: dict[str, _Pending] = {}
+        #: The last time a pose was seen in a stance the exercise is not done in, and the last
+        #: such times after which it was followed again (arrivals in position).
+        self._gated_t: float | None = None
+        self._arrivals: deque[float] = deque(maxlen=4)
         #: The movements waiting for the body to come back, with their signal (see :meth:`_judge`).
         self._waiting: list[tuple[Side, Candidate]] = []
         self._fps = max(fps, 1.0)
@@ -230,15 +237,40 @@ class Detector:
         return self.judge.cue_side(t, np.array([c for _, c in self._cues]))
 
     # ----------------------------------------------------------------- update
-    def update(self, sample: PoseSample) -> DetectorUpdate:
-        """Feed one frame's pose; returns what it completed."""
+    def _position(self, sample: PoseSample) -> tuple[Pose | None, float, int, bool]:
+        """The frame's pose (labels put back), time, facing sense and whether it is followed.
+
+        Notes each arrival in position: a pose followed after poses that were not.
+        """
         # Labels MediaPipe swapped for a few frames are put back before anything is measured.
         pose, t = self._limbs.update(sample.pose), sample.t
-        self._t = t
         sense = self._sense.update(pose)
         stance = self._stance.update(t, pose)
         facing = self._facing.update(t, pose, self._stance.frame)
-        allowed = stance_allows(self.exdef, stance) and facing_allows(self.exdef, facing)
+        placed = stance_allows(self.exdef, stance)
+        allowed = placed and facing_allows(self.exdef, facing)
+        # Arrivals are the stance's only: the facing call needs a whole second of a clear
+        # score, so it can open well after a prone set's first lift began (rendered seed 11).
+        if pose is not None and not placed:
+            self._gated_t = t
+        elif pose is not None and self._gated_t is not None:
+            self._arrivals.append(self._gated_t)
+            self._gated_t = None
+        return pose, t, sense, allowed
+
+    def prime(self, sample: PoseSample) -> None:
+        """Watch a frame from before the stretch being counted, counting nothing.
+
+        Only the body's stance, facing and limb labels follow it: a pass over part of a
+        recording then knows what the person was doing just before, as a detector that saw
+        the whole recording would (how they got into position).
+        """
+        self._position(sample)
+
+    def update(self, sample: PoseSample) -> DetectorUpdate:
+        """Feed one frame's pose; returns what it completed."""
+        pose, t, sense, allowed = self._position(sample)
+        self._t = t
         rec = self._record(t, pose, allowed, sense)
         self.last_record = rec
         self.history.record(rec)
@@ -294,6 +326,15 @@ class Detector:
                     self._first[k] = replace(p, channel=ch, candidate=c)
                 return
         verdict = self.judge.judge(c, ch.side, t, final)
+        cut = bool(np.isfinite(ch.since) and c.look_s <= ch.since + TRUNCATED_FRAMES / self._fps)
+        if verdict.kind == "count" and any(c.peak_s > g and c.look_s <= g + ARRIVAL_S
+                                           for g in self._arrivals):
+            # Its start was not seen because the person was only now getting into position
+            # (lying down opens the hips, standing up straightens the knees): that movement,
+            # not a rep. A recording that begins mid-rep has no such evidence and is counted.
+            verdict = replace(verdict, kind="reject", code="arriving", reason=(
+                "already under way as the person got into position (lying down or standing "
+                "up): its start was not seen"))
         if verdict.kind == "wait":
             self._unwait(ch.side, c)
             self._waiting.append((ch.side, c))
@@ -311,7 +352,6 @@ class Detector:
         if first is None and not len(ref):
             # Left undecided: the stream offers it again as it grows (or merged with a bigger
             # turning point next to it) until the set's second movement decides it.
-            cut = bool(np.isfinite(ch.since) and c.look_s <= ch.since + TRUNCATED_FRAMES / self._fps)
             self._first[key] = _Pending(ch, c, verdict.side, verdict.cues, cut, verdict.inherited)
             self.judge.hold(key, Rep(0, verdict.side, c.start_s, c.peak_s, c.end_s, c.size), ch.side)
             return
