@@ -206,7 +206,10 @@ def test_sigterm_keeps_the_json_and_a_real_time_recording(tmp_path: Path) -> Non
 
     stopped_at = next(float(m.group(1)) for w in result["warnings"]
                       if (m := re.search(r"interrupted at ([0-9.]+) s", w)))
-    assert fps == pytest.approx(30.0)
+    # The container's average rate is its frames over its track's duration, which once read one
+    # frame period longer (414 frames over 415 periods: 29.93 in a CI run, not reproduced in 16
+    # reruns): a tolerance of a few frames, while a wrong rate (25, 15) still fails.
+    assert fps == pytest.approx(30.0, rel=0.005)
     # Real time: the file spans the stream time reached, though frames were dropped meanwhile,
     # then a 3 s end screen.
     assert frames / fps == pytest.approx(stopped_at + 3.0, abs=0.2)
