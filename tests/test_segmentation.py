@@ -205,3 +205,41 @@ def test_changing_legs_between_two_holds_is_not_a_set_of_bridges() -> None:
     segs = split_bridges(samples, [Segment("single_leg_bridge", 0.0, samples[-1].t, 3, "")])
     assert [s.exercise for s in segs] == ["single_leg_bridge_hold", "single_leg_bridge",
                                           "single_leg_bridge_hold"], segs
+
+
+def test_one_bridge_movement_beside_a_hold_is_no_set() -> None:
+    """After a hold the person lowers the raised leg and rolls over: the windows between the hold
+    and the prone set read as bridges, and one movement there was counted as a one-rep bridge
+    set (rendered circuits 4, 7 and 15). A bridge stretch beside a hold in which no leg has two
+    reps joins the exercise on its other side (the hold detector would time the hips resting on
+    the way as another short hold). A single simulated bridge rep stands in for the lowering.
+
+    Truth: the hold, then the prone set's reps; no bridge rep. Control: three bridge reps there
+    are a set and are counted.
+    """
+    from repcount.detectors.segmentation import Segment, count_segments
+    from simulate import SimSpec
+
+    def run(bridge_reps: int) -> tuple[list[str], int, int, float]:
+        hold = SimSpec(exercise="single_leg_bridge_hold", reps=1, side="right", hold_s=10.0, seed=6,
+                       tail_s=3.0)
+        samples = _joined(hold)
+        t1 = samples[-1].t
+        # The bridge track's lead-in (getting into position) bridges the jump between two tracks.
+        bridge = SimSpec(exercise="single_leg_bridge", reps=bridge_reps, side="left", seed=7)
+        samples = _joined(hold, bridge)
+        t2 = samples[-1].t
+        samples = _joined(hold, bridge, SimSpec(exercise="prone_leg_lift", reps=6, side="left", seed=8))
+        segs = [Segment("single_leg_bridge_hold", 0.0, t1, 3, ""),
+                Segment("single_leg_bridge", t1, t2, 3, ""),
+                Segment("prone_leg_lift", t2, samples[-1].t, 3, "")]
+        kept, counts = count_segments(samples, segs)
+        bridge = sum(1 for r in counts.reps if r.exercise == "single_leg_bridge")
+        prone = sum(1 for r in counts.reps if r.exercise == "prone_leg_lift")
+        return [s.exercise for s in kept], bridge, prone, sum(h.duration_s for h in counts.holds)
+
+    names, bridge, prone, hold_s = run(1)
+    assert (bridge, prone) == (0, 6) and "single_leg_bridge" not in names
+    assert hold_s == pytest.approx(10.0, abs=0.5)
+    names, bridge, prone, _ = run(3)
+    assert (bridge, prone) == (3, 6) and "single_leg_bridge" in names

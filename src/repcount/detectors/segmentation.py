@@ -217,6 +217,9 @@ def split_bridges(samples: Sequence[PoseSample], segments: Sequence[Segment]) ->
 SAME_S = 0.8
 #: Seconds a segment's reps are also looked for beyond its boundaries.
 MARGIN_S = 2.5
+#: Reps on one leg that make a set of single-leg bridges beside a hold (one movement there is
+#: the way into or out of it).
+MIN_SET_REPS = 2
 #: Seconds before a segment its detector watches without counting, to see how the person got
 #: into position (standing up, lying down, turning over: a movement under way as they arrive is
 #: not a rep; the stance needs half a second to be called).
@@ -242,7 +245,9 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
     that exercise: it is the neighbouring set seen from a window that missed it (the end of a
     hold looks like a bridge rep to a window that did not see the hips go up) or a transition.
     It is joined to the segment before it (the first one: to the one after) and that one is
-    counted again over both. Returns the segments kept and the counts.
+    counted again over both. So is a single-leg bridge stretch beside a hold in which no leg has
+    two reps (the way into or out of the hold), joined to the exercise on its other side.
+    Returns the segments kept and the counts.
     """
     from repcount.detectors import EXERCISES, analyze_samples
 
@@ -255,13 +260,33 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
         return (analyze_samples(EXERCISES[seg.exercise], samples[i0:i1], context=before)
                 if i1 - i0 >= 2 else None)
 
+    def beside_hold(k: int) -> list[int]:
+        return [j for j in (k - 1, k + 1) if 0 <= j < len(segs) and segs[j].exercise == _HOLD]
+
+    def stray(k: int, r: TrackResultLike) -> bool:
+        """Whether segment ``k`` is a bridge stretch beside a hold with no set on any leg.
+
+        One movement there is the way into or out of the hold (lowering the raised leg, rolling
+        over), not a set of reps.
+        """
+        if r is None or segs[k].exercise != _BRIDGE or not beside_hold(k):
+            return False
+        full = [x.side for x in r.reps if not x.partial]
+        return max((full.count(side) for side in set(full)), default=0) < MIN_SET_REPS
+
     results = [run(s) for s in segs]
     while len(segs) > 1:
-        empty = [k for k, r in enumerate(results) if r is None or not (r.reps or r.holds)]
+        empty = [k for k, r in enumerate(results) if r is None or not (r.reps or r.holds) or stray(k, r)]
         if not empty:
             break
         k = empty[0]
         into = k - 1 if k > 0 else 1
+        res = results[k]
+        if res is not None and res.reps:
+            # A stray bridge stretch joins the exercise on its other side: the hold detector
+            # would time the hips resting on the way as another short hold.
+            others = [j for j in (k - 1, k + 1) if 0 <= j < len(segs) and j not in beside_hold(k)]
+            into = others[0] if others else beside_hold(k)[0]
         a, b = segs[min(k, into)], segs[max(k, into)]
         keep = segs[into]
         merged = Segment(keep.exercise, a.start_s, b.end_s, keep.windows + segs[k].windows, keep.reason)
