@@ -12,6 +12,7 @@ Pure: poses in, segments out.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -269,10 +270,9 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
         One movement there is the way into or out of the hold (lowering the raised leg, rolling
         over), not a set of reps.
         """
-        if r is None or segs[k].exercise != _BRIDGE or not beside_hold(k):
+        if r is None or not r.reps or segs[k].exercise != _BRIDGE or not beside_hold(k):
             return False
-        full = [x.side for x in r.reps if not x.partial]
-        return max((full.count(side) for side in set(full)), default=0) < MIN_SET_REPS
+        return max(Counter(x.side for x in r.reps).values()) < MIN_SET_REPS
 
     results = [run(s) for s in segs]
     while len(segs) > 1:
@@ -281,12 +281,12 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
             break
         k = empty[0]
         into = k - 1 if k > 0 else 1
-        res = results[k]
-        if res is not None and res.reps:
-            # A stray bridge stretch joins the exercise on its other side: the hold detector
-            # would time the hips resting on the way as another short hold.
-            others = [j for j in (k - 1, k + 1) if 0 <= j < len(segs) and j not in beside_hold(k)]
-            into = others[0] if others else beside_hold(k)[0]
+        if stray(k, results[k]):
+            # It joins the exercise on its other side: the hold detector would time the hips
+            # resting on the way as another short hold.
+            holds = beside_hold(k)
+            others = [j for j in (k - 1, k + 1) if 0 <= j < len(segs) and j not in holds]
+            into = others[0] if others else holds[0]
         a, b = segs[min(k, into)], segs[max(k, into)]
         keep = segs[into]
         merged = Segment(keep.exercise, a.start_s, b.end_s, keep.windows + segs[k].windows, keep.reason)

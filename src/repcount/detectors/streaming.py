@@ -326,7 +326,6 @@ class Detector:
                     self._first[k] = replace(p, channel=ch, candidate=c)
                 return
         verdict = self.judge.judge(c, ch.side, t, final)
-        cut = bool(np.isfinite(ch.since) and c.look_s <= ch.since + TRUNCATED_FRAMES / self._fps)
         if verdict.kind == "count" and any(c.peak_s > g and c.look_s <= g + ARRIVAL_S
                                            for g in self._arrivals):
             # Its start was not seen because the person was only now getting into position
@@ -352,6 +351,7 @@ class Detector:
         if first is None and not len(ref):
             # Left undecided: the stream offers it again as it grows (or merged with a bigger
             # turning point next to it) until the set's second movement decides it.
+            cut = bool(np.isfinite(ch.since) and c.look_s <= ch.since + TRUNCATED_FRAMES / self._fps)
             self._first[key] = _Pending(ch, c, verdict.side, verdict.cues, cut, verdict.inherited)
             self.judge.hold(key, Rep(0, verdict.side, c.start_s, c.peak_s, c.end_s, c.size), ch.side)
             return
