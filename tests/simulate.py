@@ -62,14 +62,14 @@ a step or kneeling down to the floor), which has big joint motion and no reps; a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from repcount.pose.track import Track
-from repcount.records import LM, NUM_LANDMARKS, FloatArray
+from repcount.records import LM, NUM_LANDMARKS, FloatArray, PoseSample
 
 BoolArray = npt.NDArray[np.bool_]
 Channels = dict[str, FloatArray]
@@ -990,3 +990,18 @@ def simulate(spec: SimSpec) -> tuple[Track, SimTruth]:
         angles=_truth_angles(ch, body, r_root),
     )
     return track, truth
+
+
+def join(*parts: Iterable[PoseSample], fps: float = 30.0) -> list[PoseSample]:
+    """The parts one after the other as one recording, each re-timed to start one frame after
+    the last frame before it (a part cut from a track need not start at 0)."""
+    out: list[PoseSample] = []
+    for part in parts:
+        frames = list(part)
+        if not frames:
+            continue
+        shift = (out[-1].t + 1 / fps if out else 0.0) - frames[0].t
+        for s in frames:
+            t = s.t + shift
+            out.append(PoseSample(len(out), t, None if s.pose is None else replace(s.pose, t=t)))
+    return out

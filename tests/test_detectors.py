@@ -15,7 +15,7 @@ from repcount.detectors import EXERCISES, Detector, analyze_samples, get_exercis
 from repcount.detectors.recognition import recognise
 from repcount.records import Hold, Pose, PoseSample, Rep
 from repcount.signals.features import body_scale_px
-from simulate import SimSpec, simulate
+from simulate import SimSpec, join, simulate
 
 REP_EXERCISES = [n for n in EXERCISES if n != "single_leg_bridge_hold"]
 VIEWS = ["side", "side_flipped", "oblique"]
@@ -337,18 +337,9 @@ def test_a_face_down_exercise_is_not_counted_face_up(face_up, detector):
     assert len(analyze_samples(EXERCISES[detector], list(prone.samples())).reps) == 6
 
 
-def _joined(first, second, cut_s):
-    """``first``'s frames, then ``second``'s from ``cut_s`` on, as one 30 fps recording."""
-    from dataclasses import replace as dc_replace
-
-    samples = list(first)
-    offset = samples[-1].t + 1 / 30 if samples else 0.0
-    for s in second.samples():
-        if s.t < cut_s:
-            continue
-        t = s.t - cut_s + offset
-        samples.append(PoseSample(len(samples), t, None if s.pose is None else dc_replace(s.pose, t=t)))
-    return samples
+def _from(track, cut_s):
+    """``track``'s frames from ``cut_s`` on."""
+    return [s for s in track.samples() if s.t >= cut_s]
 
 
 def test_a_movement_under_way_as_the_person_lies_down_is_not_a_rep():
@@ -368,12 +359,12 @@ def test_a_movement_under_way_as_the_person_lies_down_is_not_a_rep():
     _side, start, _peak, _end = truth.reps[1]
     cut = start + 0.1  # the second rep has just begun: five reps of it are left
     exdef = EXERCISES["single_leg_bridge"]
-    arrived = analyze_samples(exdef, _joined(head, bridge, cut))
+    arrived = analyze_samples(exdef, join(head, _from(bridge, cut)))
     assert len(arrived.reps) == 4
     assert [r.code for r in arrived.rejected] == ["arriving"]
-    began = analyze_samples(exdef, _joined([], bridge, cut))
+    began = analyze_samples(exdef, join(_from(bridge, cut)))
     assert len(began.reps) == 5
-    assert len(analyze_samples(exdef, _joined(head, bridge, 0.0)).reps) == 6
+    assert len(analyze_samples(exdef, join(head, bridge.samples())).reps) == 6
 
 
 def test_a_pass_over_part_of_a_recording_sees_how_the_person_got_there():
@@ -388,7 +379,7 @@ def test_a_pass_over_part_of_a_recording_sees_how_the_person_got_there():
     spec = SimSpec("single_leg_bridge", reps=6, side="left", seed=4, period_s=4.0, noise_px=0.5)
     bridge, truth = simulate(spec)
     standing, _ = simulate(SimSpec("single_leg_dip", reps=1, side="left", seed=4, lead_in_s=2.0))
-    samples = _joined([s for s in standing.samples() if s.t < 1.5], bridge, truth.reps[1][1] + 0.1)
+    samples = join([s for s in standing.samples() if s.t < 1.5], _from(bridge, truth.reps[1][1] + 0.1))
     k = next(i for i, s in enumerate(samples) if s.t >= 1.2)  # 0.3 s before the arrival
     exdef = EXERCISES["single_leg_bridge"]
     result = analyze_samples(exdef, samples[k:], context=samples[:k])

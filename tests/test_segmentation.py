@@ -166,17 +166,9 @@ def test_a_dip_set_drawn_like_a_squat_stays_a_dip_set() -> None:
 
 def _joined(*specs):
     """The simulated tracks of ``specs`` one after the other, as one list of samples."""
-    from repcount.records import Pose, PoseSample
-    from simulate import simulate
+    from simulate import join, simulate
 
-    samples: list = []
-    for spec in specs:
-        track, _ = simulate(spec)
-        dt = samples[-1].t + 1 / 30 if samples else 0.0
-        for s in track.samples():
-            pose = None if s.pose is None else Pose(s.pose.t + dt, s.pose.image, s.pose.world, 640, 480)
-            samples.append(PoseSample(len(samples), s.t + dt, pose))
-    return samples
+    return join(*(simulate(spec)[0].samples() for spec in specs))
 
 
 def test_changing_legs_between_two_holds_is_not_a_set_of_bridges() -> None:
@@ -218,25 +210,24 @@ def test_one_bridge_movement_beside_a_hold_is_no_set() -> None:
     are a set and are counted.
     """
     from repcount.detectors.segmentation import Segment, count_segments
-    from simulate import SimSpec
+    from simulate import SimSpec, join, simulate
 
     def run(bridge_reps: int) -> tuple[list[str], int, int, float]:
-        hold = SimSpec(exercise="single_leg_bridge_hold", reps=1, side="right", hold_s=10.0, seed=6,
-                       tail_s=3.0)
-        samples = _joined(hold)
-        t1 = samples[-1].t
+        hold = list(simulate(SimSpec(exercise="single_leg_bridge_hold", reps=1, side="right", hold_s=10.0,
+                                     seed=6, tail_s=3.0))[0].samples())
         # The bridge track's lead-in (getting into position) bridges the jump between two tracks.
-        bridge = SimSpec(exercise="single_leg_bridge", reps=bridge_reps, side="left", seed=7)
-        samples = _joined(hold, bridge)
-        t2 = samples[-1].t
-        samples = _joined(hold, bridge, SimSpec(exercise="prone_leg_lift", reps=6, side="left", seed=8))
+        bridge = list(simulate(SimSpec(exercise="single_leg_bridge", reps=bridge_reps, side="left",
+                                       seed=7))[0].samples())
+        prone, _ = simulate(SimSpec(exercise="prone_leg_lift", reps=6, side="left", seed=8))
+        samples = join(hold, bridge, prone.samples())
+        t1, t2 = samples[len(hold) - 1].t, samples[len(hold) + len(bridge) - 1].t
         segs = [Segment("single_leg_bridge_hold", 0.0, t1, 3, ""),
                 Segment("single_leg_bridge", t1, t2, 3, ""),
                 Segment("prone_leg_lift", t2, samples[-1].t, 3, "")]
         kept, counts = count_segments(samples, segs)
-        bridge = sum(1 for r in counts.reps if r.exercise == "single_leg_bridge")
-        prone = sum(1 for r in counts.reps if r.exercise == "prone_leg_lift")
-        return [s.exercise for s in kept], bridge, prone, sum(h.duration_s for h in counts.holds)
+        bridges = sum(1 for r in counts.reps if r.exercise == "single_leg_bridge")
+        lifts = sum(1 for r in counts.reps if r.exercise == "prone_leg_lift")
+        return [s.exercise for s in kept], bridges, lifts, sum(h.duration_s for h in counts.holds)
 
     names, bridge, prone, hold_s = run(1)
     assert (bridge, prone) == (0, 6) and "single_leg_bridge" not in names
