@@ -99,16 +99,12 @@ def test_a_cut_makes_mediapipe_detect_afresh() -> None:
 
 
 RENDERED = ROOT / "sample_videos" / "circuit" / "synth_circuit_s1.mp4"
-#: Rep sets of the rendered circuit counted exactly today (of 9) with the defaults. A ratchet
-#: against going backwards, not the goal (every set): the misses and their causes are in the
-#: README (movements getting into position counted as reps, a left-leg prone lift labelled on the
-#: right leg, MediaPipe losing the first clamshell set).
-EXACT_RATCHET = 4
-#: Sets found (a block of the set's exercise and leg where it was done), of 11: the goal is all.
-#: The first clamshell set is not found: MediaPipe loses that side-lying view and every movement
-#: there is withheld (``body_moved``, ``beyond_range``); until 2026-12-06 one 67-degree glitch
-#: counted as a partial rep made it "found".
-FOUND_RATCHET = 10
+#: Rep sets of the rendered circuit counted exactly today (of 9) with the defaults: all of them
+#: since the picture turns when a lying person's fit flips head to feet (``repcount.pose.turn``;
+#: before, the first clamshell set was lost to a reversed skeleton and counted 0 of 4).
+EXACT_RATCHET = 9
+#: Sets found (a block of the set's exercise and leg where it was done), of 11: all of them.
+FOUND_RATCHET = 11
 
 
 @pytest.mark.e2e

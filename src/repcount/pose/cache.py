@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 
 #: Bumped when the MediaPipe backend changes the poses it gives, so older cached tracks are not
 #: re-used (2 took a probe frame's pose from the several-person landmarker; 3 is back to the
-#: one-person landmarker's poses on every frame; 4 resets MediaPipe's tracker at a cut).
-BACKEND_VERSION = 4
+#: one-person landmarker's poses on every frame; 4 resets MediaPipe's tracker at a cut; 5 turns
+#: the picture when the fit of a person lying across it flips head to feet).
+BACKEND_VERSION = 5
 
 
 #: Bumped when the filling of skipped frames changes (strided tracks are cached filled).

@@ -17,6 +17,7 @@ import numpy as np
 
 from repcount.errors import ModelError
 from repcount.pose.models import ModelInfo
+from repcount.pose.turn import TurnFollower, unturn
 from repcount.records import NUM_LANDMARKS, Frame, Pose
 
 #: The first mediapipe release whose Tasks API sends usage metrics to play.googleapis.com (found
@@ -60,6 +61,10 @@ def silenced_stderr() -> Iterator[None]:
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+#: cv2 rotation giving a picture that many counter-clockwise quarter turns (see :mod:`.turn`).
+ROTATIONS = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180, 3: cv2.ROTATE_90_CLOCKWISE}
 
 
 #: People the landmarker looks for by default: with two, a second person in view does not steal
@@ -107,6 +112,10 @@ class MediaPipePose:
     #: which the picture changed as a whole: a cut (a recording paused and resumed, clips joined).
     #: A person moving in front of a still camera changes a few percent of it (well under 10).
     CUT_DIFF = 20.0
+    #: Seconds without anybody in a turned picture after which it is upright again. Losing a
+    #: lying person for a few seconds is common (rolling over, a limb across the body); found
+    #: again in an upright picture, they may be fitted head to feet, and the head's end is lost.
+    TURN_LOST_S = 10.0
 
     def __init__(self, model: ModelInfo, num_poses: int = NUM_POSES, min_confidence: float = 0.5
                  ) -> None:
@@ -128,6 +137,12 @@ class MediaPipePose:
         self._thumb: np.ndarray | None = None
         #: Cuts seen (the trackers were reset at each).
         self.cuts = 0
+        #: Quarter turns (counter-clockwise) the picture is given before inference (see
+        #: :meth:`_turn_to_body`); 0 for an upright person, 1 or 3 for one lying down.
+        self.turn = 0
+        #: Times the picture's turn changed.
+        self.turns = 0
+        self._follower = TurnFollower()
         try:
             with silenced_stderr():
                 from mediapipe.tasks.python import BaseOptions, vision
@@ -173,8 +188,13 @@ class MediaPipePose:
         rgb = cv2.cvtColor(frame.image, cv2.COLOR_BGR2RGB)
         if self._is_cut(rgb):
             self._reset(rgb, ts)
+            self.cuts += 1
+            # A new scene: nothing says which way its person lies.
+            self.turn = 0
+            self._follower.turned(0, frame.t)
             ts = self._last_ms = ts + 1
-        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        turned = rgb if self.turn == 0 else cv2.rotate(rgb, ROTATIONS[self.turn])
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(turned))
         probe = self._multi is not None and (self.crowded or frame.t >= self._next_probe_t)
         if probe:
             settling = frame.t - self._first_t < self.SETTLE_S
@@ -188,6 +208,7 @@ class MediaPipePose:
             result = self._detect(self._landmarker, image, ts, self._calls)
             self._calls += 1
         if result is None or not result.pose_landmarks:
+            self._lost_turned(rgb, ts, frame.t)
             return None
         k = self._choose(result.pose_landmarks, frame.t)
         if k is None:
@@ -200,7 +221,37 @@ class MediaPipePose:
         if img.shape[0] != NUM_LANDMARKS:
             return None
         w, h = frame.size
-        return Pose(t=frame.t, image=img, world=world, width=w, height=h)
+        img, world = unturn(img, world, self.turn, w, h)
+        pose = Pose(t=frame.t, image=img, world=world, width=w, height=h)
+        self._turn_to_body(pose, rgb, ts)
+        return pose
+
+    def _lost_turned(self, rgb: np.ndarray, ts: int, t: float) -> None:
+        """Back to the upright picture when nobody was found in a turned one for a while.
+
+        Whoever comes into view next (or the person, up again) most likely stands.
+        """
+        if self.turn and t - self._last_seen > self.TURN_LOST_S:
+            self._turn(0, rgb, ts)
+
+    def _turn_to_body(self, pose: Pose, rgb: np.ndarray, ts: int) -> None:
+        """Turn the next pictures when :class:`TurnFollower` says so.
+
+        That is, when a fit flipped head to feet, or a turned person sat up; the landmarkers
+        then detect afresh.
+        """
+        p = pose.pixels()
+        want = self._follower.update(pose.t, (p[11, :2] + p[12, :2] - p[23, :2] - p[24, :2]) / 2)
+        if want is not None:
+            self._turn(want, rgb, ts)
+
+    def _turn(self, turn: int, rgb: np.ndarray, ts: int) -> None:
+        """Give the next pictures ``turn`` quarter turns; the landmarkers detect afresh."""
+        self.turn = turn
+        self.turns += 1
+        self._follower.turned(turn, ts / 1000.0)
+        self._reset(rgb, ts + 1)
+        self._last_ms = ts + 1
 
     def _is_cut(self, rgb: np.ndarray) -> bool:
         """Whether the picture changed as a whole since the last posed frame (see CUT_DIFF)."""
@@ -210,7 +261,7 @@ class MediaPipePose:
         return prev is not None and float(np.mean(np.abs(thumb - prev))) > self.CUT_DIFF
 
     def _reset(self, rgb: np.ndarray, ts: int) -> None:
-        """Make MediaPipe detect the next frame afresh instead of tracking across a cut.
+        """Make MediaPipe detect the next frame afresh (after a cut, or a turn of the picture).
 
         Its tracker keeps the region of interest of the frame before; on a new scene it can
         keep fitting a skeleton there, flickering between guesses for seconds (seen on clips
@@ -221,7 +272,6 @@ class MediaPipePose:
             if landmarker is not None:
                 landmarker.detect_for_video(blank, ts)
         self._prev_center = None
-        self.cuts += 1
 
     def _choose(self, people: list[Any], t: float) -> int | None:
         """Index of the person to follow among ``people`` at time ``t``, or None for nobody."""
