@@ -138,7 +138,7 @@ class MediaPipePose:
         #: Cuts seen (the trackers were reset at each).
         self.cuts = 0
         #: Quarter turns (counter-clockwise) the picture is given before inference (see
-        #: :meth:`_turn_to_body`); 0 for an upright person, 1 or 3 for one lying down.
+        #: :class:`TurnFollower`): 0 unless a lying person's fit flipped head to feet.
         self.turn = 0
         #: Times the picture's turn changed.
         self.turns = 0
