@@ -261,8 +261,11 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
         return (analyze_samples(EXERCISES[seg.exercise], samples[i0:i1], context=before)
                 if i1 - i0 >= 2 else None)
 
+    def neighbours(k: int) -> list[int]:
+        return [j for j in (k - 1, k + 1) if 0 <= j < len(segs)]
+
     def beside_hold(k: int) -> list[int]:
-        return [j for j in (k - 1, k + 1) if 0 <= j < len(segs) and segs[j].exercise == _HOLD]
+        return [j for j in neighbours(k) if segs[j].exercise == _HOLD]
 
     def stray(k: int, r: TrackResultLike) -> bool:
         """Whether segment ``k`` is a bridge stretch beside a hold with no set on any leg.
@@ -285,7 +288,7 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
             # It joins the exercise on its other side: the hold detector would time the hips
             # resting on the way as another short hold.
             holds = beside_hold(k)
-            others = [j for j in (k - 1, k + 1) if 0 <= j < len(segs) and j not in holds]
+            others = [j for j in neighbours(k) if j not in holds]
             into = others[0] if others else holds[0]
         a, b = segs[min(k, into)], segs[max(k, into)]
         keep = segs[into]

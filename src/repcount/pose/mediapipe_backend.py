@@ -137,9 +137,6 @@ class MediaPipePose:
         self._thumb: np.ndarray | None = None
         #: Cuts seen (the trackers were reset at each).
         self.cuts = 0
-        #: Quarter turns (counter-clockwise) the picture is given before inference (see
-        #: :class:`TurnFollower`): 0 unless a lying person's fit flipped head to feet.
-        self.turn = 0
         #: Times the picture's turn changed.
         self.turns = 0
         self._follower = TurnFollower()
@@ -190,7 +187,6 @@ class MediaPipePose:
             self._reset(rgb, ts)
             self.cuts += 1
             # A new scene: nothing says which way its person lies.
-            self.turn = 0
             self._follower.turned(0, frame.t)
             ts = self._last_ms = ts + 1
         turned = rgb if self.turn == 0 else cv2.rotate(rgb, ROTATIONS[self.turn])
@@ -226,6 +222,14 @@ class MediaPipePose:
         self._turn_to_body(pose, rgb, ts)
         return pose
 
+    @property
+    def turn(self) -> int:
+        """Quarter turns (counter-clockwise) the picture is given before inference.
+
+        0 unless a lying person's fit flipped head to feet (see :class:`TurnFollower`).
+        """
+        return self._follower.turn
+
     def _lost_turned(self, rgb: np.ndarray, ts: int, t: float) -> None:
         """Back to the upright picture when nobody was found in a turned one for a while.
 
@@ -247,7 +251,6 @@ class MediaPipePose:
 
     def _turn(self, turn: int, rgb: np.ndarray, ts: int) -> None:
         """Give the next pictures ``turn`` quarter turns; the landmarkers detect afresh."""
-        self.turn = turn
         self.turns += 1
         self._follower.turned(turn, ts / 1000.0)
         self._reset(rgb, ts + 1)

@@ -58,7 +58,7 @@ def turn_for(turn: int, head_deg: float, at_deg: float) -> int:
 
     Returns:
         ``turn`` or a quarter turn either way from it; never half a turn (see
-        :meth:`MediaPipePose._turn_to_body`).
+        :class:`TurnFollower`).
 
     """
     off = (head_deg - 90.0 * turn + 180.0) % 360.0 - 180.0
