@@ -209,3 +209,65 @@ def test_knees_bending_together_with_the_hips_lifting_are_a_ball_curl(knee_read,
     assert R.recognise_by_rules(samples, replace(f, median=median))[0] == expected
     glute = _samples(SimSpec("glute_bridge", reps=6, view="side", seed=2))
     assert R.recognise_by_rules(glute, R.clip_facts(glute))[0] == "glute_bridge"
+
+
+def _swap_legs_every(seconds: float, fps: float = 30.0):
+    """An edit swapping the left and right leg labels in every other ``seconds`` (MediaPipe's
+    label swaps in oblique views), which also swaps the leg the hold detector follows."""
+    def swap(i: int, img: np.ndarray, world: np.ndarray) -> None:
+        if int(i / fps / seconds) % 2:
+            img[LEG["left"] + LEG["right"]] = img[LEG["right"] + LEG["left"]]
+            world[LEG["left"] + LEG["right"]] = world[LEG["right"] + LEG["left"]]
+    return swap
+
+
+def test_pelvis_lift_ignores_left_right_label_swaps() -> None:
+    from repcount.signals.features import pelvis_lift
+
+    samples = _samples(SimSpec(exercise="single_leg_bridge_hold", side="left", view="oblique",
+                               reps=1, hold_s=8.0, noise_px=0.5, seed=8))
+
+    def swap_all(_i: int, img: np.ndarray, world: np.ndarray) -> None:
+        pairs = [(11, 12), *zip(LEG["left"], LEG["right"])]  # LEG holds the hips
+        for a, b in pairs:
+            img[[a, b]] = img[[b, a]]
+            world[[a, b]] = world[[b, a]]
+
+    swapped = _edit(samples, swap_all)
+    for a, b in zip(samples, swapped):
+        if a.pose is not None and b.pose is not None:
+            assert pelvis_lift(a.pose) == pytest.approx(pelvis_lift(b.pose), abs=1e-9)
+
+
+@pytest.mark.parametrize("azimuth", [35.0, 145.0, 215.0, 325.0])
+def test_a_hold_whose_legs_swap_labels_is_a_hold(azimuth: float) -> None:
+    """A 15 s hold seen obliquely, with MediaPipe swapping the leg labels every 1.5 s: the hold
+    detector follows the planted leg's hip angle, which the swaps break into pieces; the pelvis
+    stays up the whole time, so it is a hold set, not bridge reps."""
+    samples = _samples(SimSpec(exercise="single_leg_bridge_hold", side="right", azimuth_deg=azimuth,
+                               elevation_deg=15.0, reps=1, hold_s=15.0, noise_px=1.0, seed=9))
+    swapped = _edit(samples, _swap_legs_every(1.5))
+    run = R.lifted_run(swapped)
+    assert run is not None and 12.0 <= run <= 16.5
+    assert R.bridge_or_hold(swapped)[0] == "single_leg_bridge_hold"
+
+
+@pytest.mark.parametrize("azimuth", [35.0, 145.0, 215.0, 325.0])
+def test_slow_bridge_reps_whose_legs_swap_labels_are_reps(azimuth: float) -> None:
+    """Slow reps (4 s each, a long pause at the bottom) with the same label swaps stay reps: the
+    pelvis never stays up for a hold set's 5 s."""
+    samples = _samples(SimSpec(exercise="single_leg_bridge", side="right", azimuth_deg=azimuth,
+                               elevation_deg=15.0, reps=6, period_s=4.0, pauses_s=1.0,
+                               noise_px=1.0, seed=10))
+    swapped = _edit(samples, _swap_legs_every(1.5))
+    run = R.lifted_run(swapped)
+    assert run is not None and run < R.HOLD_SET_S
+    assert R.bridge_or_hold(swapped)[0] == "single_leg_bridge"
+
+
+def test_lying_still_shows_no_pelvis_lift() -> None:
+    """Face down with a leg lifting, the pelvis stays on the floor: no lift evidence, so the
+    hold detector decides (and finds no hold)."""
+    samples = _samples(SimSpec(exercise="prone_leg_lift", side="left", view="side", reps=8,
+                               noise_px=1.0, seed=11))
+    assert R.lifted_run(samples) is None

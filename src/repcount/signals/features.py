@@ -311,6 +311,19 @@ def facing_up_score(pose: Pose) -> float:
     return 0.5 * world_score + 0.5 * nose_score
 
 
+def pelvis_lift(pose: Pose) -> float:
+    """How far the hips' midpoint is above the shoulders' midpoint in the picture, in body scales.
+
+    A bridge lifts the pelvis off the floor while the shoulders stay down. Midpoints of the two
+    sides do not change when MediaPipe swaps the left and right labels, and no joint angle (whose
+    sign an oblique view makes ambiguous) is involved.
+    """
+    p = pose.pixels()
+    shoulders = _mid(p, LM.LEFT_SHOULDER, LM.RIGHT_SHOULDER)
+    hips = _mid(p, LM.LEFT_HIP, LM.RIGHT_HIP)
+    return float((shoulders[1] - hips[1]) / body_scale_px(pose))
+
+
 def side_lying_score(pose: Pose) -> float:
     """How far the hips and shoulders are stacked vertically in the picture (0..~1)."""
     p = pose.pixels()
