@@ -206,13 +206,13 @@ def test_one_bridge_movement_beside_a_hold_is_no_set() -> None:
     reps joins the exercise on its other side (the hold detector would time the hips resting on
     the way as another short hold). A single simulated bridge rep stands in for the lowering.
 
-    Truth: the hold, then the prone set's reps; no bridge rep. Control: three bridge reps there
-    are a set and are counted.
+    Truth: the hold, then the prone set's reps; no bridge rep, and the withheld movement is in
+    ``rejected`` with its reason. Control: three bridge reps there are a set and are counted.
     """
-    from repcount.detectors.segmentation import Segment, count_segments
+    from repcount.detectors.segmentation import STRAY_CODE, Segment, count_segments
     from simulate import SimSpec, join, simulate
 
-    def run(bridge_reps: int) -> tuple[list[str], int, int, float]:
+    def run(bridge_reps: int) -> tuple[list[str], int, int, float, int]:
         hold = list(simulate(SimSpec(exercise="single_leg_bridge_hold", reps=1, side="right", hold_s=10.0,
                                      seed=6, tail_s=3.0))[0].samples())
         # The bridge track's lead-in (getting into position) bridges the jump between two tracks.
@@ -227,10 +227,13 @@ def test_one_bridge_movement_beside_a_hold_is_no_set() -> None:
         kept, counts = count_segments(samples, segs)
         bridges = sum(1 for r in counts.reps if r.exercise == "single_leg_bridge")
         lifts = sum(1 for r in counts.reps if r.exercise == "prone_leg_lift")
-        return [s.exercise for s in kept], bridges, lifts, sum(h.duration_s for h in counts.holds)
+        # A withheld movement is kept with its reason, where the bridge stretch was.
+        stray = [x for x in counts.rejected if x.code == STRAY_CODE]
+        assert all(t1 <= x.peak_s <= t2 for x in stray)
+        return [s.exercise for s in kept], bridges, lifts, sum(h.duration_s for h in counts.holds), len(stray)
 
-    names, bridge, prone, hold_s = run(1)
-    assert (bridge, prone) == (0, 6) and "single_leg_bridge" not in names
+    names, bridge, prone, hold_s, withheld = run(1)
+    assert (bridge, prone, withheld) == (0, 6, 1) and "single_leg_bridge" not in names
     assert hold_s == pytest.approx(10.0, abs=0.5)
-    names, bridge, prone, _ = run(3)
-    assert (bridge, prone) == (3, 6) and "single_leg_bridge" in names
+    names, bridge, prone, _, withheld = run(3)
+    assert (bridge, prone, withheld) == (3, 6, 0) and "single_leg_bridge" in names

@@ -227,6 +227,13 @@ MIN_SET_REPS = 2
 CONTEXT_S = 3.0
 
 
+#: Code and reason of a single-leg bridge movement beside a hold that is no set (see
+#: :func:`count_segments`).
+STRAY_CODE = "into_or_out_of_hold"
+STRAY_REASON = ("a single-leg bridge movement beside a hold with no set of two reps on either leg: "
+                "getting into or out of the hold")
+
+
 @dataclass
 class SegmentCounts:
     """The reps, holds, cues and withheld movements of every segment, each with its exercise."""
@@ -278,6 +285,8 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
         return max(Counter(x.side for x in r.reps).values()) < MIN_SET_REPS
 
     results = [run(s) for s in segs]
+    # The reps of a stray bridge stretch are withheld from the count: each is kept with why.
+    withheld: list[Rejected] = []
     while len(segs) > 1:
         empty = [k for k, r in enumerate(results) if r is None or not (r.reps or r.holds) or stray(k, r)]
         if not empty:
@@ -290,6 +299,8 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
             holds = beside_hold(k)
             others = [j for j in neighbours(k) if j not in holds]
             into = others[0] if others else holds[0]
+            withheld += [Rejected(r.side, r.start_s, r.peak_s, r.end_s, r.rom_deg, STRAY_CODE, STRAY_REASON)
+                         for r in results[k].reps]  # type: ignore[union-attr]
         a, b = segs[min(k, into)], segs[max(k, into)]
         keep = segs[into]
         merged = Segment(keep.exercise, a.start_s, b.end_s, keep.windows + segs[k].windows, keep.reason)
@@ -322,4 +333,6 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
         if res is not None:
             out.events += [e for e in res.events if seg.start_s <= e.t <= seg.end_s]
             out.rejected += [x for x in res.rejected if seg.start_s <= x.peak_s <= seg.end_s]
+    out.rejected += [x for x in withheld if not any(abs(r.peak_s - x.peak_s) < SAME_S for r in out.reps)]
+    out.rejected.sort(key=lambda x: x.peak_s)
     return segs, out
