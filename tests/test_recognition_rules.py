@@ -271,3 +271,33 @@ def test_lying_still_shows_no_pelvis_lift() -> None:
     samples = _samples(SimSpec(exercise="prone_leg_lift", side="left", view="side", reps=8,
                                noise_px=1.0, seed=11))
     assert R.lifted_run(samples) is None
+
+
+def test_lying_flat_is_no_hold_set(monkeypatch) -> None:
+    """Before it has seen the hips rest, the hold detector takes a hip angle past its absolute
+    floor as held, and lying flat with straight legs reads that too: a rendered circuit's 6 s
+    lying down before its first bridge rep became a hold set. With the pelvis seen rising and
+    falling in the stretch, a "hold" with the pelvis down is dropped; the real hold is kept.
+
+    The samples are simulated (lying flat, then a 10 s hold); the hold detector's answer is
+    replaced by one "hold" over each part.
+    """
+    import repcount.detectors as D
+    from simulate import join, simulate
+
+    flat = list(simulate(SimSpec(exercise="leg_raise", side="both", reps=1, amplitude_scale=0.0,
+                                 tail_s=8.0, noise_px=1.0, seed=12))[0].samples())
+    track, truth = simulate(SimSpec(exercise="single_leg_bridge_hold", side="right", reps=1, hold_s=10.0,
+                                    lead_in_s=0.0, noise_px=1.0, seed=13))
+    samples = join(flat, track.samples())
+    offset = samples[len(flat)].t
+    (_, start, end), = truth.holds
+    lying_flat = Hold("right", 3.0, flat[-1].t)
+    held = Hold("right", offset + start, offset + end)
+    assert lying_flat.duration_s >= R.HOLD_SET_S
+
+    def fake(exdef, _samples):
+        return _Result([], []) if exdef.name == "single_leg_bridge" else _Result([], [lying_flat, held])
+
+    monkeypatch.setattr(D, "analyze_samples", fake)
+    assert R.hold_sets(samples) == [held]

@@ -250,6 +250,13 @@ def hold_sets(samples: Sequence[PoseSample], known: Known | None = None) -> list
     longest part) when that part is still :data:`HOLD_SET_S` long. (The rise into a real hold and
     the lowering out of it make one "rep" around the whole hold, which does not cut it.)
 
+    Before the hold detector has seen the hips rest, it takes a hip angle past its absolute floor
+    as held, which lying flat with the legs straight also reads. So when the pelvis lift clearly
+    rises and falls over the stretch (:func:`_lift_track`), a hold whose median lift is within
+    :data:`FLAT_LIFT` of the stretch's resting lift (its 10th percentile) is the person lying
+    flat, not a hold set. (Two holds on different legs can lift the pelvis by different amounts
+    in the picture, so a hold is not judged against the stretch's highest lift.)
+
     Args:
         samples: the stretch.
         known: its holds and single-leg bridge reps when streaming detectors already found them
@@ -267,6 +274,7 @@ def hold_sets(samples: Sequence[PoseSample], known: Known | None = None) -> list
     bridge_reps = (known[1] if known is not None
                    else analyze_samples(EXERCISES["single_leg_bridge"], samples).reps)
     reps = [r for r in bridge_reps if r.rom_deg >= rise]
+    lift = _lift_track(samples)
     out = []
     for h in holds:
         cuts = sorted((r.start_s, r.end_s) for r in reps
@@ -276,28 +284,36 @@ def hold_sets(samples: Sequence[PoseSample], known: Known | None = None) -> list
             if a - at > best[1] - best[0]:
                 best = (at, a)
             at = max(at, b)
-        if best[1] - best[0] >= HOLD_SET_S:
+        if best[1] - best[0] >= HOLD_SET_S and (lift is None or _hold_lift(lift, *best) >= FLAT_LIFT):
             out.append(h if best == (h.start_s, h.end_s) else
                        replace(h, start_s=best[0], end_s=best[1]))
     return out
+
+
+def _hold_lift(track: tuple[np.ndarray, np.ndarray, float, float], start_s: float, end_s: float) -> float:
+    """Median pelvis lift from ``start_s`` to ``end_s`` above the resting lift (inf without poses)."""
+    times, lift, lo, _ = track
+    inside = (times >= start_s) & (times <= end_s)
+    return float(np.median(lift[inside])) - lo if inside.any() else float("inf")
 
 
 #: Spread of the pelvis lift (body scales, 10th to 90th percentile over the lying poses) from
 #: which it shows the hips rising and falling. Lying still (prone leg lifts, clamshells on one
 #: side) spread it by at most 0.047 on the tuning half, bridge and hold sets by at least 0.070.
 MIN_LIFT = 0.06
+#: A "hold" whose median pelvis lift is less than this (body scales) above the resting lift is
+#: lying flat: half the least spread of a bridge or hold set (:data:`MIN_LIFT`), within what
+#: lying still spreads it.
+FLAT_LIFT = MIN_LIFT / 2
 #: A gap in the lying poses longer than this (s) ends a run of lifted poses.
 LIFT_GAP_S = 1.0
 
 
-def lifted_run(samples: Sequence[PoseSample]) -> float | None:
-    """The longest time (s) the pelvis stayed up while lying, or None when it did not clearly rise.
+def _lift_track(samples: Sequence[PoseSample]) -> tuple[np.ndarray, np.ndarray, float, float] | None:
+    """Times and smoothed pelvis lift of the lying poses, and the lift's 10th and 90th percentiles.
 
     The lift (:func:`~repcount.signals.features.pelvis_lift`) is smoothed by a one-second running
-    median; the pelvis is up when it is above halfway between the lift's 10th and 90th
-    percentiles. It needs no joint angle and no left or right label, so it holds in the oblique
-    views where MediaPipe swaps the legs and the hip angle's sign flips, which break a hold in
-    the hold detector.
+    median. None when it does not clearly rise and fall (:data:`MIN_LIFT`).
     """
     t, v = [], []
     for s in samples:
@@ -312,6 +328,21 @@ def lifted_run(samples: Sequence[PoseSample]) -> float | None:
     lo, hi = np.percentile(lift, [10, 90])
     if hi - lo < MIN_LIFT:
         return None
+    return times, lift, float(lo), float(hi)
+
+
+def lifted_run(samples: Sequence[PoseSample]) -> float | None:
+    """The longest time (s) the pelvis stayed up while lying, or None when it did not clearly rise.
+
+    The pelvis is up above halfway between the lift's 10th and 90th percentiles
+    (:func:`_lift_track`). It needs no joint angle and no left or right label, so it holds in the
+    oblique views where MediaPipe swaps the legs and the hip angle's sign flips, which break a
+    hold in the hold detector.
+    """
+    track = _lift_track(samples)
+    if track is None:
+        return None
+    times, lift, lo, hi = track
     best, start, prev = 0.0, None, None
     for ti, up in zip(times, lift >= (lo + hi) / 2):
         if start is not None and (not up or ti - prev > LIFT_GAP_S):
