@@ -237,3 +237,40 @@ def test_one_bridge_movement_beside_a_hold_is_no_set() -> None:
     assert hold_s == pytest.approx(10.0, abs=0.5)
     names, bridge, prone, _, withheld = run(3)
     assert (bridge, prone, withheld) == (3, 6, 0) and "single_leg_bridge" in names
+
+
+def test_a_hold_timed_with_the_pelvis_down_is_no_hold(monkeypatch) -> None:
+    """After a hold the person lowers the hips and turns over; the hold detector timed about a
+    second of that as a hold on the other leg (rendered circuits 18 and 23), a block of its own.
+    Its pelvis stayed at the resting lift: it is kept out of the hold time and listed in
+    ``rejected``, while the real hold is kept.
+
+    The samples are simulated (a 10 s hold, then lying flat); the hold detector's answer over
+    the hold segment is replaced by the real hold and a 1 s "hold" while lying flat.
+    """
+    import repcount.detectors as D
+    from repcount.detectors.offline import TrackResult
+    from repcount.detectors.segmentation import RESTING_CODE, Segment, count_segments
+    from repcount.records import Hold
+    from simulate import SimSpec, join, simulate
+
+    track, truth = simulate(SimSpec(exercise="single_leg_bridge_hold", side="right", reps=1, hold_s=10.0,
+                                    noise_px=1.0, seed=13, tail_s=2.0))
+    flat = simulate(SimSpec(exercise="leg_raise", side="both", reps=1, amplitude_scale=0.0, lead_in_s=0.0,
+                            tail_s=8.0, noise_px=1.0, seed=12))[0]
+    held = list(track.samples())
+    samples = join(held, flat.samples())
+    (_, start, end), = truth.holds
+    real = Hold("right", start, end)
+    lying = Hold("left", held[-1].t + 4.0, held[-1].t + 5.0)
+
+    def fake(exdef, stretch, context=()):
+        holds = [h for h in (real, lying) if stretch and stretch[0].t <= h.start_s <= stretch[-1].t]
+        empty = np.zeros(0)
+        return TrackResult([], [], holds if exdef.name == "single_leg_bridge_hold" else [], [], empty, empty,
+                           {}, [])
+
+    monkeypatch.setattr(D, "analyze_samples", fake)
+    _, counts = count_segments(samples, [Segment("single_leg_bridge_hold", 0.0, samples[-1].t, 3, "")])
+    assert [(h.start_s, h.end_s) for h in counts.holds] == [(real.start_s, real.end_s)]
+    assert [(x.code, x.start_s) for x in counts.rejected] == [(RESTING_CODE, lying.start_s)]

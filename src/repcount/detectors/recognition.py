@@ -297,6 +297,19 @@ def _hold_lift(track: tuple[np.ndarray, np.ndarray, float, float], start_s: floa
     return float(np.median(lift[inside])) - lo if inside.any() else float("inf")
 
 
+def resting_holds(samples: Sequence[PoseSample], holds: Sequence[Hold]) -> list[Hold]:
+    """The ``holds`` of a stretch in which the pelvis stayed at its resting lift: no holds.
+
+    Empty unless the lift clearly rises and falls over ``samples`` (:func:`_lift_track`); a hold
+    whose median lift is within :data:`FLAT_LIFT` of the resting lift is lying flat or turning
+    over (see :func:`hold_sets`).
+    """
+    track = _lift_track(samples)
+    if track is None:
+        return []
+    return [h for h in holds if _hold_lift(track, h.start_s, h.end_s) < FLAT_LIFT]
+
+
 #: Spread of the pelvis lift (body scales, 10th to 90th percentile over the lying poses) from
 #: which it shows the hips rising and falling. Lying still (prone leg lifts, clamshells on one
 #: side) spread it by at most 0.047 on the tuning half, bridge and hold sets by at least 0.070.

@@ -227,6 +227,11 @@ MIN_SET_REPS = 2
 CONTEXT_S = 3.0
 
 
+#: Code and reason of a hold the hold detector timed with the pelvis at its resting lift (see
+#: :func:`~.recognition.resting_holds`), kept out of the hold time.
+RESTING_CODE = "hips_down"
+RESTING_REASON = ("timed as a hold, but the pelvis stayed at its resting height: lying flat or "
+                  "turning over, not a hold")
 #: Code and reason of a single-leg bridge movement beside a hold that is no set (see
 #: :func:`count_segments`).
 STRAY_CODE = "into_or_out_of_hold"
@@ -254,19 +259,25 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
     hold looks like a bridge rep to a window that did not see the hips go up) or a transition.
     It is joined to the segment before it (the first one: to the one after) and that one is
     counted again over both. So is a single-leg bridge stretch beside a hold in which no leg has
-    two reps (the way into or out of the hold), joined to the exercise on its other side.
+    two reps (the way into or out of the hold), joined to the exercise on its other side. A hold
+    timed with the pelvis at its resting lift (lying flat or turning over after the hold:
+    :func:`~.recognition.resting_holds`) is kept out of the hold time and listed as rejected.
     Returns the segments kept and the counts.
     """
     from repcount.detectors import EXERCISES, analyze_samples
+    from repcount.detectors.recognition import resting_holds
 
     t = np.array([s.t for s in samples])
     segs = list(segments)
 
+    def seg_slice(seg: Segment) -> slice:
+        return slice(int(np.searchsorted(t, seg.start_s)), int(np.searchsorted(t, seg.end_s, "right")))
+
     def run(seg: Segment) -> TrackResultLike:
-        i0, i1 = int(np.searchsorted(t, seg.start_s)), int(np.searchsorted(t, seg.end_s, "right"))
-        before = samples[int(np.searchsorted(t, seg.start_s - CONTEXT_S)):i0]
-        return (analyze_samples(EXERCISES[seg.exercise], samples[i0:i1], context=before)
-                if i1 - i0 >= 2 else None)
+        span = seg_slice(seg)
+        before = samples[int(np.searchsorted(t, seg.start_s - CONTEXT_S)):span.start]
+        return (analyze_samples(EXERCISES[seg.exercise], samples[span], context=before)
+                if span.stop - span.start >= 2 else None)
 
     def neighbours(k: int) -> list[int]:
         return [j for j in (k - 1, k + 1) if 0 <= j < len(segs)]
@@ -328,7 +339,10 @@ def count_segments(samples: Sequence[PoseSample], segments: Sequence[Segment]
             (out.partials if r.partial else out.reps).append(r)
         plain = results[k]
         if plain is not None:
-            out.holds += [replace(h, exercise=seg.exercise) for h in plain.holds]
+            resting = resting_holds(samples[seg_slice(seg)], plain.holds) if plain.holds else []
+            out.holds += [replace(h, exercise=seg.exercise) for h in plain.holds if h not in resting]
+            out.rejected += [Rejected(h.side, h.start_s, (h.start_s + h.end_s) / 2, h.end_s, 0.0,
+                                      RESTING_CODE, RESTING_REASON) for h in resting]
         res = wide[k]
         if res is not None:
             out.events += [e for e in res.events if seg.start_s <= e.t <= seg.end_s]
