@@ -18,7 +18,7 @@ import numpy as np
 from repcount.errors import ModelError
 from repcount.pose.models import ModelInfo
 from repcount.pose.turn import TurnFollower, unturn
-from repcount.records import NUM_LANDMARKS, Frame, Pose
+from repcount.records import LM, NUM_LANDMARKS, Frame, Pose
 
 #: The first mediapipe release whose Tasks API sends usage metrics to play.googleapis.com (found
 #: in its libraries and seen in strace; 0.10.33 and older have no such code).
@@ -236,7 +236,7 @@ class MediaPipePose:
         Whoever comes into view next (or the person, up again) most likely stands.
         """
         if self.turn and t - self._last_seen > self.TURN_LOST_S:
-            self._turn(0, rgb, ts)
+            self._turn(0, rgb, ts, t)
 
     def _turn_to_body(self, pose: Pose, rgb: np.ndarray, ts: int) -> None:
         """Turn the next pictures when :class:`TurnFollower` says so.
@@ -245,14 +245,20 @@ class MediaPipePose:
         then detect afresh.
         """
         p = pose.pixels()
-        want = self._follower.update(pose.t, (p[11, :2] + p[12, :2] - p[23, :2] - p[24, :2]) / 2)
+        shoulders = p[LM.LEFT_SHOULDER, :2] + p[LM.RIGHT_SHOULDER, :2]
+        hips = p[LM.LEFT_HIP, :2] + p[LM.RIGHT_HIP, :2]
+        want = self._follower.update(pose.t, (shoulders - hips) / 2)
         if want is not None:
-            self._turn(want, rgb, ts)
+            self._turn(want, rgb, ts, pose.t)
 
-    def _turn(self, turn: int, rgb: np.ndarray, ts: int) -> None:
-        """Give the next pictures ``turn`` quarter turns; the landmarkers detect afresh."""
+    def _turn(self, turn: int, rgb: np.ndarray, ts: int, t: float) -> None:
+        """Give the pictures after time ``t`` ``turn`` quarter turns; the landmarkers detect afresh.
+
+        ``ts`` is MediaPipe's timestamp (ms) of the frame at ``t``.
+        """
         self.turns += 1
-        self._follower.turned(turn, ts / 1000.0)
+        # The follower's clock is the frames', as in its updates.
+        self._follower.turned(turn, t)
         self._reset(rgb, ts + 1)
         self._last_ms = ts + 1
 
